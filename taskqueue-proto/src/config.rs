@@ -1,0 +1,472 @@
+//! `Config`: where the server is, how to authenticate, and the limits of a call.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::{HeaderMap, Method, Request, Uri};
+
+use crate::{Dialect, Error, RetryPolicy, Secret};
+
+/// The base URL used when none is given.
+pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
+/// The per-attempt timeout used when none is given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connect timeout used when none is given.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest response body read when no limit is given (32 MiB).
+pub const DEFAULT_BODY_LIMIT: u64 = 32 * 1024 * 1024;
+/// The `User-Agent` every request carries unless the caller sets another.
+pub const DEFAULT_USER_AGENT: &str = concat!("taskqueue-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Everything a call needs to know besides the operation: validated once, then
+/// shared by every request. Build one with [`Config::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use taskqueue_proto::Config;
+/// let config = Config::builder()
+///     .base_url("https://tq.example.com/queue")
+///     .token("s3cret")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(config.base_url(), "https://tq.example.com/queue");
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// # Ok::<(), taskqueue_proto::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    base_url: String,
+    /// `base_url` + the dialect's prefix: every request URL starts with it.
+    endpoint_prefix: String,
+    dialect: Dialect,
+    token: Option<Secret>,
+    api_key: Option<Secret>,
+    user_agent: String,
+    /// Accept, User-Agent, auth and the caller's extra headers, ready to copy.
+    headers: HeaderMap,
+    timeout: Duration,
+    connect_timeout: Duration,
+    total_timeout: Option<Duration>,
+    body_limit: u64,
+    retry: RetryPolicy,
+    idempotency_keys: bool,
+}
+
+impl Config {
+    /// A builder starting from the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The defaults with another base URL.
+    pub fn new(base_url: impl Into<String>) -> Result<Self, Error> {
+        Self::builder().base_url(base_url).build()
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    /// The wire dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+    /// The bearer token, if one is set.
+    pub fn token(&self) -> Option<&Secret> {
+        self.token.as_ref()
+    }
+    /// The API key, if one is set.
+    pub fn api_key(&self) -> Option<&Secret> {
+        self.api_key.as_ref()
+    }
+    /// The `User-Agent` sent.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// The headers every request carries (auth values are marked sensitive).
+    pub fn default_headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// How long one attempt may take, from sending to the end of the body.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    /// How long connecting may take.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// How long a whole logical call may take, retries and sleeps included.
+    pub fn total_timeout(&self) -> Option<Duration> {
+        self.total_timeout
+    }
+    /// The largest response body a transport reads, in bytes.
+    pub fn body_limit(&self) -> u64 {
+        self.body_limit
+    }
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+    /// Whether creating and cancelling POSTs carry an `Idempotency-Key`.
+    pub fn idempotency_keys(&self) -> bool {
+        self.idempotency_keys
+    }
+
+    /// A request to `path` (below the dialect's prefix) with the config's
+    /// headers, an encoded query, and a JSON body when one is given.
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        let mut url = String::with_capacity(self.endpoint_prefix.len() + path.len() + 64);
+        url.push_str(&self.endpoint_prefix);
+        url.push_str(path);
+        for (i, (key, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            crate::query::encode_into(&mut url, key);
+            url.push('=');
+            crate::query::encode_into(&mut url, value);
+        }
+        let uri = Uri::try_from(url).map_err(|e| Error::invalid_input("url", e.to_string()))?;
+        let mut headers = self.headers.clone();
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let mut request = Request::new(body.unwrap_or_default());
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
+        Ok(request)
+    }
+}
+
+impl Default for Config {
+    /// `http://localhost:8080`, spec dialect, no auth, 30 s timeout, default retries.
+    fn default() -> Self {
+        // Every default is a constant that `build` accepts (tested below), so
+        // this cannot fail on any input.
+        #[allow(clippy::expect_used)]
+        ConfigBuilder::default().build().expect("the default configuration is valid")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self
+            .headers
+            .keys()
+            .filter(|k| ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key")
+            .map(HeaderName::as_str)
+            .collect();
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("dialect", &self.dialect)
+            .field("token", &self.token)
+            .field("api_key", &self.api_key)
+            .field("user_agent", &self.user_agent)
+            .field("extra_headers", &extra)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("body_limit", &self.body_limit)
+            .field("retry", &self.retry)
+            .field("idempotency_keys", &self.idempotency_keys)
+            .finish()
+    }
+}
+
+/// Collects settings for a [`Config`]; [`build`](ConfigBuilder::build)
+/// validates them all at once.
+#[derive(Clone)]
+pub struct ConfigBuilder {
+    base_url: String,
+    dialect: Dialect,
+    token: Option<Secret>,
+    api_key: Option<Secret>,
+    user_agent: String,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    total_timeout: Option<Duration>,
+    body_limit: u64,
+    retry: RetryPolicy,
+    idempotency_keys: bool,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        ConfigBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            dialect: Dialect::default(),
+            token: None,
+            api_key: None,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            total_timeout: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            retry: RetryPolicy::default(),
+            idempotency_keys: true,
+        }
+    }
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field("base_url", &self.base_url)
+            .field("dialect", &self.dialect)
+            .field("token", &self.token)
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigBuilder {
+    /// The server's base URL, `http` or `https`, optionally with a path prefix
+    /// (`https://h/tq` → `https://h/tq/api/tasks`). No query or fragment.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// The wire dialect (default [`Dialect::Spec`]).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+    /// Sends `Authorization: Bearer <token>`; takes precedence over an API key.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+    /// Sends `X-API-Key: <key>` (unless a token is also set).
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Replaces the `User-Agent` (default `taskqueue-rust/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+    /// Adds a header to every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// How long one attempt may take (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// How long connecting may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// How long a logical call may take in all, retries included (default: no limit beyond the attempts).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+    /// The largest response body read, in bytes (default 32 MiB).
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Whether creating and cancelling POSTs carry an `Idempotency-Key` (default on).
+    pub fn idempotency_keys(mut self, enabled: bool) -> Self {
+        self.idempotency_keys = enabled;
+        self
+    }
+
+    /// Validates every setting and builds the [`Config`].
+    pub fn build(self) -> Result<Config, Error> {
+        let base_url = validate_base_url(&self.base_url)?;
+        if self.timeout.is_zero() {
+            return Err(Error::invalid_input("timeout", "must be greater than zero"));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::invalid_input("connect_timeout", "must be greater than zero"));
+        }
+        if self.total_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_input("total_timeout", "must be greater than zero"));
+        }
+        if self.body_limit == 0 {
+            return Err(Error::invalid_input("body_limit", "must be greater than zero"));
+        }
+        self.retry.validate()?;
+
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, header_value("user_agent", &self.user_agent, false)?);
+        for (name, value) in &self.headers {
+            let header_name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_input("header", format!("{name:?} is not a valid header name")))?;
+            headers.append(header_name, header_value(&format!("header {name}"), value, false)?);
+        }
+        if let Some(token) = &self.token {
+            headers.insert(AUTHORIZATION, header_value("token", &format!("Bearer {}", token.expose()), true)?);
+        } else if let Some(key) = &self.api_key {
+            headers.insert(HeaderName::from_static("x-api-key"), header_value("api_key", key.expose(), true)?);
+        }
+        // A token given without an API key is checked above; an API key given
+        // beside a token is still checked so a bad one is not silently kept.
+        if let (Some(_), Some(key)) = (&self.token, &self.api_key) {
+            header_value("api_key", key.expose(), true)?;
+        }
+
+        let endpoint_prefix = format!("{base_url}{}", self.dialect.api_prefix());
+        Ok(Config {
+            base_url,
+            endpoint_prefix,
+            dialect: self.dialect,
+            token: self.token,
+            api_key: self.api_key,
+            user_agent: self.user_agent,
+            headers,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            total_timeout: self.total_timeout,
+            body_limit: self.body_limit,
+            retry: self.retry,
+            idempotency_keys: self.idempotency_keys,
+        })
+    }
+}
+
+/// A header value with no control characters; the message never echoes a secret.
+fn header_value(field: &str, value: &str, sensitive: bool) -> Result<HeaderValue, Error> {
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid_input(field, "contains a control character (such as a newline)"));
+    }
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_input(field, "is not a valid header value (only visible ASCII is allowed)"))?;
+    v.set_sensitive(sensitive);
+    Ok(v)
+}
+
+/// Checks scheme, host, query and fragment, and returns the URL without a
+/// trailing slash.
+fn validate_base_url(raw: &str) -> Result<String, Error> {
+    let field = "base_url";
+    let url = raw.trim();
+    if url.contains('#') {
+        return Err(Error::invalid_input(field, format!("{url:?} must not have a fragment")));
+    }
+    if url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid_input(field, format!("{url:?} contains whitespace or a control character")));
+    }
+    let uri: Uri = url.parse().map_err(|e| Error::invalid_input(field, format!("{url:?} is not a URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        Some(other) => {
+            return Err(Error::invalid_input(field, format!("scheme {other:?} is not supported; use http or https")));
+        }
+        None => return Err(Error::invalid_input(field, format!("{url:?} has no scheme; use http:// or https://"))),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(field, format!("{url:?} has no host")));
+    }
+    if uri.query().is_some() {
+        return Err(Error::invalid_input(field, format!("{url:?} must not have a query string")));
+    }
+    if url.contains('@') {
+        return Err(Error::invalid_input(field, "must not embed credentials; use token or api_key"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(r: Result<Config, Error>) -> String {
+        match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_is_localhost_8080_with_30s_timeout() {
+        let c = Config::default();
+        assert_eq!(c.base_url(), "http://localhost:8080");
+        assert_eq!(c.timeout(), Duration::from_secs(30));
+        assert_eq!(c.body_limit(), 32 * 1024 * 1024);
+        assert!(c.idempotency_keys());
+        assert!(c.user_agent().starts_with("taskqueue-rust/"));
+    }
+
+    #[test]
+    fn path_prefix_is_kept_and_trailing_slash_dropped() {
+        let c = Config::new("https://h.example/tq/").unwrap();
+        assert_eq!(c.base_url(), "https://h.example/tq");
+        let r = c.request(Method::GET, "/tasks", &[], None).unwrap();
+        assert_eq!(r.uri().to_string(), "https://h.example/tq/api/tasks");
+    }
+
+    #[test]
+    fn bad_base_urls_are_rejected() {
+        for bad in [
+            "ftp://h/",
+            "h.example",
+            "http://h/?a=b",
+            "http://h/#frag",
+            "http://",
+            "http://h\n/x",
+            "http://user:pw@h/",
+            "",
+        ] {
+            assert_eq!(field_of(Config::new(bad)), "base_url", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_headers_are_rejected() {
+        assert_eq!(field_of(Config::builder().token("a\r\nX-Evil: 1").build()), "token");
+        assert_eq!(field_of(Config::builder().api_key("k\n").build()), "api_key");
+        assert_eq!(field_of(Config::builder().header("X-Team", "a\u{7f}b").build()), "header X-Team");
+        assert_eq!(field_of(Config::builder().header("Bad Name", "v").build()), "header");
+        assert_eq!(field_of(Config::builder().user_agent("ua\n").build()), "user_agent");
+    }
+
+    #[test]
+    fn token_wins_over_api_key_and_is_sensitive() {
+        let c = Config::builder().token("t").api_key("k").build().unwrap();
+        let auth = c.default_headers().get(AUTHORIZATION).unwrap();
+        assert_eq!(auth, "Bearer t");
+        assert!(auth.is_sensitive());
+        assert!(c.default_headers().get("x-api-key").is_none());
+    }
+
+    #[test]
+    fn api_key_header_is_sensitive() {
+        let c = Config::builder().api_key("k").build().unwrap();
+        assert!(c.default_headers().get("x-api-key").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Config::builder().token("tok-123").api_key("key-456").build().unwrap();
+        let shown = format!("{c:?} {:?}", Config::builder().token("tok-123"));
+        assert!(!shown.contains("tok-123") && !shown.contains("key-456"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn zero_limits_are_rejected() {
+        assert_eq!(field_of(Config::builder().timeout(Duration::ZERO).build()), "timeout");
+        assert_eq!(field_of(Config::builder().body_limit(0).build()), "body_limit");
+    }
+}

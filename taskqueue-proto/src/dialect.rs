@@ -1,0 +1,49 @@
+//! Which wire format the server speaks.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The wire dialect of the server. Users see the same operations, models and
+/// errors whatever the dialect; only this crate knows the difference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// The API as the specification documents it (CONTRACT §1): paths under
+    /// `/api`, RFC 3339 timestamps, JSON error bodies. The reference server
+    /// speaks it.
+    #[default]
+    Spec,
+}
+
+impl Dialect {
+    /// The name used on the command line and in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Spec => "spec",
+        }
+    }
+
+    /// The path prefix every endpoint sits under, after the base URL's own path.
+    pub(crate) fn api_prefix(self) -> &'static str {
+        match self {
+            Dialect::Spec => "/api",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "spec" => Ok(Dialect::Spec),
+            other => Err(crate::Error::invalid_input("dialect", format!("unknown dialect {other:?}; expected: spec"))),
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! The one error type of the SDK, and the mapping from an HTTP error response to it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+
+use crate::models::Task;
+
+/// The most bytes of a response body an error keeps.
+pub const BODY_SNIPPET_LIMIT: usize = 2048;
+
+/// A shared, cloneable source error (a transport's I/O error, say).
+pub type BoxError = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// One field the server (or the client's own validation) rejected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldError {
+    /// The field's name, as on the wire (`name`, `tasks[3].command`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// What the server answered when it refused a request: the status is always
+/// there, whatever the body was (JSON, text, HTML or nothing).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The machine-readable code from a JSON error body (`task_not_found`).
+    pub code: Option<String>,
+    /// A human-readable message: the server's, or one made from the status.
+    pub message: String,
+    /// Field errors from a validation failure.
+    pub field_errors: Vec<FieldError>,
+    /// The `details` object of a JSON error body.
+    pub details: Option<serde_json::Value>,
+    /// The server's `X-Request-Id`, if it sent one.
+    pub request_id: Option<String>,
+    /// At most [`BODY_SNIPPET_LIMIT`] bytes of the body, as text.
+    pub body: String,
+    /// How long the server asked the client to wait (`Retry-After`).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.status.as_u16(), self.message)?;
+        for fe in &self.field_errors {
+            write!(f, "; {}: {}", fe.field, fe.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every way a Task Queue call can fail.
+///
+/// The variants mirror the original SDK's exception hierarchy. The accessors
+/// ([`status`](Error::status), [`message`](Error::message), …) work on any
+/// variant, so most callers never need to match.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server rejected the input (400 or 422).
+    #[error("{0}")]
+    Validation(Box<ApiError>),
+    /// Missing or wrong credentials (401).
+    #[error("{0}")]
+    Authentication(Box<ApiError>),
+    /// The credentials do not allow this (403).
+    #[error("{0}")]
+    Authorization(Box<ApiError>),
+    /// The task does not exist (404 on a task operation).
+    #[error("{0}")]
+    TaskNotFound(Box<ApiError>),
+    /// The project does not exist (404 on a project operation, or on a task
+    /// create naming an unknown project).
+    #[error("{0}")]
+    ProjectNotFound(Box<ApiError>),
+    /// The request conflicts with the resource's state (409).
+    #[error("{0}")]
+    Conflict(Box<ApiError>),
+    /// Too many requests (429); see [`retry_after`](Error::retry_after).
+    #[error("{0}")]
+    RateLimited(Box<ApiError>),
+    /// Any other error status (5xx and the rest).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The server could not be reached, or the connection broke.
+    #[error("connection error: {message}")]
+    Connection {
+        /// What went wrong.
+        message: String,
+        /// Whether the request may have reached the server.
+        sent: bool,
+        /// The transport's own error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// No answer in time: a per-attempt timeout or the call's deadline.
+    #[error("timed out: {message}")]
+    Timeout {
+        /// Which limit was hit.
+        message: String,
+    },
+    /// The response body was larger than the configured limit.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The configured limit in bytes.
+        limit: u64,
+    },
+    /// A success response whose body is not what the contract says.
+    #[error("[{}] could not decode the response at `{path}`: {message}", status.as_u16())]
+    Decode {
+        /// The response's status.
+        status: StatusCode,
+        /// The serde path of the field that failed (`[3].created_at`), `.` for the root.
+        path: String,
+        /// What the decoder said.
+        message: String,
+        /// At most [`BODY_SNIPPET_LIMIT`] bytes of the body.
+        body: String,
+        /// The server's `X-Request-Id`, if any.
+        request_id: Option<String>,
+    },
+    /// The caller's input was rejected before anything was sent.
+    #[error("invalid {field}: {message}")]
+    InvalidInput {
+        /// The field or setting (`name`, `base_url`, `tasks[2].command`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// `wait_for_completion` ran out of time; the last task seen is kept.
+    #[error("task {} still {} after waiting {:.1}s", task.id, task.status, waited.as_secs_f64())]
+    WaitTimedOut {
+        /// The task as last fetched.
+        task: Box<Task>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+}
+
+impl Error {
+    /// An [`Error::InvalidInput`] for `field`.
+    pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput { field: field.into(), message: message.into() }
+    }
+
+    /// The server's answer, for the variants that come from an error response.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Validation(e)
+            | Error::Authentication(e)
+            | Error::Authorization(e)
+            | Error::TaskNotFound(e)
+            | Error::ProjectNotFound(e)
+            | Error::Conflict(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Decode { status, .. } => Some(*status),
+            _ => self.api_error().map(|e| e.status),
+        }
+    }
+
+    /// A human-readable message without the status prefix.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Decode { message, .. } => message.clone(),
+            Error::Connection { message, .. } | Error::Timeout { message } => message.clone(),
+            Error::InvalidInput { field, message } => format!("{field}: {message}"),
+            other => match other.api_error() {
+                Some(e) => e.message.clone(),
+                None => other.to_string(),
+            },
+        }
+    }
+
+    /// The start (≤ 2 KiB) of the response body, when there was one.
+    pub fn response_body(&self) -> Option<&str> {
+        match self {
+            Error::Decode { body, .. } => Some(body),
+            _ => self.api_error().map(|e| e.body.as_str()),
+        }
+    }
+
+    /// The server's `X-Request-Id` for the failed exchange.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => self.api_error().and_then(|e| e.request_id.as_deref()),
+        }
+    }
+
+    /// Field errors of a validation failure (the server's or the client's own).
+    pub fn field_errors(&self) -> &[FieldError] {
+        self.api_error().map(|e| e.field_errors.as_slice()).unwrap_or(&[])
+    }
+
+    /// How long the server asked the client to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// Whether the same request may succeed if sent again, by the error alone:
+    /// 408, 429, 500, 502, 503, 504, a connection failure, or a timeout. The
+    /// [`RetryPolicy`](crate::RetryPolicy) also weighs whether the request was
+    /// idempotent before it retries.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Connection { .. } | Error::Timeout { .. } => true,
+            _ => self.status().is_some_and(|s| crate::retry::DEFAULT_RETRYABLE_STATUSES.contains(&s.as_u16())),
+        }
+    }
+
+    /// Whether this is a 404 of either kind.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::TaskNotFound(_) | Error::ProjectNotFound(_))
+    }
+}
+
+/// Which "not found" a 404 means for the operation that got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// A task operation: 404 is `TaskNotFound`.
+    Task(Option<uuid::Uuid>),
+    /// A project operation: 404 is `ProjectNotFound`.
+    Project(Option<uuid::Uuid>),
+    /// No resource in the path (health, list): 404 is `Api`.
+    Nothing,
+}
+
+/// Reads an error response into an [`Error`], by status and the operation's
+/// notion of what a 404 means. Never fails: whatever the body, the status is kept.
+pub(crate) fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8], missing: Missing) -> Error {
+    let mut api = ApiError {
+        status,
+        code: None,
+        message: String::new(),
+        field_errors: Vec::new(),
+        details: None,
+        request_id: request_id_of(headers),
+        body: snippet(body),
+        retry_after: retry_after_of(headers),
+    };
+    read_error_body(&mut api, headers, body);
+    if api.message.is_empty() {
+        api.message = default_message(status, missing);
+    }
+    // A create naming an unknown project gets 404 `project_not_found` even
+    // though it is a task operation: the code decides when the server says.
+    let missing = match api.code.as_deref() {
+        Some("project_not_found") => Missing::Project(None),
+        Some("task_not_found") => Missing::Task(None),
+        _ => missing,
+    };
+    let api = Box::new(api);
+    match status.as_u16() {
+        400 | 422 => Error::Validation(api),
+        401 => Error::Authentication(api),
+        403 => Error::Authorization(api),
+        404 => match missing {
+            Missing::Task(_) => Error::TaskNotFound(api),
+            Missing::Project(_) => Error::ProjectNotFound(api),
+            Missing::Nothing => Error::Api(api),
+        },
+        409 => Error::Conflict(api),
+        429 => Error::RateLimited(api),
+        _ => Error::Api(api),
+    }
+}
+
+fn default_message(status: StatusCode, missing: Missing) -> String {
+    match (status.as_u16(), missing) {
+        (404, Missing::Task(Some(id))) => format!("Task {id} not found"),
+        (404, Missing::Task(None)) => "Task not found".to_owned(),
+        (404, Missing::Project(Some(id))) => format!("Project {id} not found"),
+        (404, Missing::Project(None)) => "Project not found".to_owned(),
+        _ => status.canonical_reason().unwrap_or("Unknown status").to_owned(),
+    }
+}
+
+/// Fills code, message, details and field errors from a JSON body of the
+/// contract's shape (`{"error","message","details"}`), a JSON body of another
+/// shape, or a plain-text body. HTML and empty bodies leave the message empty.
+fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        error: Option<serde_json::Value>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        detail: Option<serde_json::Value>,
+        #[serde(default)]
+        details: Option<serde_json::Value>,
+    }
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    if let Ok(parsed) = serde_json::from_str::<Body>(trimmed) {
+        match parsed.error {
+            Some(serde_json::Value::String(code)) => api.code = Some(code),
+            Some(serde_json::Value::Object(obj)) => {
+                // `{"error": {"code": ..., "message": ...}}`, as some gateways send.
+                api.code = obj.get("code").and_then(|v| v.as_str()).map(str::to_owned);
+                if parsed.message.is_none() {
+                    api.message = obj.get("message").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                }
+            }
+            _ => {}
+        }
+        if let Some(m) = parsed.message {
+            api.message = m;
+        } else if let Some(serde_json::Value::String(d)) = &parsed.detail {
+            api.message = d.clone();
+        }
+        if let Some(details) = parsed.details {
+            api.field_errors = details
+                .get("fields")
+                .and_then(|f| serde_json::from_value::<Vec<FieldError>>(f.clone()).ok())
+                .unwrap_or_default();
+            api.details = Some(details);
+        }
+        return;
+    }
+    let is_html = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
+        || trimmed.starts_with('<');
+    if !is_html {
+        // A plain-text body is the server's message; keep its first line, short.
+        let first_line = trimmed.lines().next().unwrap_or_default();
+        api.message = truncate_chars(first_line, 300);
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// The server's request id header, if it is printable.
+pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// At most [`BODY_SNIPPET_LIMIT`] bytes of `body` as text, cut at a character boundary.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(BODY_SNIPPET_LIMIT)];
+    let mut text = String::from_utf8_lossy(head).into_owned();
+    if text.len() > BODY_SNIPPET_LIMIT {
+        let mut cut = BODY_SNIPPET_LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+/// `Retry-After` as delta-seconds, or as an HTTP-date measured against the
+/// response's own `Date` header (the SDK has no clock of its own). A date with
+/// no `Date` header to compare against, or a value that parses as neither, is
+/// ignored.
+pub(crate) fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let date = headers.get(http::header::DATE)?.to_str().ok()?;
+    let now = chrono::DateTime::parse_from_rfc2822(date.trim()).ok()?;
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(retry_after_of(&headers(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn retry_after_reads_an_http_date_against_the_date_header() {
+        let h = headers(&[
+            ("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"),
+            ("date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ]);
+        assert_eq!(retry_after_of(&h), Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn retry_after_in_the_past_is_zero_and_garbage_is_ignored() {
+        let h = headers(&[
+            ("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT"),
+            ("date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ]);
+        assert_eq!(retry_after_of(&h), Some(Duration::ZERO));
+        assert_eq!(retry_after_of(&headers(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after_of(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT")])), None);
+    }
+
+    #[test]
+    fn snippet_is_capped_at_a_char_boundary() {
+        let body = "é".repeat(2000); // 4000 bytes
+        let s = snippet(body.as_bytes());
+        assert!(s.len() <= BODY_SNIPPET_LIMIT);
+        assert!(s.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn display_has_the_status_prefix_and_field_errors() {
+        let err = error_from_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &HeaderMap::new(),
+            br#"{"error":"validation_error","message":"invalid task","details":{"fields":[{"field":"name","message":"must not be empty"}]}}"#,
+            Missing::Task(None),
+        );
+        assert_eq!(err.to_string(), "[422] invalid task; name: must not be empty");
+        assert_eq!(err.field_errors().len(), 1);
+    }
+}

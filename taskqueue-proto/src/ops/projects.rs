@@ -1,0 +1,161 @@
+//! The project operations: create, get, list, update, delete.
+
+use http::{Method, Request, Response};
+use uuid::Uuid;
+
+use super::{Operation, json_body, parse_delete, parse_json};
+use crate::error::Missing;
+use crate::{Config, Error, Project, ProjectCreateRequest, ProjectUpdateRequest};
+
+fn project_path(id: &Uuid) -> String {
+    format!("/projects/{}", id.as_hyphenated())
+}
+
+/// `POST /api/projects`: creates a project (201, the project). Carries an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateProject {
+    /// The new project's fields.
+    pub request: ProjectCreateRequest,
+}
+
+impl CreateProject {
+    /// Creates the project described by `request`.
+    pub fn new(request: ProjectCreateRequest) -> Self {
+        CreateProject { request }
+    }
+}
+
+impl Operation for CreateProject {
+    type Output = Project;
+
+    fn name(&self) -> &'static str {
+        "create_project"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        self.request.validate()?;
+        config.request(Method::POST, "/projects", &[], Some(json_body(&self.request)?))
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {
+        parse_json(response, Missing::Nothing)
+    }
+
+    fn wants_idempotency_key(&self) -> bool {
+        true
+    }
+}
+
+/// `GET /api/projects/{id}`: one project; 404 is [`Error::ProjectNotFound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetProject {
+    /// The project's id.
+    pub id: Uuid,
+}
+
+impl GetProject {
+    /// Fetches the project `id`.
+    pub fn new(id: Uuid) -> Self {
+        GetProject { id }
+    }
+}
+
+impl Operation for GetProject {
+    type Output = Project;
+
+    fn name(&self) -> &'static str {
+        "get_project"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::GET, &project_path(&self.id), &[], None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {
+        parse_json(response, Missing::Project(Some(self.id)))
+    }
+}
+
+/// `GET /api/projects`: every project.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListProjects;
+
+impl Operation for ListProjects {
+    type Output = Vec<Project>;
+
+    fn name(&self) -> &'static str {
+        "list_projects"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::GET, "/projects", &[], None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Vec<Project>, Error> {
+        parse_json(response, Missing::Nothing)
+    }
+}
+
+/// `PUT /api/projects/{id}`: changes the fields that are set; returns the project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateProject {
+    /// The project's id.
+    pub id: Uuid,
+    /// The fields to change.
+    pub update: ProjectUpdateRequest,
+}
+
+impl UpdateProject {
+    /// Applies `update` to the project `id`.
+    pub fn new(id: Uuid, update: ProjectUpdateRequest) -> Self {
+        UpdateProject { id, update }
+    }
+}
+
+impl Operation for UpdateProject {
+    type Output = Project;
+
+    fn name(&self) -> &'static str {
+        "update_project"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        self.update.validate()?;
+        config.request(Method::PUT, &project_path(&self.id), &[], Some(json_body(&self.update)?))
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {
+        parse_json(response, Missing::Project(Some(self.id)))
+    }
+}
+
+/// `DELETE /api/projects/{id}`: `true` if deleted, `false` if there was no such
+/// project; 409 ([`Error::Conflict`]) while tasks still reference it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeleteProject {
+    /// The project's id.
+    pub id: Uuid,
+}
+
+impl DeleteProject {
+    /// Deletes the project `id`.
+    pub fn new(id: Uuid) -> Self {
+        DeleteProject { id }
+    }
+}
+
+impl Operation for DeleteProject {
+    type Output = bool;
+
+    fn name(&self) -> &'static str {
+        "delete_project"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::DELETE, &project_path(&self.id), &[], None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<bool, Error> {
+        parse_delete(response, Missing::Project(Some(self.id)))
+    }
+}

@@ -1,0 +1,221 @@
+//! The task operations: create, get, list, update, cancel, delete.
+
+use http::{Method, Request, Response};
+use uuid::Uuid;
+
+use super::{Operation, json_body, parse_delete, parse_json};
+use crate::error::Missing;
+use crate::{Config, Error, Task, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
+
+fn task_path(id: &Uuid) -> String {
+    format!("/tasks/{}", id.as_hyphenated())
+}
+
+/// `POST /api/tasks`: creates a task (201, the task). Carries an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTask {
+    /// The new task's fields.
+    pub request: TaskCreateRequest,
+}
+
+impl CreateTask {
+    /// Creates the task described by `request`.
+    pub fn new(request: TaskCreateRequest) -> Self {
+        CreateTask { request }
+    }
+}
+
+impl Operation for CreateTask {
+    type Output = Task;
+
+    fn name(&self) -> &'static str {
+        "create_task"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        self.request.validate()?;
+        config.request(Method::POST, "/tasks", &[], Some(json_body(&self.request)?))
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+        // A 404 here means the named project does not exist.
+        parse_json(response, Missing::Project(self.request.project_id))
+    }
+
+    fn wants_idempotency_key(&self) -> bool {
+        true
+    }
+}
+
+/// `GET /api/tasks/{id}`: one task; 404 is [`Error::TaskNotFound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetTask {
+    /// The task's id.
+    pub id: Uuid,
+}
+
+impl GetTask {
+    /// Fetches the task `id`.
+    pub fn new(id: Uuid) -> Self {
+        GetTask { id }
+    }
+}
+
+impl Operation for GetTask {
+    type Output = Task;
+
+    fn name(&self) -> &'static str {
+        "get_task"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::GET, &task_path(&self.id), &[], None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+        parse_json(response, Missing::Task(Some(self.id)))
+    }
+}
+
+/// `GET /api/tasks?…`: one page of tasks matching the filters, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListTasks {
+    /// Which tasks, and which page.
+    pub filters: TaskFilters,
+}
+
+impl ListTasks {
+    /// Lists the tasks matching `filters`.
+    pub fn new(filters: TaskFilters) -> Self {
+        ListTasks { filters }
+    }
+}
+
+impl Operation for ListTasks {
+    type Output = Vec<Task>;
+
+    fn name(&self) -> &'static str {
+        "list_tasks"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        self.filters.validate()?;
+        config.request(Method::GET, "/tasks", &self.filters.query_pairs(), None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Vec<Task>, Error> {
+        parse_json(response, Missing::Nothing)
+    }
+}
+
+/// `PUT /api/tasks/{id}`: changes the fields that are set; returns the task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateTask {
+    /// The task's id.
+    pub id: Uuid,
+    /// The fields to change.
+    pub update: TaskUpdateRequest,
+}
+
+impl UpdateTask {
+    /// Applies `update` to the task `id`.
+    pub fn new(id: Uuid, update: TaskUpdateRequest) -> Self {
+        UpdateTask { id, update }
+    }
+}
+
+impl Operation for UpdateTask {
+    type Output = Task;
+
+    fn name(&self) -> &'static str {
+        "update_task"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        self.update.validate()?;
+        config.request(Method::PUT, &task_path(&self.id), &[], Some(json_body(&self.update)?))
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+        parse_json(response, Missing::Task(Some(self.id)))
+    }
+}
+
+/// `POST /api/tasks/{id}/cancel`: cancels the task, with an optional reason.
+/// 409 ([`Error::Conflict`]) if it already finished. Carries an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelTask {
+    /// The task's id.
+    pub id: Uuid,
+    /// Why it is cancelled.
+    pub reason: Option<String>,
+}
+
+impl CancelTask {
+    /// Cancels the task `id` without a reason.
+    pub fn new(id: Uuid) -> Self {
+        CancelTask { id, reason: None }
+    }
+
+    /// Records why the task is cancelled.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+impl Operation for CancelTask {
+    type Output = Task;
+
+    fn name(&self) -> &'static str {
+        "cancel_task"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'a str>,
+        }
+        let body = json_body(&Body { reason: self.reason.as_deref() })?;
+        config.request(Method::POST, &format!("{}/cancel", task_path(&self.id)), &[], Some(body))
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+        parse_json(response, Missing::Task(Some(self.id)))
+    }
+
+    fn wants_idempotency_key(&self) -> bool {
+        true
+    }
+}
+
+/// `DELETE /api/tasks/{id}`: `true` if it was deleted, `false` if there was no such task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeleteTask {
+    /// The task's id.
+    pub id: Uuid,
+}
+
+impl DeleteTask {
+    /// Deletes the task `id`.
+    pub fn new(id: Uuid) -> Self {
+        DeleteTask { id }
+    }
+}
+
+impl Operation for DeleteTask {
+    type Output = bool;
+
+    fn name(&self) -> &'static str {
+        "delete_task"
+    }
+
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::DELETE, &task_path(&self.id), &[], None)
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<bool, Error> {
+        parse_delete(response, Missing::Task(Some(self.id)))
+    }
+}
