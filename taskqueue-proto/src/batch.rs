@@ -31,10 +31,15 @@ impl BatchCreate {
     pub fn new(requests: Vec<TaskCreateRequest>) -> Result<Self, Error> {
         for (index, request) in requests.iter().enumerate() {
             if let Err(Error::InvalidInput { field, message }) = request.validate() {
-                return Err(Error::InvalidInput { field: format!("tasks[{index}].{field}"), message });
+                return Err(Error::InvalidInput {
+                    field: format!("tasks[{index}].{field}"),
+                    message,
+                });
             }
         }
-        Ok(BatchCreate { ops: requests.into_iter().map(CreateTask::new).collect() })
+        Ok(BatchCreate {
+            ops: requests.into_iter().map(CreateTask::new).collect(),
+        })
     }
 
     /// Also checks that every request builds under `config`, so a batch that
@@ -42,7 +47,10 @@ impl BatchCreate {
     pub fn check(&self, config: &Config) -> Result<(), Error> {
         for (index, op) in self.ops.iter().enumerate() {
             if let Err(e) = op.build_request(config) {
-                return Err(Error::invalid_input(format!("tasks[{index}]"), e.to_string()));
+                return Err(Error::invalid_input(
+                    format!("tasks[{index}]"),
+                    e.to_string(),
+                ));
             }
         }
         Ok(())
@@ -78,7 +86,9 @@ pub struct BatchResults {
 impl BatchResults {
     /// Room for `len` results.
     pub fn new(len: usize) -> Self {
-        BatchResults { slots: (0..len).map(|_| None).collect() }
+        BatchResults {
+            slots: (0..len).map(|_| None).collect(),
+        }
     }
 
     /// Stores the result of item `index` (an index out of range is ignored).
@@ -95,7 +105,12 @@ impl BatchResults {
             .into_iter()
             .enumerate()
             .map(|(index, slot)| {
-                slot.unwrap_or_else(|| Err(Error::invalid_input(format!("tasks[{index}]"), "no result: the create was not run")))
+                slot.unwrap_or_else(|| {
+                    Err(Error::invalid_input(
+                        format!("tasks[{index}]"),
+                        "no result: the create was not run",
+                    ))
+                })
             })
             .collect()
     }
@@ -132,7 +147,10 @@ mod tests {
             TaskCreateRequest::new("c", "x", Uuid::nil()).timeout(0),
         ])
         .unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "tasks[2].timeout"), "{err}");
+        assert!(
+            matches!(err, Error::InvalidInput { ref field, .. } if field == "tasks[2].timeout"),
+            "{err}"
+        );
     }
 
     #[test]

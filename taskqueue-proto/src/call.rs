@@ -108,7 +108,11 @@ pub struct TransportError {
 impl TransportError {
     /// A failure of `kind`, described by `message`.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        TransportError { kind, message: message.into(), source: None }
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// Keeps the transport's own error as the source.
@@ -124,14 +128,27 @@ impl TransportError {
 
     /// Whether the request may have reached the server.
     pub fn was_sent(&self) -> bool {
-        !matches!(self.kind, TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout)
+        !matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
+        )
     }
 
     fn into_error(self, body_limit: u64) -> Error {
         match self.kind {
-            TransportErrorKind::Connect => Error::Connection { message: self.message, sent: false, source: self.source },
-            TransportErrorKind::Io => Error::Connection { message: self.message, sent: true, source: self.source },
-            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout => Error::Timeout { message: self.message },
+            TransportErrorKind::Connect => Error::Connection {
+                message: self.message,
+                sent: false,
+                source: self.source,
+            },
+            TransportErrorKind::Io => Error::Connection {
+                message: self.message,
+                sent: true,
+                source: self.source,
+            },
+            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout => Error::Timeout {
+                message: self.message,
+            },
             TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge { limit: body_limit },
         }
     }
@@ -150,7 +167,13 @@ struct Prepared {
 impl Prepared {
     fn new(request: Request<Vec<u8>>) -> Self {
         let (parts, body) = request.into_parts();
-        Prepared { method: parts.method, uri: parts.uri, version: parts.version, headers: parts.headers, body }
+        Prepared {
+            method: parts.method,
+            uri: parts.uri,
+            version: parts.version,
+            headers: parts.headers,
+            body,
+        }
     }
 
     fn to_request(&self) -> Request<Vec<u8>> {
@@ -283,12 +306,19 @@ impl<'c, O: Operation> Call<'c, O> {
         let mut prepared = Prepared::new(request);
         let id = HeaderValue::from_str(&self.request_id.to_string());
         if let Ok(id) = id {
-            prepared.headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+            prepared
+                .headers
+                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
         }
-        if let Some(key) = self.idempotency_key.as_deref().and_then(|k| HeaderValue::from_str(k).ok())
+        if let Some(key) = self
+            .idempotency_key
+            .as_deref()
+            .and_then(|k| HeaderValue::from_str(k).ok())
             && prepared.method == Method::POST
         {
-            prepared.headers.insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), key);
+            prepared
+                .headers
+                .insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), key);
         }
         prepared
     }
@@ -301,12 +331,15 @@ impl<'c, O: Operation> Call<'c, O> {
         loop {
             match &mut self.state {
                 State::Finished(slot) => {
-                    return Action::Done(
-                        slot.take().unwrap_or_else(|| Err(Error::invalid_input("call", "polled after it finished"))),
-                    );
+                    return Action::Done(slot.take().unwrap_or_else(|| {
+                        Err(Error::invalid_input("call", "polled after it finished"))
+                    }));
                 }
                 State::InFlight => {
-                    let misuse = Error::invalid_input("call", "polled while an attempt was in flight; record its outcome first");
+                    let misuse = Error::invalid_input(
+                        "call",
+                        "polled while an attempt was in flight; record its outcome first",
+                    );
                     self.state = State::Finished(None);
                     return Action::Done(Err(misuse));
                 }
@@ -332,13 +365,17 @@ impl<'c, O: Operation> Call<'c, O> {
                     }
                     let Some(pending) = &self.pending else {
                         self.state = State::Finished(None);
-                        return Action::Done(Err(Error::invalid_input("call", "no request to send")));
+                        return Action::Done(Err(Error::invalid_input(
+                            "call",
+                            "no request to send",
+                        )));
                     };
                     let request = pending.to_request();
                     self.attempts += 1;
                     self.attempts_in_step += 1;
                     self.state = State::InFlight;
-                    let timeout = time_left.map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
+                    let timeout = time_left
+                        .map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
                     return Action::Send { request, timeout };
                 }
             }
@@ -350,7 +387,10 @@ impl<'c, O: Operation> Call<'c, O> {
     pub fn record(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: Instant) {
         if !matches!(self.state, State::InFlight) {
             if !matches!(self.state, State::Finished(_)) {
-                let misuse = Error::invalid_input("call", "an outcome was recorded with no attempt in flight");
+                let misuse = Error::invalid_input(
+                    "call",
+                    "an outcome was recorded with no attempt in flight",
+                );
                 self.state = State::Finished(Some(Err(misuse)));
             }
             return;
@@ -412,7 +452,10 @@ fn validate_idempotency_key(key: String) -> Result<String, Error> {
     if ok {
         Ok(key)
     } else {
-        Err(Error::invalid_input("idempotency_key", "must be 1 to 255 visible ASCII characters"))
+        Err(Error::invalid_input(
+            "idempotency_key",
+            "must be 1 to 255 visible ASCII characters",
+        ))
     }
 }
 

@@ -150,7 +150,9 @@ impl Default for Config {
         // Every default is a constant that `build` accepts (tested below), so
         // this cannot fail on any input.
         #[allow(clippy::expect_used)]
-        ConfigBuilder::default().build().expect("the default configuration is valid")
+        ConfigBuilder::default()
+            .build()
+            .expect("the default configuration is valid")
     }
 }
 
@@ -159,7 +161,9 @@ impl fmt::Debug for Config {
         let extra: Vec<&str> = self
             .headers
             .keys()
-            .filter(|k| ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key")
+            .filter(|k| {
+                ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key"
+            })
             .map(HeaderName::as_str)
             .collect();
         f.debug_struct("Config")
@@ -297,28 +301,50 @@ impl ConfigBuilder {
             return Err(Error::invalid_input("timeout", "must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(Error::invalid_input("connect_timeout", "must be greater than zero"));
+            return Err(Error::invalid_input(
+                "connect_timeout",
+                "must be greater than zero",
+            ));
         }
         if self.total_timeout.is_some_and(|t| t.is_zero()) {
-            return Err(Error::invalid_input("total_timeout", "must be greater than zero"));
+            return Err(Error::invalid_input(
+                "total_timeout",
+                "must be greater than zero",
+            ));
         }
         if self.body_limit == 0 {
-            return Err(Error::invalid_input("body_limit", "must be greater than zero"));
+            return Err(Error::invalid_input(
+                "body_limit",
+                "must be greater than zero",
+            ));
         }
         self.retry.validate()?;
 
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, header_value("user_agent", &self.user_agent, false)?);
+        headers.insert(
+            USER_AGENT,
+            header_value("user_agent", &self.user_agent, false)?,
+        );
         for (name, value) in &self.headers {
-            let header_name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid_input("header", format!("{name:?} is not a valid header name")))?;
-            headers.append(header_name, header_value(&format!("header {name}"), value, false)?);
+            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::invalid_input("header", format!("{name:?} is not a valid header name"))
+            })?;
+            headers.append(
+                header_name,
+                header_value(&format!("header {name}"), value, false)?,
+            );
         }
         if let Some(token) = &self.token {
-            headers.insert(AUTHORIZATION, header_value("token", &format!("Bearer {}", token.expose()), true)?);
+            headers.insert(
+                AUTHORIZATION,
+                header_value("token", &format!("Bearer {}", token.expose()), true)?,
+            );
         } else if let Some(key) = &self.api_key {
-            headers.insert(HeaderName::from_static("x-api-key"), header_value("api_key", key.expose(), true)?);
+            headers.insert(
+                HeaderName::from_static("x-api-key"),
+                header_value("api_key", key.expose(), true)?,
+            );
         }
         // A token given without an API key is checked above; an API key given
         // beside a token is still checked so a bad one is not silently kept.
@@ -348,10 +374,17 @@ impl ConfigBuilder {
 /// A header value with no control characters; the message never echoes a secret.
 fn header_value(field: &str, value: &str, sensitive: bool) -> Result<HeaderValue, Error> {
     if value.chars().any(|c| c.is_control()) {
-        return Err(Error::invalid_input(field, "contains a control character (such as a newline)"));
+        return Err(Error::invalid_input(
+            field,
+            "contains a control character (such as a newline)",
+        ));
     }
-    let mut v = HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_input(field, "is not a valid header value (only visible ASCII is allowed)"))?;
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_input(
+            field,
+            "is not a valid header value (only visible ASCII is allowed)",
+        )
+    })?;
     v.set_sensitive(sensitive);
     Ok(v)
 }
@@ -362,27 +395,49 @@ fn validate_base_url(raw: &str) -> Result<String, Error> {
     let field = "base_url";
     let url = raw.trim();
     if url.contains('#') {
-        return Err(Error::invalid_input(field, format!("{url:?} must not have a fragment")));
+        return Err(Error::invalid_input(
+            field,
+            format!("{url:?} must not have a fragment"),
+        ));
     }
     if url.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(Error::invalid_input(field, format!("{url:?} contains whitespace or a control character")));
+        return Err(Error::invalid_input(
+            field,
+            format!("{url:?} contains whitespace or a control character"),
+        ));
     }
-    let uri: Uri = url.parse().map_err(|e| Error::invalid_input(field, format!("{url:?} is not a URL: {e}")))?;
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| Error::invalid_input(field, format!("{url:?} is not a URL: {e}")))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => {}
         Some(other) => {
-            return Err(Error::invalid_input(field, format!("scheme {other:?} is not supported; use http or https")));
+            return Err(Error::invalid_input(
+                field,
+                format!("scheme {other:?} is not supported; use http or https"),
+            ));
         }
-        None => return Err(Error::invalid_input(field, format!("{url:?} has no scheme; use http:// or https://"))),
+        None => {
+            return Err(Error::invalid_input(
+                field,
+                format!("{url:?} has no scheme; use http:// or https://"),
+            ));
+        }
     }
     if uri.host().is_none_or(str::is_empty) {
         return Err(Error::invalid_input(field, format!("{url:?} has no host")));
     }
     if uri.query().is_some() {
-        return Err(Error::invalid_input(field, format!("{url:?} must not have a query string")));
+        return Err(Error::invalid_input(
+            field,
+            format!("{url:?} must not have a query string"),
+        ));
     }
     if url.contains('@') {
-        return Err(Error::invalid_input(field, "must not embed credentials; use token or api_key"));
+        return Err(Error::invalid_input(
+            field,
+            "must not embed credentials; use token or api_key",
+        ));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -434,11 +489,26 @@ mod tests {
 
     #[test]
     fn control_characters_in_headers_are_rejected() {
-        assert_eq!(field_of(Config::builder().token("a\r\nX-Evil: 1").build()), "token");
-        assert_eq!(field_of(Config::builder().api_key("k\n").build()), "api_key");
-        assert_eq!(field_of(Config::builder().header("X-Team", "a\u{7f}b").build()), "header X-Team");
-        assert_eq!(field_of(Config::builder().header("Bad Name", "v").build()), "header");
-        assert_eq!(field_of(Config::builder().user_agent("ua\n").build()), "user_agent");
+        assert_eq!(
+            field_of(Config::builder().token("a\r\nX-Evil: 1").build()),
+            "token"
+        );
+        assert_eq!(
+            field_of(Config::builder().api_key("k\n").build()),
+            "api_key"
+        );
+        assert_eq!(
+            field_of(Config::builder().header("X-Team", "a\u{7f}b").build()),
+            "header X-Team"
+        );
+        assert_eq!(
+            field_of(Config::builder().header("Bad Name", "v").build()),
+            "header"
+        );
+        assert_eq!(
+            field_of(Config::builder().user_agent("ua\n").build()),
+            "user_agent"
+        );
     }
 
     #[test]
@@ -458,15 +528,28 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let c = Config::builder().token("tok-123").api_key("key-456").build().unwrap();
+        let c = Config::builder()
+            .token("tok-123")
+            .api_key("key-456")
+            .build()
+            .unwrap();
         let shown = format!("{c:?} {:?}", Config::builder().token("tok-123"));
-        assert!(!shown.contains("tok-123") && !shown.contains("key-456"), "{shown}");
+        assert!(
+            !shown.contains("tok-123") && !shown.contains("key-456"),
+            "{shown}"
+        );
         assert!(shown.contains("redacted"));
     }
 
     #[test]
     fn zero_limits_are_rejected() {
-        assert_eq!(field_of(Config::builder().timeout(Duration::ZERO).build()), "timeout");
-        assert_eq!(field_of(Config::builder().body_limit(0).build()), "body_limit");
+        assert_eq!(
+            field_of(Config::builder().timeout(Duration::ZERO).build()),
+            "timeout"
+        );
+        assert_eq!(
+            field_of(Config::builder().body_limit(0).build()),
+            "body_limit"
+        );
     }
 }

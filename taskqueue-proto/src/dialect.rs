@@ -43,7 +43,10 @@ impl FromStr for Dialect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "spec" => Ok(Dialect::Spec),
-            other => Err(crate::Error::invalid_input("dialect", format!("unknown dialect {other:?}; expected: spec"))),
+            other => Err(crate::Error::invalid_input(
+                "dialect",
+                format!("unknown dialect {other:?}; expected: spec"),
+            )),
         }
     }
 }

@@ -147,7 +147,10 @@ pub enum Error {
 impl Error {
     /// An [`Error::InvalidInput`] for `field`.
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidInput { field: field.into(), message: message.into() }
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The server's answer, for the variants that come from an error response.
@@ -204,7 +207,9 @@ impl Error {
 
     /// Field errors of a validation failure (the server's or the client's own).
     pub fn field_errors(&self) -> &[FieldError] {
-        self.api_error().map(|e| e.field_errors.as_slice()).unwrap_or(&[])
+        self.api_error()
+            .map(|e| e.field_errors.as_slice())
+            .unwrap_or(&[])
     }
 
     /// How long the server asked the client to wait before trying again.
@@ -219,7 +224,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connection { .. } | Error::Timeout { .. } => true,
-            _ => self.status().is_some_and(|s| crate::retry::DEFAULT_RETRYABLE_STATUSES.contains(&s.as_u16())),
+            _ => self
+                .status()
+                .is_some_and(|s| crate::retry::DEFAULT_RETRYABLE_STATUSES.contains(&s.as_u16())),
         }
     }
 
@@ -242,7 +249,12 @@ pub(crate) enum Missing {
 
 /// Reads an error response into an [`Error`], by status and the operation's
 /// notion of what a 404 means. Never fails: whatever the body, the status is kept.
-pub(crate) fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8], missing: Missing) -> Error {
+pub(crate) fn error_from_response(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    missing: Missing,
+) -> Error {
     let mut api = ApiError {
         status,
         code: None,
@@ -286,7 +298,10 @@ fn default_message(status: StatusCode, missing: Missing) -> String {
         (404, Missing::Task(None)) => "Task not found".to_owned(),
         (404, Missing::Project(Some(id))) => format!("Project {id} not found"),
         (404, Missing::Project(None)) => "Project not found".to_owned(),
-        _ => status.canonical_reason().unwrap_or("Unknown status").to_owned(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("Unknown status")
+            .to_owned(),
     }
 }
 
@@ -317,7 +332,11 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
                 // `{"error": {"code": ..., "message": ...}}`, as some gateways send.
                 api.code = obj.get("code").and_then(|v| v.as_str()).map(str::to_owned);
                 if parsed.message.is_none() {
-                    api.message = obj.get("message").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                    api.message = obj
+                        .get("message")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
                 }
             }
             _ => {}
@@ -357,7 +376,10 @@ fn truncate_chars(s: &str, max: usize) -> String {
 
 /// The server's request id header, if it is printable.
 pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<String> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// At most [`BODY_SNIPPET_LIMIT`] bytes of `body` as text, cut at a character boundary.
@@ -379,7 +401,11 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 /// no `Date` header to compare against, or a value that parses as neither, is
 /// ignored.
 pub(crate) fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -396,14 +422,20 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            h.insert(
+                http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         h
     }
 
     #[test]
     fn retry_after_reads_seconds() {
-        assert_eq!(retry_after_of(&headers(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after_of(&headers(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
     }
 
     #[test]
@@ -423,7 +455,13 @@ mod tests {
         ]);
         assert_eq!(retry_after_of(&h), Some(Duration::ZERO));
         assert_eq!(retry_after_of(&headers(&[("retry-after", "soon")])), None);
-        assert_eq!(retry_after_of(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT")])), None);
+        assert_eq!(
+            retry_after_of(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:27:00 GMT"
+            )])),
+            None
+        );
     }
 
     #[test]
@@ -442,7 +480,10 @@ mod tests {
             br#"{"error":"validation_error","message":"invalid task","details":{"fields":[{"field":"name","message":"must not be empty"}]}}"#,
             Missing::Task(None),
         );
-        assert_eq!(err.to_string(), "[422] invalid task; name: must not be empty");
+        assert_eq!(
+            err.to_string(),
+            "[422] invalid task; name: must not be empty"
+        );
         assert_eq!(err.field_errors().len(), 1);
     }
 }

@@ -31,7 +31,11 @@ impl Pager {
     pub fn new(filters: TaskFilters) -> Result<Self, Error> {
         filters.validate()?;
         let next_offset = filters.offset.unwrap_or(0);
-        Ok(Pager { filters, next_offset, done: false })
+        Ok(Pager {
+            filters,
+            next_offset,
+            done: false,
+        })
     }
 
     /// The operation for the next page, or `None` when the last page was seen.
@@ -97,7 +101,10 @@ mod tests {
 
     #[test]
     fn starts_at_the_given_offset_and_keeps_other_filters() {
-        let f = TaskFilters::new().status(crate::TaskStatus::Running).offset(5).limit(3);
+        let f = TaskFilters::new()
+            .status(crate::TaskStatus::Running)
+            .offset(5)
+            .limit(3);
         let pager = Pager::new(f).unwrap();
         let op = pager.next_page().unwrap();
         assert_eq!(op.filters.offset, Some(5));

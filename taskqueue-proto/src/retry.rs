@@ -100,7 +100,10 @@ impl RetryPolicy {
 
     /// A policy that never retries (one attempt).
     pub fn never() -> Self {
-        RetryPolicy { max_attempts: 1, ..Self::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Attempts in all, the first included (default 3; at least 1).
@@ -145,10 +148,16 @@ impl RetryPolicy {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
-            return Err(Error::invalid_input("retry.max_attempts", "must be at least 1"));
+            return Err(Error::invalid_input(
+                "retry.max_attempts",
+                "must be at least 1",
+            ));
         }
         if self.initial_backoff > self.max_backoff {
-            return Err(Error::invalid_input("retry.initial_backoff", "must not exceed max_backoff"));
+            return Err(Error::invalid_input(
+                "retry.initial_backoff",
+                "must not exceed max_backoff",
+            ));
         }
         Ok(())
     }
@@ -156,7 +165,10 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1-based), for a jitter in `[0, 1)`.
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
         let exp = retry.saturating_sub(1).min(31);
-        let ceiling = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.max_backoff);
         ceiling.mul_f64(jitter.clamp(0.0, 1.0))
     }
 
@@ -175,7 +187,9 @@ impl RetryPolicy {
                 }
                 true
             }
-            _ => error.status().is_some_and(|s| self.retries_status(s.as_u16())),
+            _ => error
+                .status()
+                .is_some_and(|s| self.retries_status(s.as_u16())),
         };
         if !retryable {
             return RetryDecision::GiveUp(GiveUp::NotRetryable);
@@ -226,7 +240,12 @@ impl RetryBudget {
     }
 
     /// A bucket of `capacity` tokens with the given costs.
-    pub fn new(capacity: u32, retry_cost: u32, timeout_retry_cost: u32, success_refund: u32) -> Self {
+    pub fn new(
+        capacity: u32,
+        retry_cost: u32,
+        timeout_retry_cost: u32,
+        success_refund: u32,
+    ) -> Self {
         RetryBudget {
             tokens: Arc::new(AtomicU32::new(capacity)),
             capacity,
@@ -259,11 +278,17 @@ impl RetryBudget {
     /// Puts tokens back after a call succeeded: what its retries took, or the
     /// success refund if it needed none. Never above capacity.
     pub fn release(&self, spent_on_retries: u32) {
-        let amount = if spent_on_retries == 0 { self.success_refund } else { spent_on_retries };
+        let amount = if spent_on_retries == 0 {
+            self.success_refund
+        } else {
+            spent_on_retries
+        };
         let capacity = self.capacity;
         let _ = self
             .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(amount).min(capacity)));
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some(t.saturating_add(amount).min(capacity))
+            });
     }
 }
 
@@ -278,15 +303,26 @@ mod tests {
         if let Some(ra) = retry_after {
             h.insert(http::header::RETRY_AFTER, ra.parse().unwrap());
         }
-        error_from_response(StatusCode::from_u16(status).unwrap(), &h, b"", Missing::Nothing)
+        error_from_response(
+            StatusCode::from_u16(status).unwrap(),
+            &h,
+            b"",
+            Missing::Nothing,
+        )
     }
 
     fn connection(sent: bool) -> Error {
-        Error::Connection { message: "reset".into(), sent, source: None }
+        Error::Connection {
+            message: "reset".into(),
+            sent,
+            source: None,
+        }
     }
 
     fn timeout() -> Error {
-        Error::Timeout { message: "no response".into() }
+        Error::Timeout {
+            message: "no response".into(),
+        }
     }
 
     fn decide(error: &Error, sent: bool, idempotent: bool, attempts_made: u32) -> RetryDecision {
@@ -314,25 +350,115 @@ mod tests {
         let half_second = Retry(Duration::from_millis(500));
         let cases: Vec<(&str, Error, bool, bool, RetryDecision)> = vec![
             ("408 GET", status_error(408, None), true, true, half_second),
-            ("429 POST unkeyed", status_error(429, None), true, false, half_second),
+            (
+                "429 POST unkeyed",
+                status_error(429, None),
+                true,
+                false,
+                half_second,
+            ),
             ("500 GET", status_error(500, None), true, true, half_second),
             ("502 PUT", status_error(502, None), true, true, half_second),
-            ("503 DELETE", status_error(503, None), true, true, half_second),
-            ("504 keyed POST", status_error(504, None), true, true, half_second),
-            ("500 unkeyed POST (server answered: retry)", status_error(500, None), true, false, half_second),
-            ("400", status_error(400, None), true, true, GiveUp(NotRetryable)),
-            ("401", status_error(401, None), true, true, GiveUp(NotRetryable)),
-            ("404", status_error(404, None), true, true, GiveUp(NotRetryable)),
-            ("409", status_error(409, None), true, true, GiveUp(NotRetryable)),
-            ("501", status_error(501, None), true, true, GiveUp(NotRetryable)),
-            ("refused, unkeyed POST", connection(false), false, false, half_second),
+            (
+                "503 DELETE",
+                status_error(503, None),
+                true,
+                true,
+                half_second,
+            ),
+            (
+                "504 keyed POST",
+                status_error(504, None),
+                true,
+                true,
+                half_second,
+            ),
+            (
+                "500 unkeyed POST (server answered: retry)",
+                status_error(500, None),
+                true,
+                false,
+                half_second,
+            ),
+            (
+                "400",
+                status_error(400, None),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
+            (
+                "401",
+                status_error(401, None),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
+            (
+                "404",
+                status_error(404, None),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
+            (
+                "409",
+                status_error(409, None),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
+            (
+                "501",
+                status_error(501, None),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
+            (
+                "refused, unkeyed POST",
+                connection(false),
+                false,
+                false,
+                half_second,
+            ),
             ("refused, GET", connection(false), false, true, half_second),
-            ("reset after send, GET", connection(true), true, true, half_second),
-            ("reset after send, keyed POST", connection(true), true, true, half_second),
-            ("reset after send, unkeyed POST", connection(true), true, false, GiveUp(NotIdempotent)),
+            (
+                "reset after send, GET",
+                connection(true),
+                true,
+                true,
+                half_second,
+            ),
+            (
+                "reset after send, keyed POST",
+                connection(true),
+                true,
+                true,
+                half_second,
+            ),
+            (
+                "reset after send, unkeyed POST",
+                connection(true),
+                true,
+                false,
+                GiveUp(NotIdempotent),
+            ),
             ("timeout, PUT", timeout(), true, true, half_second),
-            ("timeout, unkeyed POST", timeout(), true, false, GiveUp(NotIdempotent)),
-            ("decode", Error::invalid_input("x", "y"), true, true, GiveUp(NotRetryable)),
+            (
+                "timeout, unkeyed POST",
+                timeout(),
+                true,
+                false,
+                GiveUp(NotIdempotent),
+            ),
+            (
+                "decode",
+                Error::invalid_input("x", "y"),
+                true,
+                true,
+                GiveUp(NotRetryable),
+            ),
         ];
         for (name, error, sent, idempotent, expected) in cases {
             assert_eq!(decide(&error, sent, idempotent, 1), expected, "{name}");
@@ -341,14 +467,23 @@ mod tests {
 
     #[test]
     fn the_third_failure_exhausts_three_attempts() {
-        assert_eq!(decide(&status_error(503, None), true, true, 2), Retry(Duration::from_secs(1)));
-        assert_eq!(decide(&status_error(503, None), true, true, 3), GiveUp(AttemptsExhausted));
+        assert_eq!(
+            decide(&status_error(503, None), true, true, 2),
+            Retry(Duration::from_secs(1))
+        );
+        assert_eq!(
+            decide(&status_error(503, None), true, true, 3),
+            GiveUp(AttemptsExhausted)
+        );
     }
 
     #[test]
     fn backoff_doubles_to_the_cap_with_full_jitter() {
         let p = RetryPolicy::default();
-        assert_eq!(p.backoff(1, 0.999_999), Duration::from_secs(1).mul_f64(0.999_999));
+        assert_eq!(
+            p.backoff(1, 0.999_999),
+            Duration::from_secs(1).mul_f64(0.999_999)
+        );
         assert_eq!(p.backoff(3, 1.0), Duration::from_secs(4));
         assert_eq!(p.backoff(6, 1.0), Duration::from_secs(30));
         assert_eq!(p.backoff(40, 1.0), Duration::from_secs(30));
@@ -361,7 +496,10 @@ mod tests {
         let e = status_error(429, Some("7"));
         assert_eq!(decide(&e, true, false, 1), Retry(Duration::from_secs(7)));
         let short = status_error(503, Some("0"));
-        assert_eq!(decide(&short, true, true, 1), Retry(Duration::from_millis(500)));
+        assert_eq!(
+            decide(&short, true, true, 1),
+            Retry(Duration::from_millis(500))
+        );
     }
 
     #[test]

@@ -59,7 +59,14 @@ pub struct Wait {
 impl Wait {
     /// Waits up to `timeout` for the task `id`.
     pub fn new(id: Uuid, timeout: Duration) -> Self {
-        Wait { id, timeout, started: None, delay: WAIT_INITIAL_DELAY, last_seen: None, state: WaitState::Ready }
+        Wait {
+            id,
+            timeout,
+            started: None,
+            delay: WAIT_INITIAL_DELAY,
+            last_seen: None,
+            state: WaitState::Ready,
+        }
     }
 
     /// The task as last fetched.
@@ -73,9 +80,9 @@ impl Wait {
         loop {
             match &mut self.state {
                 WaitState::Finished(slot) => {
-                    return WaitAction::Done(
-                        slot.take().unwrap_or_else(|| Err(Error::invalid_input("wait", "polled after it finished"))),
-                    );
+                    return WaitAction::Done(slot.take().unwrap_or_else(|| {
+                        Err(Error::invalid_input("wait", "polled after it finished"))
+                    }));
                 }
                 WaitState::Fetching => {
                     self.state = WaitState::Finished(None);
@@ -118,7 +125,10 @@ impl Wait {
         let deadline = started.checked_add(self.timeout).unwrap_or(now);
         if now >= deadline {
             let waited = now.saturating_duration_since(started);
-            self.state = WaitState::Finished(Some(Err(Error::WaitTimedOut { task: Box::new(task), waited })));
+            self.state = WaitState::Finished(Some(Err(Error::WaitTimedOut {
+                task: Box::new(task),
+                waited,
+            })));
             return;
         }
         self.last_seen = Some(task);
@@ -163,7 +173,12 @@ mod tests {
     #[test]
     fn backs_off_from_half_a_second_to_five() {
         use TaskStatus::*;
-        let (r, times) = drive(Duration::from_secs(60), &[Running, Running, Running, Running, Running, Running, Completed]);
+        let (r, times) = drive(
+            Duration::from_secs(60),
+            &[
+                Running, Running, Running, Running, Running, Running, Completed,
+            ],
+        );
         assert_eq!(r.unwrap().status, Completed);
         let secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
         assert_eq!(secs, [0.0, 0.5, 1.5, 3.5, 7.5, 12.5, 17.5]);
@@ -171,7 +186,12 @@ mod tests {
 
     #[test]
     fn every_terminal_status_ends_the_wait() {
-        for s in [TaskStatus::Completed, TaskStatus::Failed, TaskStatus::Cancelled, TaskStatus::Finalized] {
+        for s in [
+            TaskStatus::Completed,
+            TaskStatus::Failed,
+            TaskStatus::Cancelled,
+            TaskStatus::Finalized,
+        ] {
             let (r, times) = drive(Duration::from_secs(1), std::slice::from_ref(&s));
             assert_eq!(r.unwrap().status, s);
             assert_eq!(times.len(), 1);
@@ -181,7 +201,11 @@ mod tests {
     #[test]
     fn times_out_after_a_last_poll_at_the_deadline_keeping_the_last_task() {
         let (r, times) = drive(Duration::from_secs(2), &[]);
-        assert_eq!(times.last(), Some(&Duration::from_secs(2)), "last fetch exactly at the deadline: {times:?}");
+        assert_eq!(
+            times.last(),
+            Some(&Duration::from_secs(2)),
+            "last fetch exactly at the deadline: {times:?}"
+        );
         match r {
             Err(Error::WaitTimedOut { task, waited }) => {
                 assert_eq!(task.status, TaskStatus::Running);
@@ -195,7 +219,10 @@ mod tests {
     fn a_task_finishing_at_the_deadline_is_seen() {
         use TaskStatus::*;
         // Fetches at 0, 0.5, 1.5 and the deadline 2.0: the fourth sees Completed.
-        let (r, times) = drive(Duration::from_secs(2), &[Running, Running, Running, Completed]);
+        let (r, times) = drive(
+            Duration::from_secs(2),
+            &[Running, Running, Running, Completed],
+        );
         assert_eq!(r.unwrap().status, Completed);
         assert_eq!(times.len(), 4);
     }
@@ -206,6 +233,9 @@ mod tests {
         let mut wait = Wait::new(Uuid::nil(), Duration::from_secs(5));
         assert!(matches!(wait.poll(start), WaitAction::Fetch(_)));
         wait.record(Err(Error::invalid_input("x", "boom")), start);
-        assert!(matches!(wait.poll(start), WaitAction::Done(Err(Error::InvalidInput { .. }))));
+        assert!(matches!(
+            wait.poll(start),
+            WaitAction::Done(Err(Error::InvalidInput { .. }))
+        ));
     }
 }

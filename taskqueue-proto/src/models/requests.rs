@@ -416,7 +416,10 @@ fn not_blank(field: &str, value: &str) -> Result<(), Error> {
 
 fn check_timeout(timeout: Option<u64>) -> Result<(), Error> {
     match timeout {
-        Some(0) => Err(Error::invalid_input("timeout", "must be greater than 0 seconds")),
+        Some(0) => Err(Error::invalid_input(
+            "timeout",
+            "must be greater than 0 seconds",
+        )),
         _ => Ok(()),
     }
 }
@@ -445,8 +448,14 @@ mod tests {
     #[test]
     fn blank_name_and_command_are_rejected_by_field() {
         let p = Uuid::nil();
-        assert_eq!(field_of(TaskCreateRequest::new(" ", "c", p).validate().unwrap_err()), "name");
-        assert_eq!(field_of(TaskCreateRequest::new("n", "", p).validate().unwrap_err()), "command");
+        assert_eq!(
+            field_of(TaskCreateRequest::new(" ", "c", p).validate().unwrap_err()),
+            "name"
+        );
+        assert_eq!(
+            field_of(TaskCreateRequest::new("n", "", p).validate().unwrap_err()),
+            "command"
+        );
     }
 
     #[test]
@@ -458,24 +467,69 @@ mod tests {
     #[test]
     fn zero_timeout_and_too_many_retries_are_rejected() {
         let p = Uuid::nil();
-        assert_eq!(field_of(TaskCreateRequest::new("n", "c", p).timeout(0).validate().unwrap_err()), "timeout");
         assert_eq!(
-            field_of(TaskCreateRequest::new("n", "c", p).retry_attempts(101).validate().unwrap_err()),
+            field_of(
+                TaskCreateRequest::new("n", "c", p)
+                    .timeout(0)
+                    .validate()
+                    .unwrap_err()
+            ),
+            "timeout"
+        );
+        assert_eq!(
+            field_of(
+                TaskCreateRequest::new("n", "c", p)
+                    .retry_attempts(101)
+                    .validate()
+                    .unwrap_err()
+            ),
             "retry_attempts"
         );
-        assert!(TaskCreateRequest::new("n", "c", p).retry_attempts(100).validate().is_ok());
-        assert_eq!(field_of(TaskUpdateRequest::new().timeout(0).validate().unwrap_err()), "timeout");
-        assert_eq!(field_of(TaskUpdateRequest::new().name("").validate().unwrap_err()), "name");
-        assert_eq!(field_of(ProjectCreateRequest::new("").validate().unwrap_err()), "name");
-        assert_eq!(field_of(ProjectUpdateRequest::new().name("\t").validate().unwrap_err()), "name");
+        assert!(
+            TaskCreateRequest::new("n", "c", p)
+                .retry_attempts(100)
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            field_of(TaskUpdateRequest::new().timeout(0).validate().unwrap_err()),
+            "timeout"
+        );
+        assert_eq!(
+            field_of(TaskUpdateRequest::new().name("").validate().unwrap_err()),
+            "name"
+        );
+        assert_eq!(
+            field_of(ProjectCreateRequest::new("").validate().unwrap_err()),
+            "name"
+        );
+        assert_eq!(
+            field_of(
+                ProjectUpdateRequest::new()
+                    .name("\t")
+                    .validate()
+                    .unwrap_err()
+            ),
+            "name"
+        );
     }
 
     #[test]
     fn empty_updates_serialize_to_an_empty_object() {
-        assert_eq!(serde_json::to_string(&TaskUpdateRequest::new()).unwrap(), "{}");
-        assert_eq!(serde_json::to_string(&ProjectUpdateRequest::new()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&TaskUpdateRequest::new()).unwrap(),
+            "{}"
+        );
+        assert_eq!(
+            serde_json::to_string(&ProjectUpdateRequest::new()).unwrap(),
+            "{}"
+        );
         assert!(TaskUpdateRequest::new().is_empty());
-        assert!(!TaskUpdateRequest::new().priority(TaskPriority::Low).is_empty());
+        assert!(
+            !TaskUpdateRequest::new()
+                .priority(TaskPriority::Low)
+                .is_empty()
+        );
     }
 
     #[test]

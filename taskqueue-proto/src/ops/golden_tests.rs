@@ -9,20 +9,28 @@ use uuid::Uuid;
 
 use super::*;
 use crate::{
-    Action, Call, CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest, SplitMix64,
-    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+    Action, Call, CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest,
+    SplitMix64, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
+    TaskUpdateRequest,
 };
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
 const PROJECT: Uuid = Uuid::from_u128(0x90f92073_d0a3_4d9f_b713_4c06876dde15);
 
 /// The request a transport is asked to send first, with the call's ids.
-fn first_request<O: Operation<Output: std::fmt::Debug>>(op: O, config: &Config) -> (Request<Vec<u8>>, String, Option<String>) {
+fn first_request<O: Operation<Output: std::fmt::Debug>>(
+    op: O,
+    config: &Config,
+) -> (Request<Vec<u8>>, String, Option<String>) {
     let mut call = Call::new(op, config, CallOptions::new(), &mut SplitMix64::new(7));
     match call.poll(Instant::now()) {
         Action::Send { request, timeout } => {
             assert_eq!(timeout, config.timeout());
-            (request, call.request_id().to_string(), call.idempotency_key().map(str::to_owned))
+            (
+                request,
+                call.request_id().to_string(),
+                call.idempotency_key().map(str::to_owned),
+            )
         }
         other => panic!("expected a request, got {other:?}"),
     }
@@ -36,7 +44,10 @@ fn assert_headers(request: &Request<Vec<u8>>, expected: &[(&str, &str)]) {
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
         .collect();
     got.sort();
-    let mut want: Vec<(String, String)> = expected.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     want.sort();
     assert_eq!(got, want);
 }
@@ -51,7 +62,11 @@ fn ua() -> &'static str {
 
 #[test]
 fn create_task_full() {
-    let config = Config::builder().base_url("https://tq.example.com/base/").token("t0k").build().unwrap();
+    let config = Config::builder()
+        .base_url("https://tq.example.com/base/")
+        .token("t0k")
+        .build()
+        .unwrap();
     let req = TaskCreateRequest::new("build", "cargo build --release", PROJECT)
         .description("Build it")
         .technical_specs("rust 1.85")
@@ -93,7 +108,10 @@ fn create_task_full() {
 
 #[test]
 fn create_task_minimal_sends_the_defaults() {
-    let (r, _, _) = first_request(CreateTask::new(TaskCreateRequest::new("b", "true", PROJECT)), &Config::default());
+    let (r, _, _) = first_request(
+        CreateTask::new(TaskCreateRequest::new("b", "true", PROJECT)),
+        &Config::default(),
+    );
     assert_eq!(r.uri(), "http://localhost:8080/api/tasks");
     assert_eq!(
         body(&r),
@@ -106,19 +124,29 @@ fn get_task() {
     let config = Config::builder().api_key("k3y").build().unwrap();
     let (r, id, key) = first_request(GetTask::new(TASK), &config);
     assert_eq!(r.method(), "GET");
-    assert_eq!(r.uri(), "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90");
+    assert_eq!(
+        r.uri(),
+        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
+    );
     assert_eq!(key, None);
     assert_headers(
         &r,
-        &[("accept", "application/json"), ("user-agent", ua()), ("x-api-key", "k3y"), ("x-request-id", &id)],
+        &[
+            ("accept", "application/json"),
+            ("user-agent", ua()),
+            ("x-api-key", "k3y"),
+            ("x-request-id", &id),
+        ],
     );
     assert!(r.body().is_empty());
 }
 
 #[test]
 fn list_tasks_with_every_filter_percent_encoded() {
-    let after: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").unwrap();
-    let before: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-02T00:00:00-05:30").unwrap();
+    let after: DateTime<chrono::FixedOffset> =
+        DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").unwrap();
+    let before: DateTime<chrono::FixedOffset> =
+        DateTime::parse_from_rfc3339("2026-03-02T00:00:00-05:30").unwrap();
     let filters = TaskFilters::new()
         .status(TaskStatus::AIReview)
         .project_id(PROJECT)
@@ -136,7 +164,14 @@ fn list_tasks_with_every_filter_percent_encoded() {
          &priority=Critical&task_type=Scheduled&created_after=2026-03-01T10%3A00%3A00%2B01%3A00\
          &created_before=2026-03-02T00%3A00%3A00-05%3A30&limit=50&offset=100"
     );
-    assert_headers(&r, &[("accept", "application/json"), ("user-agent", ua()), ("x-request-id", &id)]);
+    assert_headers(
+        &r,
+        &[
+            ("accept", "application/json"),
+            ("user-agent", ua()),
+            ("x-request-id", &id),
+        ],
+    );
 }
 
 #[test]
@@ -147,10 +182,16 @@ fn list_tasks_without_filters_has_no_query() {
 
 #[test]
 fn update_task_sends_only_what_was_set() {
-    let update = TaskUpdateRequest::new().status(TaskStatus::Testing).priority(TaskPriority::Low).timeout(30);
+    let update = TaskUpdateRequest::new()
+        .status(TaskStatus::Testing)
+        .priority(TaskPriority::Low)
+        .timeout(30);
     let (r, id, key) = first_request(UpdateTask::new(TASK, update), &Config::default());
     assert_eq!(r.method(), "PUT");
-    assert_eq!(r.uri(), "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90");
+    assert_eq!(
+        r.uri(),
+        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
+    );
     assert_eq!(key, None, "PUT is idempotent without a key");
     assert_headers(
         &r,
@@ -161,14 +202,23 @@ fn update_task_sends_only_what_was_set() {
             ("x-request-id", &id),
         ],
     );
-    assert_eq!(body(&r), r#"{"priority":"Low","status":"Testing","timeout":30}"#);
+    assert_eq!(
+        body(&r),
+        r#"{"priority":"Low","status":"Testing","timeout":30}"#
+    );
 }
 
 #[test]
 fn cancel_task_with_and_without_reason() {
-    let (r, id, key) = first_request(CancelTask::new(TASK).reason("superseded"), &Config::default());
+    let (r, id, key) = first_request(
+        CancelTask::new(TASK).reason("superseded"),
+        &Config::default(),
+    );
     assert_eq!(r.method(), "POST");
-    assert_eq!(r.uri(), "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90/cancel");
+    assert_eq!(
+        r.uri(),
+        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90/cancel"
+    );
     let key = key.expect("cancel carries a key");
     assert_headers(
         &r,
@@ -189,9 +239,19 @@ fn cancel_task_with_and_without_reason() {
 fn delete_task() {
     let (r, id, key) = first_request(DeleteTask::new(TASK), &Config::default());
     assert_eq!(r.method(), "DELETE");
-    assert_eq!(r.uri(), "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90");
+    assert_eq!(
+        r.uri(),
+        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
+    );
     assert_eq!(key, None);
-    assert_headers(&r, &[("accept", "application/json"), ("user-agent", ua()), ("x-request-id", &id)]);
+    assert_headers(
+        &r,
+        &[
+            ("accept", "application/json"),
+            ("user-agent", ua()),
+            ("x-request-id", &id),
+        ],
+    );
 }
 
 #[test]
@@ -227,15 +287,36 @@ fn create_project() {
 fn get_list_update_delete_project() {
     let config = Config::default();
     let (r, _, _) = first_request(GetProject::new(PROJECT), &config);
-    assert_eq!((r.method().as_str(), r.uri().to_string().as_str()), ("GET", "http://localhost:8080/api/projects/90f92073-d0a3-4d9f-b713-4c06876dde15"));
+    assert_eq!(
+        (r.method().as_str(), r.uri().to_string().as_str()),
+        (
+            "GET",
+            "http://localhost:8080/api/projects/90f92073-d0a3-4d9f-b713-4c06876dde15"
+        )
+    );
     let (r, _, _) = first_request(ListProjects, &config);
-    assert_eq!((r.method().as_str(), r.uri().to_string().as_str()), ("GET", "http://localhost:8080/api/projects"));
-    let (r, _, key) = first_request(UpdateProject::new(PROJECT, ProjectUpdateRequest::new().status(ProjectStatus::OnHold)), &config);
+    assert_eq!(
+        (r.method().as_str(), r.uri().to_string().as_str()),
+        ("GET", "http://localhost:8080/api/projects")
+    );
+    let (r, _, key) = first_request(
+        UpdateProject::new(
+            PROJECT,
+            ProjectUpdateRequest::new().status(ProjectStatus::OnHold),
+        ),
+        &config,
+    );
     assert_eq!(r.method(), "PUT");
     assert_eq!(key, None);
     assert_eq!(body(&r), r#"{"status":"OnHold"}"#);
     let (r, _, _) = first_request(DeleteProject::new(PROJECT), &config);
-    assert_eq!((r.method().as_str(), r.uri().to_string().as_str()), ("DELETE", "http://localhost:8080/api/projects/90f92073-d0a3-4d9f-b713-4c06876dde15"));
+    assert_eq!(
+        (r.method().as_str(), r.uri().to_string().as_str()),
+        (
+            "DELETE",
+            "http://localhost:8080/api/projects/90f92073-d0a3-4d9f-b713-4c06876dde15"
+        )
+    );
 }
 
 #[test]
@@ -243,16 +324,32 @@ fn health() {
     let (r, id, _) = first_request(Health, &Config::default());
     assert_eq!(r.method(), "GET");
     assert_eq!(r.uri(), "http://localhost:8080/api/health");
-    assert_headers(&r, &[("accept", "application/json"), ("user-agent", ua()), ("x-request-id", &id)]);
+    assert_headers(
+        &r,
+        &[
+            ("accept", "application/json"),
+            ("user-agent", ua()),
+            ("x-request-id", &id),
+        ],
+    );
 }
 
 #[test]
 fn extra_headers_and_user_agent_are_sent() {
-    let config = Config::builder().user_agent("my-tool/2").header("X-Team", "infra").build().unwrap();
+    let config = Config::builder()
+        .user_agent("my-tool/2")
+        .header("X-Team", "infra")
+        .build()
+        .unwrap();
     let (r, id, _) = first_request(Health, &config);
     assert_headers(
         &r,
-        &[("accept", "application/json"), ("user-agent", "my-tool/2"), ("x-team", "infra"), ("x-request-id", &id)],
+        &[
+            ("accept", "application/json"),
+            ("user-agent", "my-tool/2"),
+            ("x-team", "infra"),
+            ("x-request-id", &id),
+        ],
     );
 }
 
@@ -265,21 +362,61 @@ fn idempotency_keys_can_be_turned_off_or_chosen() {
 
     let config = Config::default();
     let op = CreateProject::new(ProjectCreateRequest::new("p"));
-    let mut call = Call::new(op, &config, CallOptions::new().idempotency_key("order-42"), &mut SplitMix64::new(1));
-    let Action::Send { request, .. } = call.poll(Instant::now()) else { panic!("expected a send") };
+    let mut call = Call::new(
+        op,
+        &config,
+        CallOptions::new().idempotency_key("order-42"),
+        &mut SplitMix64::new(1),
+    );
+    let Action::Send { request, .. } = call.poll(Instant::now()) else {
+        panic!("expected a send")
+    };
     assert_eq!(request.headers()["idempotency-key"], "order-42");
 }
 
 #[test]
 fn invalid_input_is_rejected_before_anything_is_sent() {
-    let cases: Vec<(Box<dyn Fn(&Config) -> Result<Request<Vec<u8>>, Error>>, &str)> = vec![
-        (Box::new(|c| CreateTask::new(TaskCreateRequest::new("", "x", PROJECT)).build_request(c)), "name"),
-        (Box::new(|c| CreateTask::new(TaskCreateRequest::new("n", " ", PROJECT)).build_request(c)), "command"),
-        (Box::new(|c| CreateTask::new(TaskCreateRequest::new("n", "x", PROJECT).timeout(0)).build_request(c)), "timeout"),
-        (Box::new(|c| ListTasks::new(TaskFilters::new().limit(0)).build_request(c)), "limit"),
-        (Box::new(|c| ListTasks::new(TaskFilters::new().limit(1001)).build_request(c)), "limit"),
-        (Box::new(|c| UpdateTask::new(TASK, TaskUpdateRequest::new().command("")).build_request(c)), "command"),
-        (Box::new(|c| CreateProject::new(ProjectCreateRequest::new("")).build_request(c)), "name"),
+    let cases: Vec<(
+        Box<dyn Fn(&Config) -> Result<Request<Vec<u8>>, Error>>,
+        &str,
+    )> = vec![
+        (
+            Box::new(|c| {
+                CreateTask::new(TaskCreateRequest::new("", "x", PROJECT)).build_request(c)
+            }),
+            "name",
+        ),
+        (
+            Box::new(|c| {
+                CreateTask::new(TaskCreateRequest::new("n", " ", PROJECT)).build_request(c)
+            }),
+            "command",
+        ),
+        (
+            Box::new(|c| {
+                CreateTask::new(TaskCreateRequest::new("n", "x", PROJECT).timeout(0))
+                    .build_request(c)
+            }),
+            "timeout",
+        ),
+        (
+            Box::new(|c| ListTasks::new(TaskFilters::new().limit(0)).build_request(c)),
+            "limit",
+        ),
+        (
+            Box::new(|c| ListTasks::new(TaskFilters::new().limit(1001)).build_request(c)),
+            "limit",
+        ),
+        (
+            Box::new(|c| {
+                UpdateTask::new(TASK, TaskUpdateRequest::new().command("")).build_request(c)
+            }),
+            "command",
+        ),
+        (
+            Box::new(|c| CreateProject::new(ProjectCreateRequest::new("")).build_request(c)),
+            "name",
+        ),
     ];
     for (build, field) in cases {
         match build(&Config::default()) {
@@ -289,7 +426,15 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
     }
     // Through a Call, the first poll is the error: nothing is sent.
     let config = Config::default();
-    let mut call = Call::new(ListTasks::new(TaskFilters::new().limit(0)), &config, CallOptions::new(), &mut SplitMix64::new(1));
-    assert!(matches!(call.poll(Instant::now()), Action::Done(Err(Error::InvalidInput { .. }))));
+    let mut call = Call::new(
+        ListTasks::new(TaskFilters::new().limit(0)),
+        &config,
+        CallOptions::new(),
+        &mut SplitMix64::new(1),
+    );
+    assert!(matches!(
+        call.poll(Instant::now()),
+        Action::Done(Err(Error::InvalidInput { .. }))
+    ));
     assert_eq!(call.attempts(), 0);
 }

@@ -25,7 +25,10 @@ pub struct HealthStatus {
 impl HealthStatus {
     /// A status with a version, as a server reports it.
     pub fn new(status: impl Into<String>, version: Option<String>) -> Self {
-        HealthStatus { status: status.into(), version }
+        HealthStatus {
+            status: status.into(),
+            version,
+        }
     }
 
     /// Whether the server says it is healthy.

@@ -65,7 +65,12 @@ pub trait Operation {
 
     /// Reads the response to exchange number `step` (0 for the first) and says
     /// whether the call is over. The default is the single-exchange case.
-    fn next_step(&self, config: &Config, step: usize, response: Response<Vec<u8>>) -> Result<Step<Self::Output>, Error> {
+    fn next_step(
+        &self,
+        config: &Config,
+        step: usize,
+        response: Response<Vec<u8>>,
+    ) -> Result<Step<Self::Output>, Error> {
         let _ = (config, step);
         self.parse_response(response).map(Step::Done)
     }
@@ -77,11 +82,19 @@ fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 }
 
 /// The body of a 2xx response as `T`, or the typed error of a non-2xx one.
-fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Result<T, Error> {
+fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(
+    response: Response<B>,
+    missing: Missing,
+) -> Result<T, Error> {
     let (parts, body) = response.into_parts();
     let body = body.as_ref();
     if !parts.status.is_success() {
-        return Err(error_from_response(parts.status, &parts.headers, body, missing));
+        return Err(error_from_response(
+            parts.status,
+            &parts.headers,
+            body,
+            missing,
+        ));
     }
     decode(parts.status, &parts.headers, body)
 }
@@ -92,13 +105,22 @@ fn parse_delete<B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Resu
     match parts.status {
         s if s.is_success() => Ok(true),
         StatusCode::NOT_FOUND => Ok(false),
-        s => Err(error_from_response(s, &parts.headers, body.as_ref(), missing)),
+        s => Err(error_from_response(
+            s,
+            &parts.headers,
+            body.as_ref(),
+            missing,
+        )),
     }
 }
 
 /// Decodes a success body. The fast path is plain `serde_json`; only when it
 /// fails is the body decoded again to find the path of the failing field.
-pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Result<T, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<T, Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(first) => {
@@ -108,8 +130,18 @@ pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, headers: &http::He
                 // Cannot happen (the same bytes failed above), but report the first error if it does.
                 Ok(_) => (".".to_owned(), first.to_string()),
             };
-            let message = if body.is_empty() { "the body is empty".to_owned() } else { message };
-            Err(Error::Decode { status, path, message, body: snippet(body), request_id: request_id_of(headers) })
+            let message = if body.is_empty() {
+                "the body is empty".to_owned()
+            } else {
+                message
+            };
+            Err(Error::Decode {
+                status,
+                path,
+                message,
+                body: snippet(body),
+                request_id: request_id_of(headers),
+            })
         }
     }
 }

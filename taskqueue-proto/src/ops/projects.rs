@@ -34,7 +34,12 @@ impl Operation for CreateProject {
 
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.request.validate()?;
-        config.request(Method::POST, "/projects", &[], Some(json_body(&self.request)?))
+        config.request(
+            Method::POST,
+            "/projects",
+            &[],
+            Some(json_body(&self.request)?),
+        )
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {
@@ -121,7 +126,12 @@ impl Operation for UpdateProject {
 
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
-        config.request(Method::PUT, &project_path(&self.id), &[], Some(json_body(&self.update)?))
+        config.request(
+            Method::PUT,
+            &project_path(&self.id),
+            &[],
+            Some(json_body(&self.update)?),
+        )
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {

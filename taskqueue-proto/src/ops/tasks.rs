@@ -133,7 +133,12 @@ impl Operation for UpdateTask {
 
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
-        config.request(Method::PUT, &task_path(&self.id), &[], Some(json_body(&self.update)?))
+        config.request(
+            Method::PUT,
+            &task_path(&self.id),
+            &[],
+            Some(json_body(&self.update)?),
+        )
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
@@ -177,8 +182,15 @@ impl Operation for CancelTask {
             #[serde(skip_serializing_if = "Option::is_none")]
             reason: Option<&'a str>,
         }
-        let body = json_body(&Body { reason: self.reason.as_deref() })?;
-        config.request(Method::POST, &format!("{}/cancel", task_path(&self.id)), &[], Some(body))
+        let body = json_body(&Body {
+            reason: self.reason.as_deref(),
+        })?;
+        config.request(
+            Method::POST,
+            &format!("{}/cancel", task_path(&self.id)),
+            &[],
+            Some(body),
+        )
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {

@@ -1,0 +1,145 @@
+//! Property tests: whatever a server sends, parsing returns `Ok` or `Err` and
+//! never panics; models survive a JSON round trip.
+
+use chrono::{DateTime, TimeZone, Utc};
+use http::Response;
+use proptest::prelude::*;
+use taskqueue_proto::ops::*;
+use taskqueue_proto::{Project, ProjectStatus, Task, TaskPriority, TaskStatus, TaskType};
+use uuid::Uuid;
+
+fn response(
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+) -> Option<Response<Vec<u8>>> {
+    let mut b = Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(k, v);
+    }
+    b.body(body).ok()
+}
+
+fn any_header() -> impl Strategy<Value = (String, Vec<u8>)> {
+    (
+        prop_oneof![
+            Just("retry-after".to_owned()),
+            Just("date".to_owned()),
+            Just("content-type".to_owned()),
+            Just("x-request-id".to_owned()),
+            "[a-z-]{1,12}",
+        ],
+        prop::collection::vec(any::<u8>(), 0..40),
+    )
+}
+
+/// Bytes that are sometimes JSON-shaped, so the decoder gets deep, not just rejects.
+fn any_body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..256),
+        "[\\[\\]{}\",:a-z0-9 ]{0,200}".prop_map(String::into_bytes),
+        Just(br#"{"id":"6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90","name":"n","command":"c","created_at":"x"}"#.to_vec()),
+        Just(br#"{"error":{"code":5},"message":null,"details":{"fields":"nope"}}"#.to_vec()),
+    ]
+}
+
+fn parse_all(status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) {
+    let id = Uuid::nil();
+    let Some(r) = response(status, headers, body) else {
+        return;
+    };
+    let (parts, body) = r.into_parts();
+    let again = || {
+        let mut r = Response::new(body.clone());
+        *r.status_mut() = parts.status;
+        *r.headers_mut() = parts.headers.clone();
+        r
+    };
+    let _ = GetTask::new(id).parse_response(again());
+    let _ = ListTasks::default().parse_response(again());
+    let _ = CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id))
+        .parse_response(again());
+    let _ = UpdateTask::new(id, Default::default()).parse_response(again());
+    let _ = CancelTask::new(id).parse_response(again());
+    let _ = DeleteTask::new(id).parse_response(again());
+    let _ =
+        CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")).parse_response(again());
+    let _ = GetProject::new(id).parse_response(again());
+    let _ = ListProjects.parse_response(again());
+    let _ = UpdateProject::new(id, Default::default()).parse_response(again());
+    let _ = DeleteProject::new(id).parse_response(again());
+    if let Err(e) = Health.parse_response(again()) {
+        // Every accessor works on whatever came back.
+        let _ = (
+            e.to_string(),
+            e.status(),
+            e.message(),
+            e.response_body(),
+            e.request_id(),
+            e.retry_after(),
+        );
+        assert!(
+            e.response_body()
+                .is_none_or(|b| b.len() <= taskqueue_proto::BODY_SNIPPET_LIMIT)
+        );
+    }
+}
+
+fn time() -> impl Strategy<Value = DateTime<Utc>> {
+    (0i64..4_000_000_000, 0u32..1_000_000_000)
+        .prop_map(|(s, n)| Utc.timestamp_opt(s, n).single().unwrap_or_default())
+}
+
+fn status() -> impl Strategy<Value = TaskStatus> {
+    prop_oneof![
+        prop::sample::select(TaskStatus::KNOWN.to_vec()),
+        "[A-Za-z]{1,20}".prop_map(|s| s.parse().unwrap_or(TaskStatus::Other(s))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn parsing_never_panics(status in 100u16..600, headers in prop::collection::vec(any_header(), 0..4), body in any_body()) {
+        parse_all(status, headers, body);
+    }
+
+    #[test]
+    fn tasks_round_trip_through_json(
+        name in ".{0,20}", command in ".{0,20}", description in ".{0,40}",
+        created in time(), updated in time(), status in status(),
+        priority in prop::sample::select(TaskPriority::KNOWN.to_vec()),
+        task_type in prop::sample::select(TaskType::KNOWN.to_vec()),
+        timeout in proptest::option::of(1u64..100_000),
+        env in prop::collection::btree_map("[A-Z_]{1,8}", ".{0,8}", 0..3),
+        id in any::<u128>(),
+    ) {
+        let mut t = Task::new(Uuid::from_u128(id), name, command, created);
+        t.description = description;
+        t.updated_at = updated;
+        t.status = status;
+        t.priority = priority;
+        t.task_type = task_type;
+        t.timeout = timeout;
+        t.environment = env;
+        let json = serde_json::to_vec(&t).unwrap();
+        let back: Task = serde_json::from_slice(&json).unwrap();
+        prop_assert_eq!(back, t);
+    }
+
+    #[test]
+    fn projects_round_trip_through_json(
+        name in ".{0,20}", created in time(), due in proptest::option::of(time()),
+        status in prop::sample::select(ProjectStatus::KNOWN.to_vec()),
+        tags in prop::collection::vec(".{0,8}", 0..4), id in any::<u128>(),
+    ) {
+        let mut p = Project::new(Uuid::from_u128(id), name, created);
+        p.due_date = due;
+        p.status = status;
+        p.tags = tags;
+        let json = serde_json::to_vec(&p).unwrap();
+        let back: Project = serde_json::from_slice(&json).unwrap();
+        prop_assert_eq!(back, p);
+    }
+}
