@@ -376,10 +376,8 @@ fn idempotency_keys_can_be_turned_off_or_chosen() {
 
 #[test]
 fn invalid_input_is_rejected_before_anything_is_sent() {
-    let cases: Vec<(
-        Box<dyn Fn(&Config) -> Result<Request<Vec<u8>>, Error>>,
-        &str,
-    )> = vec![
+    type Build = Box<dyn Fn(&Config) -> Result<Request<Vec<u8>>, Error>>;
+    let cases: Vec<(Build, &str)> = vec![
         (
             Box::new(|c| {
                 CreateTask::new(TaskCreateRequest::new("", "x", PROJECT)).build_request(c)
