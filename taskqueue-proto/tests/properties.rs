@@ -1,6 +1,8 @@
 //! Property tests: whatever a server sends, parsing returns `Ok` or `Err` and
 //! never panics; models survive a JSON round trip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should be loud
+
 use chrono::{DateTime, TimeZone, Utc};
 use http::Response;
 use proptest::prelude::*;

@@ -99,6 +99,24 @@ fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(
     decode(parts.status, &parts.headers, body)
 }
 
+/// Like [`parse_json`] for a JSON array, reserving room from the body's size.
+fn parse_json_list<T: DeserializeOwned, B: AsRef<[u8]>>(
+    response: Response<B>,
+    bytes_per_item: usize,
+) -> Result<Vec<T>, Error> {
+    let (parts, body) = response.into_parts();
+    let body = body.as_ref();
+    if !parts.status.is_success() {
+        return Err(error_from_response(
+            parts.status,
+            &parts.headers,
+            body,
+            Missing::Nothing,
+        ));
+    }
+    decode_list(parts.status, &parts.headers, body, bytes_per_item)
+}
+
 /// `Ok(true)` on 2xx, `Ok(false)` on 404, the typed error otherwise.
 fn parse_delete<B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Result<bool, Error> {
     let (parts, body) = response.into_parts();
@@ -150,3 +168,51 @@ pub(crate) fn decode<T: DeserializeOwned>(
 mod golden_tests;
 #[cfg(test)]
 mod parse_tests;
+
+/// Decodes a JSON array, reserving room up front from the body's length
+/// (`bytes_per_item` is a typical item's encoded size), so a long list is not
+/// copied again and again as it grows.
+pub(crate) fn decode_list<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    bytes_per_item: usize,
+) -> Result<Vec<T>, Error> {
+    use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+    use std::marker::PhantomData;
+
+    struct Presized<T>(usize, PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> DeserializeSeed<'de> for Presized<T> {
+        type Value = Vec<T>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for Presized<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::with_capacity(self.0);
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    let capacity = (body.len() / bytes_per_item.max(1)).min(MAX_PRESIZED_ITEMS);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let fast = Presized::<T>(capacity, PhantomData)
+        .deserialize(&mut de)
+        .and_then(|items| de.end().map(|()| items));
+    match fast {
+        Ok(items) => Ok(items),
+        // Decode again the ordinary way for the error's path.
+        Err(_) => decode(status, headers, body),
+    }
+}
+
+/// The most items a list reserves room for before it has seen them.
+const MAX_PRESIZED_ITEMS: usize = 100_000;

@@ -3,9 +3,12 @@
 use http::{Method, Request, Response};
 use uuid::Uuid;
 
-use super::{Operation, json_body, parse_delete, parse_json};
+use super::{Operation, json_body, parse_delete, parse_json, parse_json_list};
 use crate::error::Missing;
 use crate::{Config, Error, Project, ProjectCreateRequest, ProjectUpdateRequest};
+
+/// A typical project's size in JSON (about 250 bytes), to reserve room when reading a list.
+const PROJECT_JSON_BYTES: usize = 250;
 
 fn project_path(id: &Uuid) -> String {
     format!("/projects/{}", id.as_hyphenated())
@@ -97,7 +100,7 @@ impl Operation for ListProjects {
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Vec<Project>, Error> {
-        parse_json(response, Missing::Nothing)
+        parse_json_list(response, PROJECT_JSON_BYTES)
     }
 }
 
