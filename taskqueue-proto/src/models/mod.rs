@@ -16,6 +16,7 @@ pub use requests::{
 pub use task::{Task, TaskPhase};
 
 /// Reads `null` as the type's default (servers send `null` for empty lists and maps).
+#[inline]
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
