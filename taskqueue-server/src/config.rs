@@ -1,0 +1,93 @@
+//! `ServerConfig`: address, credentials, limits, simulation and faults.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use taskqueue_proto::Secret;
+
+use crate::faults::FaultPlan;
+
+/// The address the binary listens on by default.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// How a reference server behaves. Every setting is off by default: no
+/// auth, no rate limit, no simulated execution, no faults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Require `Authorization: Bearer <token>` (or the API key, if set).
+    pub token: Option<Secret>,
+    /// Require `X-API-Key: <key>` (or the token, if set).
+    pub api_key: Option<Secret>,
+    /// Requests per second per client address; beyond it, 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
+    /// New tasks start `Running` and become `Completed` (or `Failed`, for the
+    /// command `false`) after this long. Commands are never run.
+    pub complete_after: Option<Duration>,
+    /// One line per request on stderr.
+    pub log_requests: bool,
+    /// Faults armed from the start (more can be added while running).
+    pub faults: FaultPlan,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
+            api_key: None,
+            rate_limit: None,
+            complete_after: None,
+            log_requests: false,
+            faults: FaultPlan::new(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The defaults, listening on `127.0.0.1:8080`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The defaults on a free port of `127.0.0.1`: what tests and examples use.
+    pub fn ephemeral() -> Self {
+        Self::default().addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+    /// Listens on `addr`.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+    /// Requires this bearer token.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+    /// Requires this API key.
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Limits each client address to `per_second` requests per second.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+    /// Simulates execution: tasks finish `after` their creation.
+    pub fn complete_after(mut self, after: Duration) -> Self {
+        self.complete_after = Some(after);
+        self
+    }
+    /// Logs one line per request to stderr.
+    pub fn log_requests(mut self, on: bool) -> Self {
+        self.log_requests = on;
+        self
+    }
+    /// Arms these faults from the start.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
+        self
+    }
+}

@@ -1,0 +1,81 @@
+//! What every request shares: the store, the idempotency keys, the rate
+//! limiter, the fault plan, credentials and counters.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use taskqueue_proto::Secret;
+
+use crate::ServerConfig;
+use crate::faults::Faults;
+use crate::idempotency::Keys;
+use crate::rate_limit::RateLimiter;
+use crate::store::Store;
+
+/// Locks a mutex, going on after a panic elsewhere: every critical section
+/// here leaves its data consistent before anything can panic.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) keys: Mutex<Keys>,
+    pub(crate) limiter: Option<Mutex<RateLimiter>>,
+    pub(crate) faults: Faults,
+    pub(crate) token: Option<Secret>,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) log_requests: bool,
+    pub(crate) counters: Counters,
+}
+
+impl AppState {
+    pub(crate) fn new(config: &ServerConfig) -> Self {
+        AppState {
+            store: Mutex::new(Store::new(config.complete_after)),
+            keys: Mutex::new(Keys::default()),
+            limiter: config.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
+            faults: Faults::new(config.faults.clone()),
+            token: config.token.clone(),
+            api_key: config.api_key.clone(),
+            log_requests: config.log_requests,
+            counters: Counters::default(),
+        }
+    }
+}
+
+/// Requests per route and connections, for tests that assert on retries and pooling.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    per_route: Mutex<BTreeMap<(String, String), u64>>,
+    pub(crate) connections_accepted: AtomicU64,
+    pub(crate) connections_open: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn count(&self, method: &str, route: &str) {
+        *lock(&self.per_route)
+            .entry((method.to_owned(), route.to_owned()))
+            .or_default() += 1;
+    }
+    pub(crate) fn get(&self, method: &str, route: &str) -> u64 {
+        lock(&self.per_route)
+            .get(&(method.to_owned(), route.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+    pub(crate) fn total(&self) -> u64 {
+        lock(&self.per_route).values().sum()
+    }
+    pub(crate) fn snapshot(&self) -> BTreeMap<(String, String), u64> {
+        lock(&self.per_route).clone()
+    }
+    pub(crate) fn reset(&self) {
+        lock(&self.per_route).clear();
+    }
+    pub(crate) fn load(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
