@@ -1,6 +1,7 @@
 //! Faults on demand: a plan of rules that makes the next N matching requests
 //! fail the way a bad network or a broken proxy would.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -304,15 +305,16 @@ impl http_body::Body for Filler {
     }
 }
 
-/// A body of one chunk whose size is not announced, so the `Content-Length`
-/// header the fault set is what the client sees.
+/// A body that sends one chunk, waits long enough for it to be flushed,
+/// then fails, so the connection closes short of the announced length.
 struct Chunks {
     chunk: Option<Bytes>,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Chunks {
     fn once(chunk: Bytes) -> Self {
-        Chunks { chunk: Some(chunk) }
+        Chunks { chunk: Some(chunk), pause: None }
     }
 }
 
@@ -320,11 +322,15 @@ impl http_body::Body for Chunks {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.chunk.take().map(|c| Ok(Frame::data(c))))
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(chunk) = self.chunk.take() {
+            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        }
+        let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+        match pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other("body truncated by a fault rule")))),
+        }
     }
 }
 
