@@ -314,7 +314,10 @@ struct Chunks {
 
 impl Chunks {
     fn once(chunk: Bytes) -> Self {
-        Chunks { chunk: Some(chunk), pause: None }
+        Chunks {
+            chunk: Some(chunk),
+            pause: None,
+        }
     }
 }
 
@@ -322,14 +325,21 @@ impl http_body::Body for Chunks {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Some(chunk) = self.chunk.take() {
             return Poll::Ready(Some(Ok(Frame::data(chunk))));
         }
-        let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+        let pause = self
+            .pause
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
         match pause.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other("body truncated by a fault rule")))),
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other(
+                "body truncated by a fault rule",
+            )))),
         }
     }
 }

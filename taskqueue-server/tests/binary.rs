@@ -19,17 +19,29 @@ fn prints_the_chosen_port_serves_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("taskqueue-server listening on ").unwrap_or_else(|| panic!("{line:?}"));
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("taskqueue-server listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"));
     let addr: std::net::SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
     assert_ne!(addr.port(), 0);
 
     assert_eq!(support::req(addr, "GET", "/api/health").send().status, 200);
-    assert_eq!(support::req(addr, "GET", "/api/tasks").send().status, 401, "--token is enforced");
+    assert_eq!(
+        support::req(addr, "GET", "/api/tasks").send().status,
+        401,
+        "--token is enforced"
+    );
 
     #[cfg(unix)]
     {
-        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(killed.success());
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{:?}", output.status);
@@ -45,16 +57,29 @@ fn help_lists_every_option() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--addr", "--token", "--api-key", "--rate-limit", "--complete-after", "--log-requests"] {
+    for flag in [
+        "--addr",
+        "--token",
+        "--api-key",
+        "--rate-limit",
+        "--complete-after",
+        "--log-requests",
+    ] {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
     }
 }
 
 #[test]
 fn bad_arguments_fail_with_a_message() {
-    let out = Command::new(BIN).args(["--addr", "nowhere"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--addr", "nowhere"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--addr"));
-    let out = Command::new(BIN).args(["--complete-after", "-1"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--complete-after", "-1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -2,7 +2,13 @@
 //! black-box tests see exactly what went over the wire (a dropped
 //! connection, a body shorter than its `Content-Length`).
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
