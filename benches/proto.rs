@@ -47,10 +47,7 @@ fn build_get_task(bencher: Bencher) {
 
 #[divan::bench]
 fn build_create_task(bencher: Bencher) {
-    let config = Config::builder()
-        .token("secret-token")
-        .build()
-        .unwrap_or_default();
+    let config = Config::builder().token("secret-token").build().unwrap_or_default();
     let op = CreateTask::new(
         TaskCreateRequest::new("build", "cargo build --release", Uuid::from_u128(9))
             .description("Build the release binaries")

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use taskqueue::ops::{CancelTask, CreateProject, CreateTask, GetTask, ListTasks, Operation};
 use taskqueue::{
-    Action, Call, CallOptions, Config, Error, ProjectCreateRequest, SplitMix64, TaskCreateRequest,
-    TaskFilters, TaskPriority, TaskStatus,
+    Action, Call, CallOptions, Config, Error, ProjectCreateRequest, SplitMix64, TaskCreateRequest, TaskFilters,
+    TaskPriority, TaskStatus,
 };
 
 fn show<O: Operation>(op: O, config: &Config, entropy: &mut SplitMix64) -> Result<(), Error> {
@@ -35,10 +35,7 @@ fn show<O: Operation>(op: O, config: &Config, entropy: &mut SplitMix64) -> Resul
             Ok(())
         }
         Action::Done(Err(e)) => Err(e),
-        Action::Sleep(_) | Action::Done(Ok(_)) => Err(Error::invalid_input(
-            "example",
-            "a new call should send first",
-        )),
+        Action::Sleep(_) | Action::Done(Ok(_)) => Err(Error::invalid_input("example", "a new call should send first")),
     }
 }
 
@@ -65,11 +62,7 @@ fn main() -> Result<(), Error> {
         &config,
         &mut entropy,
     )?;
-    show(
-        CancelTask::new(task).reason("superseded"),
-        &config,
-        &mut entropy,
-    )?;
+    show(CancelTask::new(task).reason("superseded"), &config, &mut entropy)?;
 
     // Reading a response: a 404 becomes a typed error with the status kept.
     let response = http::Response::builder()

@@ -9,8 +9,7 @@ use taskqueue::{Config, ProjectCreateRequest, TaskCreateRequest};
 use uuid::Uuid;
 
 fn spec() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
     serde_norway::from_str(&text).unwrap()
 }
 
@@ -27,11 +26,7 @@ fn documented() -> Vec<(String, String, String)> {
             let id = op["operationId"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{method} {path:?} has no operationId"));
-            out.push((
-                id.to_owned(),
-                method.to_uppercase(),
-                path.as_str().unwrap().to_owned(),
-            ));
+            out.push((id.to_owned(), method.to_uppercase(), path.as_str().unwrap().to_owned()));
         }
     }
     out
@@ -77,11 +72,7 @@ fn every_reference_resolves() {
     let spec = spec();
     let text = serde_norway::to_string(&spec).unwrap();
     for line in text.lines().filter(|l| l.contains("$ref")) {
-        let target = line
-            .split("'#/")
-            .nth(1)
-            .or_else(|| line.split("#/").nth(1))
-            .unwrap();
+        let target = line.split("'#/").nth(1).or_else(|| line.split("#/").nth(1)).unwrap();
         let target = target.trim_end_matches(['\'', '"']);
         let mut node = &spec;
         for part in target.split('/') {
@@ -96,9 +87,6 @@ fn the_documented_headers_are_there() {
     let spec = spec();
     let params = &spec["components"]["parameters"];
     assert_eq!(params["XRequestId"]["name"].as_str(), Some("X-Request-Id"));
-    assert_eq!(
-        params["IdempotencyKey"]["name"].as_str(),
-        Some("Idempotency-Key")
-    );
+    assert_eq!(params["IdempotencyKey"]["name"].as_str(), Some("Idempotency-Key"));
     assert!(spec["components"]["responses"]["RateLimited"]["headers"]["Retry-After"].is_mapping());
 }

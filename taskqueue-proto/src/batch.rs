@@ -47,10 +47,7 @@ impl BatchCreate {
     pub fn check(&self, config: &Config) -> Result<(), Error> {
         for (index, op) in self.ops.iter().enumerate() {
             if let Err(e) = op.build_request(config) {
-                return Err(Error::invalid_input(
-                    format!("tasks[{index}]"),
-                    e.to_string(),
-                ));
+                return Err(Error::invalid_input(format!("tasks[{index}]"), e.to_string()));
             }
         }
         Ok(())

@@ -95,6 +95,9 @@ pub enum TransportErrorKind {
     Io,
     /// The response body was larger than the configured limit.
     BodyTooLarge,
+    /// The transport could not make the request at all (a URI or proxy it
+    /// cannot use): nothing was sent, and trying again will not help.
+    Unusable,
 }
 
 /// A failed attempt with no usable response.
@@ -146,10 +149,11 @@ impl TransportError {
                 sent: true,
                 source: self.source,
             },
-            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout => Error::Timeout {
-                message: self.message,
-            },
+            TransportErrorKind::ConnectTimeout | TransportErrorKind::Timeout => {
+                Error::Timeout { message: self.message }
+            }
             TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge { limit: body_limit },
+            TransportErrorKind::Unusable => Error::invalid_input("request", self.message),
         }
     }
 }
@@ -225,6 +229,9 @@ pub struct Call<'c, O: Operation> {
     deadline: Option<Instant>,
     tokens_spent: u32,
     last_decision: Option<RetryDecision>,
+    sent_at: Option<Instant>,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
 impl<'c, O: Operation> Call<'c, O> {
@@ -251,6 +258,9 @@ impl<'c, O: Operation> Call<'c, O> {
             deadline: None,
             tokens_spent: 0,
             last_decision: None,
+            sent_at: None,
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!("taskqueue.call", operation = op.name(), request_id = %request_id),
             op,
         };
         let first = call.op.build_request(config).and_then(|request| {
@@ -297,6 +307,37 @@ impl<'c, O: Operation> Call<'c, O> {
         self.last_decision
     }
 
+    /// The call's span (`taskqueue.call`, with the operation and request id):
+    /// transports enter it around their I/O so their own events nest in it.
+    #[cfg(feature = "tracing")]
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// One event per attempt: method, path, status or error, duration,
+    /// attempt number and retry decision. Never headers or bodies.
+    #[cfg(feature = "tracing")]
+    fn trace_attempt(&self, outcome: Result<u16, &Error>, now: Instant) {
+        let (method, path) = match &self.pending {
+            Some(p) => (p.method.as_str(), p.uri.path()),
+            None => ("", ""),
+        };
+        let duration_ms = self
+            .sent_at
+            .map(|t| now.saturating_duration_since(t).as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        match (outcome, self.last_decision) {
+            (Ok(status), _) => tracing::debug!(
+                parent: &self.span, method, path, status, duration_ms, attempt = self.attempts, step = self.step,
+                "attempt succeeded"
+            ),
+            (Err(error), decision) => tracing::warn!(
+                parent: &self.span, method, path, status = error.status().map(|s| s.as_u16()), error = %error,
+                duration_ms, attempt = self.attempts, step = self.step, decision = ?decision, "attempt failed"
+            ),
+        }
+    }
+
     fn policy(&self) -> &RetryPolicy {
         self.retry.as_ref().unwrap_or(self.config.retry_policy())
     }
@@ -306,9 +347,7 @@ impl<'c, O: Operation> Call<'c, O> {
         let mut prepared = Prepared::new(request);
         let id = HeaderValue::from_str(&self.request_id.to_string());
         if let Ok(id) = id {
-            prepared
-                .headers
-                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+            prepared.headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
         }
         if let Some(key) = self
             .idempotency_key
@@ -331,9 +370,10 @@ impl<'c, O: Operation> Call<'c, O> {
         loop {
             match &mut self.state {
                 State::Finished(slot) => {
-                    return Action::Done(slot.take().unwrap_or_else(|| {
-                        Err(Error::invalid_input("call", "polled after it finished"))
-                    }));
+                    return Action::Done(
+                        slot.take()
+                            .unwrap_or_else(|| Err(Error::invalid_input("call", "polled after it finished"))),
+                    );
                 }
                 State::InFlight => {
                     let misuse = Error::invalid_input(
@@ -365,17 +405,14 @@ impl<'c, O: Operation> Call<'c, O> {
                     }
                     let Some(pending) = &self.pending else {
                         self.state = State::Finished(None);
-                        return Action::Done(Err(Error::invalid_input(
-                            "call",
-                            "no request to send",
-                        )));
+                        return Action::Done(Err(Error::invalid_input("call", "no request to send")));
                     };
                     let request = pending.to_request();
                     self.attempts += 1;
                     self.attempts_in_step += 1;
                     self.state = State::InFlight;
-                    let timeout = time_left
-                        .map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
+                    self.sent_at = Some(now);
+                    let timeout = time_left.map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
                     return Action::Send { request, timeout };
                 }
             }
@@ -387,23 +424,26 @@ impl<'c, O: Operation> Call<'c, O> {
     pub fn record(&mut self, outcome: Result<Response<Vec<u8>>, TransportError>, now: Instant) {
         if !matches!(self.state, State::InFlight) {
             if !matches!(self.state, State::Finished(_)) {
-                let misuse = Error::invalid_input(
-                    "call",
-                    "an outcome was recorded with no attempt in flight",
-                );
+                let misuse = Error::invalid_input("call", "an outcome was recorded with no attempt in flight");
                 self.state = State::Finished(Some(Err(misuse)));
             }
             return;
         }
+        #[cfg(feature = "tracing")]
+        let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
         match outcome {
             Ok(response) => match self.op.next_step(self.config, self.step, response) {
                 Ok(Step::Done(output)) => {
+                    #[cfg(feature = "tracing")]
+                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
                     if let Some(budget) = self.policy().retry_budget() {
                         budget.release(self.tokens_spent);
                     }
                     self.state = State::Finished(Some(Ok(output)));
                 }
                 Ok(Step::FollowUp(request)) => {
+                    #[cfg(feature = "tracing")]
+                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
                     self.pending = Some(self.prepare(request));
                     self.step += 1;
                     self.attempts_in_step = 0;
@@ -440,6 +480,8 @@ impl<'c, O: Operation> Call<'c, O> {
             }
         }
         self.last_decision = Some(decision);
+        #[cfg(feature = "tracing")]
+        self.trace_attempt(Err(&error), now);
         self.state = match decision {
             RetryDecision::Retry(wait) => State::Sleeping(now + wait),
             RetryDecision::GiveUp(_) => State::Finished(Some(Err(error))),

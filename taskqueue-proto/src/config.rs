@@ -51,6 +51,7 @@ pub struct Config {
     body_limit: u64,
     retry: RetryPolicy,
     idempotency_keys: bool,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl Config {
@@ -112,6 +113,10 @@ impl Config {
     pub fn idempotency_keys(&self) -> bool {
         self.idempotency_keys
     }
+    /// Extra root certificates (PEM) that transports trust besides their default roots.
+    pub fn root_certificates(&self) -> &[Vec<u8>] {
+        &self.root_certificates
+    }
 
     /// A request to `path` (below the dialect's prefix) with the config's
     /// headers, an encoded query, and a JSON body when one is given.
@@ -161,9 +166,7 @@ impl fmt::Debug for Config {
         let extra: Vec<&str> = self
             .headers
             .keys()
-            .filter(|k| {
-                ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key"
-            })
+            .filter(|k| ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key")
             .map(HeaderName::as_str)
             .collect();
         f.debug_struct("Config")
@@ -179,6 +182,7 @@ impl fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("retry", &self.retry)
             .field("idempotency_keys", &self.idempotency_keys)
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -199,6 +203,7 @@ pub struct ConfigBuilder {
     body_limit: u64,
     retry: RetryPolicy,
     idempotency_keys: bool,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for ConfigBuilder {
@@ -216,6 +221,7 @@ impl Default for ConfigBuilder {
             body_limit: DEFAULT_BODY_LIMIT,
             retry: RetryPolicy::default(),
             idempotency_keys: true,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -294,6 +300,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Trusts this root certificate (PEM, one or more `CERTIFICATE` blocks)
+    /// besides the transport's default roots: for a private CA.
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Validates every setting and builds the [`Config`].
     pub fn build(self) -> Result<Config, Error> {
         let base_url = validate_base_url(&self.base_url)?;
@@ -301,39 +314,31 @@ impl ConfigBuilder {
             return Err(Error::invalid_input("timeout", "must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(Error::invalid_input(
-                "connect_timeout",
-                "must be greater than zero",
-            ));
+            return Err(Error::invalid_input("connect_timeout", "must be greater than zero"));
         }
         if self.total_timeout.is_some_and(|t| t.is_zero()) {
-            return Err(Error::invalid_input(
-                "total_timeout",
-                "must be greater than zero",
-            ));
+            return Err(Error::invalid_input("total_timeout", "must be greater than zero"));
         }
         if self.body_limit == 0 {
-            return Err(Error::invalid_input(
-                "body_limit",
-                "must be greater than zero",
-            ));
+            return Err(Error::invalid_input("body_limit", "must be greater than zero"));
         }
         self.retry.validate()?;
+        for (i, pem) in self.root_certificates.iter().enumerate() {
+            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                return Err(Error::invalid_input(
+                    format!("root_certificates[{i}]"),
+                    "is not PEM: expected a -----BEGIN CERTIFICATE----- block",
+                ));
+            }
+        }
 
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            header_value("user_agent", &self.user_agent, false)?,
-        );
+        headers.insert(USER_AGENT, header_value("user_agent", &self.user_agent, false)?);
         for (name, value) in &self.headers {
-            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                Error::invalid_input("header", format!("{name:?} is not a valid header name"))
-            })?;
-            headers.append(
-                header_name,
-                header_value(&format!("header {name}"), value, false)?,
-            );
+            let header_name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_input("header", format!("{name:?} is not a valid header name")))?;
+            headers.append(header_name, header_value(&format!("header {name}"), value, false)?);
         }
         if let Some(token) = &self.token {
             headers.insert(
@@ -367,6 +372,7 @@ impl ConfigBuilder {
             body_limit: self.body_limit,
             retry: self.retry,
             idempotency_keys: self.idempotency_keys,
+            root_certificates: self.root_certificates,
         })
     }
 }
@@ -379,12 +385,8 @@ fn header_value(field: &str, value: &str, sensitive: bool) -> Result<HeaderValue
             "contains a control character (such as a newline)",
         ));
     }
-    let mut v = HeaderValue::from_str(value).map_err(|_| {
-        Error::invalid_input(
-            field,
-            "is not a valid header value (only visible ASCII is allowed)",
-        )
-    })?;
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_input(field, "is not a valid header value (only visible ASCII is allowed)"))?;
     v.set_sensitive(sensitive);
     Ok(v)
 }
@@ -395,10 +397,7 @@ fn validate_base_url(raw: &str) -> Result<String, Error> {
     let field = "base_url";
     let url = raw.trim();
     if url.contains('#') {
-        return Err(Error::invalid_input(
-            field,
-            format!("{url:?} must not have a fragment"),
-        ));
+        return Err(Error::invalid_input(field, format!("{url:?} must not have a fragment")));
     }
     if url.chars().any(|c| c.is_control() || c == ' ') {
         return Err(Error::invalid_input(
@@ -489,26 +488,14 @@ mod tests {
 
     #[test]
     fn control_characters_in_headers_are_rejected() {
-        assert_eq!(
-            field_of(Config::builder().token("a\r\nX-Evil: 1").build()),
-            "token"
-        );
-        assert_eq!(
-            field_of(Config::builder().api_key("k\n").build()),
-            "api_key"
-        );
+        assert_eq!(field_of(Config::builder().token("a\r\nX-Evil: 1").build()), "token");
+        assert_eq!(field_of(Config::builder().api_key("k\n").build()), "api_key");
         assert_eq!(
             field_of(Config::builder().header("X-Team", "a\u{7f}b").build()),
             "header X-Team"
         );
-        assert_eq!(
-            field_of(Config::builder().header("Bad Name", "v").build()),
-            "header"
-        );
-        assert_eq!(
-            field_of(Config::builder().user_agent("ua\n").build()),
-            "user_agent"
-        );
+        assert_eq!(field_of(Config::builder().header("Bad Name", "v").build()), "header");
+        assert_eq!(field_of(Config::builder().user_agent("ua\n").build()), "user_agent");
     }
 
     #[test]
@@ -528,28 +515,33 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let c = Config::builder()
-            .token("tok-123")
-            .api_key("key-456")
-            .build()
-            .unwrap();
+        let c = Config::builder().token("tok-123").api_key("key-456").build().unwrap();
         let shown = format!("{c:?} {:?}", Config::builder().token("tok-123"));
-        assert!(
-            !shown.contains("tok-123") && !shown.contains("key-456"),
-            "{shown}"
-        );
+        assert!(!shown.contains("tok-123") && !shown.contains("key-456"), "{shown}");
         assert!(shown.contains("redacted"));
     }
 
     #[test]
+    fn root_certificates_must_be_pem() {
+        assert_eq!(
+            field_of(Config::builder().add_root_certificate(b"not a cert".to_vec()).build()),
+            "root_certificates[0]"
+        );
+        let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_vec();
+        assert_eq!(
+            Config::builder()
+                .add_root_certificate(pem)
+                .build()
+                .unwrap()
+                .root_certificates()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn zero_limits_are_rejected() {
-        assert_eq!(
-            field_of(Config::builder().timeout(Duration::ZERO).build()),
-            "timeout"
-        );
-        assert_eq!(
-            field_of(Config::builder().body_limit(0).build()),
-            "body_limit"
-        );
+        assert_eq!(field_of(Config::builder().timeout(Duration::ZERO).build()), "timeout");
+        assert_eq!(field_of(Config::builder().body_limit(0).build()), "body_limit");
     }
 }

@@ -207,9 +207,7 @@ impl Error {
 
     /// Field errors of a validation failure (the server's or the client's own).
     pub fn field_errors(&self) -> &[FieldError] {
-        self.api_error()
-            .map(|e| e.field_errors.as_slice())
-            .unwrap_or(&[])
+        self.api_error().map(|e| e.field_errors.as_slice()).unwrap_or(&[])
     }
 
     /// How long the server asked the client to wait before trying again.
@@ -249,12 +247,7 @@ pub(crate) enum Missing {
 
 /// Reads an error response into an [`Error`], by status and the operation's
 /// notion of what a 404 means. Never fails: whatever the body, the status is kept.
-pub(crate) fn error_from_response(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    missing: Missing,
-) -> Error {
+pub(crate) fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8], missing: Missing) -> Error {
     let mut api = ApiError {
         status,
         code: None,
@@ -298,10 +291,7 @@ fn default_message(status: StatusCode, missing: Missing) -> String {
         (404, Missing::Task(None)) => "Task not found".to_owned(),
         (404, Missing::Project(Some(id))) => format!("Project {id} not found"),
         (404, Missing::Project(None)) => "Project not found".to_owned(),
-        _ => status
-            .canonical_reason()
-            .unwrap_or("Unknown status")
-            .to_owned(),
+        _ => status.canonical_reason().unwrap_or("Unknown status").to_owned(),
     }
 }
 
@@ -401,11 +391,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 /// no `Date` header to compare against, or a value that parses as neither, is
 /// ignored.
 pub(crate) fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -456,10 +442,7 @@ mod tests {
         assert_eq!(retry_after_of(&h), Some(Duration::ZERO));
         assert_eq!(retry_after_of(&headers(&[("retry-after", "soon")])), None);
         assert_eq!(
-            retry_after_of(&headers(&[(
-                "retry-after",
-                "Wed, 21 Oct 2015 07:27:00 GMT"
-            )])),
+            retry_after_of(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT")])),
             None
         );
     }
@@ -480,10 +463,7 @@ mod tests {
             br#"{"error":"validation_error","message":"invalid task","details":{"fields":[{"field":"name","message":"must not be empty"}]}}"#,
             Missing::Task(None),
         );
-        assert_eq!(
-            err.to_string(),
-            "[422] invalid task; name: must not be empty"
-        );
+        assert_eq!(err.to_string(), "[422] invalid task; name: must not be empty");
         assert_eq!(err.field_errors().len(), 1);
     }
 }

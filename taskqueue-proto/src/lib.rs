@@ -85,12 +85,11 @@ mod wait;
 
 pub use batch::{BatchCreate, BatchResults, DEFAULT_BATCH_CONCURRENCY};
 pub use call::{
-    Action, Call, CallOptions, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, TransportError,
-    TransportErrorKind,
+    Action, Call, CallOptions, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, TransportError, TransportErrorKind,
 };
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
 };
 pub use dialect::Dialect;
 pub use entropy::{Entropy, SplitMix64};
@@ -98,8 +97,6 @@ pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError};
 pub use models::*;
 pub use ops::{HealthStatus, Operation, Step};
 pub use paging::Pager;
-pub use retry::{
-    Attempt, DEFAULT_RETRYABLE_STATUSES, GiveUp, RetryBudget, RetryDecision, RetryPolicy,
-};
+pub use retry::{Attempt, DEFAULT_RETRYABLE_STATUSES, GiveUp, RetryBudget, RetryDecision, RetryPolicy};
 pub use secret::Secret;
 pub use wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY, Wait, WaitAction};

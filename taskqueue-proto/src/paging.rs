@@ -101,10 +101,7 @@ mod tests {
 
     #[test]
     fn starts_at_the_given_offset_and_keeps_other_filters() {
-        let f = TaskFilters::new()
-            .status(crate::TaskStatus::Running)
-            .offset(5)
-            .limit(3);
+        let f = TaskFilters::new().status(crate::TaskStatus::Running).offset(5).limit(3);
         let pager = Pager::new(f).unwrap();
         let op = pager.next_page().unwrap();
         assert_eq!(op.filters.offset, Some(5));

@@ -28,10 +28,7 @@ mod tests {
 
     #[test]
     fn offsets_and_separators_are_escaped() {
-        assert_eq!(
-            enc("2026-03-01T10:00:00+01:00"),
-            "2026-03-01T10%3A00%3A00%2B01%3A00"
-        );
+        assert_eq!(enc("2026-03-01T10:00:00+01:00"), "2026-03-01T10%3A00%3A00%2B01%3A00");
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(enc("AZaz09-._~"), "AZaz09-._~");
     }

@@ -11,6 +11,10 @@ use crate::Error;
 /// The statuses retried by default: 408, 429, 500, 502, 503, 504.
 pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 
+/// Statuses that say the server did not process the request at all, so even
+/// a request that is not idempotent may be sent again.
+const NOT_PROCESSED_STATUSES: &[u16] = &[408, 429];
+
 /// When and how often a failed attempt is tried again.
 ///
 /// The wait before retry *n* (1-based) is drawn uniformly from
@@ -19,10 +23,14 @@ pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 /// longer than `max_retry_after`, or one that would end past the call's
 /// deadline, stops the call at once with the server's error.
 ///
-/// What is retried: the statuses in [`retryable_statuses`](RetryPolicy::retryable_statuses);
-/// connection failures before the request was sent, always; timeouts and
-/// broken connections after it was sent, only for idempotent requests (GET,
-/// PUT, DELETE, or a POST that carries an `Idempotency-Key`).
+/// What is retried:
+/// - connection failures before the request was sent, always;
+/// - the statuses in [`retryable_statuses`](RetryPolicy::retryable_statuses)
+///   (408, 429, 500, 502, 503, 504) for idempotent requests (GET, PUT,
+///   DELETE, or a POST that carries an `Idempotency-Key`);
+/// - for other requests only 408 and 429, which say the request was not
+///   processed: a 5xx may come after a create was applied;
+/// - timeouts and broken connections after sending, only for idempotent requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -148,10 +156,7 @@ impl RetryPolicy {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
-            return Err(Error::invalid_input(
-                "retry.max_attempts",
-                "must be at least 1",
-            ));
+            return Err(Error::invalid_input("retry.max_attempts", "must be at least 1"));
         }
         if self.initial_backoff > self.max_backoff {
             return Err(Error::invalid_input(
@@ -165,10 +170,7 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1-based), for a jitter in `[0, 1)`.
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
         let exp = retry.saturating_sub(1).min(31);
-        let ceiling = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
+        let ceiling = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
         ceiling.mul_f64(jitter.clamp(0.0, 1.0))
     }
 
@@ -187,9 +189,15 @@ impl RetryPolicy {
                 }
                 true
             }
-            _ => error
-                .status()
-                .is_some_and(|s| self.retries_status(s.as_u16())),
+            _ => match error.status().map(|s| s.as_u16()) {
+                Some(status) if self.retries_status(status) => {
+                    if !attempt.idempotent && !NOT_PROCESSED_STATUSES.contains(&status) {
+                        return RetryDecision::GiveUp(GiveUp::NotIdempotent);
+                    }
+                    true
+                }
+                _ => false,
+            },
         };
         if !retryable {
             return RetryDecision::GiveUp(GiveUp::NotRetryable);
@@ -240,12 +248,7 @@ impl RetryBudget {
     }
 
     /// A bucket of `capacity` tokens with the given costs.
-    pub fn new(
-        capacity: u32,
-        retry_cost: u32,
-        timeout_retry_cost: u32,
-        success_refund: u32,
-    ) -> Self {
+    pub fn new(capacity: u32, retry_cost: u32, timeout_retry_cost: u32, success_refund: u32) -> Self {
         RetryBudget {
             tokens: Arc::new(AtomicU32::new(capacity)),
             capacity,
@@ -284,11 +287,9 @@ impl RetryBudget {
             spent_on_retries
         };
         let capacity = self.capacity;
-        let _ = self
-            .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(t.saturating_add(amount).min(capacity))
-            });
+        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+            Some(t.saturating_add(amount).min(capacity))
+        });
     }
 }
 
@@ -303,12 +304,7 @@ mod tests {
         if let Some(ra) = retry_after {
             h.insert(http::header::RETRY_AFTER, ra.parse().unwrap());
         }
-        error_from_response(
-            StatusCode::from_u16(status).unwrap(),
-            &h,
-            b"",
-            Missing::Nothing,
-        )
+        error_from_response(StatusCode::from_u16(status).unwrap(), &h, b"", Missing::Nothing)
     }
 
     fn connection(sent: bool) -> Error {
@@ -350,86 +346,40 @@ mod tests {
         let half_second = Retry(Duration::from_millis(500));
         let cases: Vec<(&str, Error, bool, bool, RetryDecision)> = vec![
             ("408 GET", status_error(408, None), true, true, half_second),
-            (
-                "429 POST unkeyed",
-                status_error(429, None),
-                true,
-                false,
-                half_second,
-            ),
+            ("429 POST unkeyed", status_error(429, None), true, false, half_second),
             ("500 GET", status_error(500, None), true, true, half_second),
             ("502 PUT", status_error(502, None), true, true, half_second),
+            ("503 DELETE", status_error(503, None), true, true, half_second),
+            ("504 keyed POST", status_error(504, None), true, true, half_second),
             (
-                "503 DELETE",
-                status_error(503, None),
-                true,
-                true,
-                half_second,
-            ),
-            (
-                "504 keyed POST",
-                status_error(504, None),
-                true,
-                true,
-                half_second,
-            ),
-            (
-                "500 unkeyed POST (server answered: retry)",
+                "500 unkeyed POST: may have been applied",
                 status_error(500, None),
                 true,
                 false,
-                half_second,
+                GiveUp(NotIdempotent),
             ),
             (
-                "400",
-                status_error(400, None),
+                "503 unkeyed POST",
+                status_error(503, None),
                 true,
-                true,
-                GiveUp(NotRetryable),
-            ),
-            (
-                "401",
-                status_error(401, None),
-                true,
-                true,
-                GiveUp(NotRetryable),
-            ),
-            (
-                "404",
-                status_error(404, None),
-                true,
-                true,
-                GiveUp(NotRetryable),
-            ),
-            (
-                "409",
-                status_error(409, None),
-                true,
-                true,
-                GiveUp(NotRetryable),
-            ),
-            (
-                "501",
-                status_error(501, None),
-                true,
-                true,
-                GiveUp(NotRetryable),
-            ),
-            (
-                "refused, unkeyed POST",
-                connection(false),
                 false,
+                GiveUp(NotIdempotent),
+            ),
+            (
+                "408 unkeyed POST: not processed",
+                status_error(408, None),
+                true,
                 false,
                 half_second,
             ),
+            ("400", status_error(400, None), true, true, GiveUp(NotRetryable)),
+            ("401", status_error(401, None), true, true, GiveUp(NotRetryable)),
+            ("404", status_error(404, None), true, true, GiveUp(NotRetryable)),
+            ("409", status_error(409, None), true, true, GiveUp(NotRetryable)),
+            ("501", status_error(501, None), true, true, GiveUp(NotRetryable)),
+            ("refused, unkeyed POST", connection(false), false, false, half_second),
             ("refused, GET", connection(false), false, true, half_second),
-            (
-                "reset after send, GET",
-                connection(true),
-                true,
-                true,
-                half_second,
-            ),
+            ("reset after send, GET", connection(true), true, true, half_second),
             (
                 "reset after send, keyed POST",
                 connection(true),
@@ -445,13 +395,7 @@ mod tests {
                 GiveUp(NotIdempotent),
             ),
             ("timeout, PUT", timeout(), true, true, half_second),
-            (
-                "timeout, unkeyed POST",
-                timeout(),
-                true,
-                false,
-                GiveUp(NotIdempotent),
-            ),
+            ("timeout, unkeyed POST", timeout(), true, false, GiveUp(NotIdempotent)),
             (
                 "decode",
                 Error::invalid_input("x", "y"),
@@ -480,10 +424,7 @@ mod tests {
     #[test]
     fn backoff_doubles_to_the_cap_with_full_jitter() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.backoff(1, 0.999_999),
-            Duration::from_secs(1).mul_f64(0.999_999)
-        );
+        assert_eq!(p.backoff(1, 0.999_999), Duration::from_secs(1).mul_f64(0.999_999));
         assert_eq!(p.backoff(3, 1.0), Duration::from_secs(4));
         assert_eq!(p.backoff(6, 1.0), Duration::from_secs(30));
         assert_eq!(p.backoff(40, 1.0), Duration::from_secs(30));
@@ -496,10 +437,7 @@ mod tests {
         let e = status_error(429, Some("7"));
         assert_eq!(decide(&e, true, false, 1), Retry(Duration::from_secs(7)));
         let short = status_error(503, Some("0"));
-        assert_eq!(
-            decide(&short, true, true, 1),
-            Retry(Duration::from_millis(500))
-        );
+        assert_eq!(decide(&short, true, true, 1), Retry(Duration::from_millis(500)));
     }
 
     #[test]

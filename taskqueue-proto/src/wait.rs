@@ -80,9 +80,10 @@ impl Wait {
         loop {
             match &mut self.state {
                 WaitState::Finished(slot) => {
-                    return WaitAction::Done(slot.take().unwrap_or_else(|| {
-                        Err(Error::invalid_input("wait", "polled after it finished"))
-                    }));
+                    return WaitAction::Done(
+                        slot.take()
+                            .unwrap_or_else(|| Err(Error::invalid_input("wait", "polled after it finished"))),
+                    );
                 }
                 WaitState::Fetching => {
                     self.state = WaitState::Finished(None);
@@ -175,9 +176,7 @@ mod tests {
         use TaskStatus::*;
         let (r, times) = drive(
             Duration::from_secs(60),
-            &[
-                Running, Running, Running, Running, Running, Running, Completed,
-            ],
+            &[Running, Running, Running, Running, Running, Running, Completed],
         );
         assert_eq!(r.unwrap().status, Completed);
         let secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
@@ -219,10 +218,7 @@ mod tests {
     fn a_task_finishing_at_the_deadline_is_seen() {
         use TaskStatus::*;
         // Fetches at 0, 0.5, 1.5 and the deadline 2.0: the fourth sees Completed.
-        let (r, times) = drive(
-            Duration::from_secs(2),
-            &[Running, Running, Running, Completed],
-        );
+        let (r, times) = drive(Duration::from_secs(2), &[Running, Running, Running, Completed]);
         assert_eq!(r.unwrap().status, Completed);
         assert_eq!(times.len(), 4);
     }

@@ -10,11 +10,7 @@ use taskqueue_proto::ops::*;
 use taskqueue_proto::{Project, ProjectStatus, Task, TaskPriority, TaskStatus, TaskType};
 use uuid::Uuid;
 
-fn response(
-    status: u16,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
-) -> Option<Response<Vec<u8>>> {
+fn response(status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) -> Option<Response<Vec<u8>>> {
     let mut b = Response::builder().status(status);
     for (k, v) in headers {
         b = b.header(k, v);
@@ -59,13 +55,11 @@ fn parse_all(status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) {
     };
     let _ = GetTask::new(id).parse_response(again());
     let _ = ListTasks::default().parse_response(again());
-    let _ = CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id))
-        .parse_response(again());
+    let _ = CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id)).parse_response(again());
     let _ = UpdateTask::new(id, Default::default()).parse_response(again());
     let _ = CancelTask::new(id).parse_response(again());
     let _ = DeleteTask::new(id).parse_response(again());
-    let _ =
-        CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")).parse_response(again());
+    let _ = CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")).parse_response(again());
     let _ = GetProject::new(id).parse_response(again());
     let _ = ListProjects.parse_response(again());
     let _ = UpdateProject::new(id, Default::default()).parse_response(again());
@@ -88,8 +82,7 @@ fn parse_all(status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) {
 }
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
-    (0i64..4_000_000_000, 0u32..1_000_000_000)
-        .prop_map(|(s, n)| Utc.timestamp_opt(s, n).single().unwrap_or_default())
+    (0i64..4_000_000_000, 0u32..1_000_000_000).prop_map(|(s, n)| Utc.timestamp_opt(s, n).single().unwrap_or_default())
 }
 
 fn status() -> impl Strategy<Value = TaskStatus> {

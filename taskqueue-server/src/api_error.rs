@@ -28,11 +28,7 @@ impl ApiError {
     }
 
     pub(crate) fn validation(message: impl Into<String>, fields: Vec<FieldError>) -> Self {
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_error",
-            message,
-        );
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", message);
         e.details = serde_json::json!({ "fields": fields });
         e
     }
@@ -70,16 +66,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use StatusCode as S;
         match e {
-            StoreError::TaskNotFound(id) => ApiError::new(
-                S::NOT_FOUND,
-                "task_not_found",
-                format!("Task {id} not found"),
-            ),
-            StoreError::ProjectNotFound(id) => ApiError::new(
-                S::NOT_FOUND,
-                "project_not_found",
-                format!("Project {id} not found"),
-            ),
+            StoreError::TaskNotFound(id) => {
+                ApiError::new(S::NOT_FOUND, "task_not_found", format!("Task {id} not found"))
+            }
+            StoreError::ProjectNotFound(id) => {
+                ApiError::new(S::NOT_FOUND, "project_not_found", format!("Project {id} not found"))
+            }
             StoreError::AlreadyTerminal(id, status) => ApiError::new(
                 S::CONFLICT,
                 "already_terminal",
@@ -95,9 +87,7 @@ impl From<StoreError> for ApiError {
                 "project_not_empty",
                 format!("Project {id} is referenced by {n} task(s)"),
             ),
-            StoreError::Validation(fields) => {
-                ApiError::validation("the request is invalid", fields)
-            }
+            StoreError::Validation(fields) => ApiError::validation("the request is invalid", fields),
         }
     }
 }
@@ -106,10 +96,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body()).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

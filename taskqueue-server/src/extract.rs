@@ -53,12 +53,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -108,23 +103,11 @@ pub(crate) fn parse_id(kind: &str, raw: &str) -> Result<Uuid, ApiError> {
     })
 }
 
-fn known<T: Clone>(
-    name: &str,
-    value: &str,
-    known: &[T],
-    as_str: impl Fn(&T) -> &str,
-) -> Result<T, ApiError> {
-    known
-        .iter()
-        .find(|k| as_str(k) == value)
-        .cloned()
-        .ok_or_else(|| {
-            let choices: Vec<&str> = known.iter().map(&as_str).collect();
-            ApiError::invalid_query(format!(
-                "{name}={value:?} is not one of {}",
-                choices.join(", ")
-            ))
-        })
+fn known<T: Clone>(name: &str, value: &str, known: &[T], as_str: impl Fn(&T) -> &str) -> Result<T, ApiError> {
+    known.iter().find(|k| as_str(k) == value).cloned().ok_or_else(|| {
+        let choices: Vec<&str> = known.iter().map(&as_str).collect();
+        ApiError::invalid_query(format!("{name}={value:?} is not one of {}", choices.join(", ")))
+    })
 }
 
 /// The list query: every documented parameter checked, unknown ones ignored.
@@ -134,26 +117,17 @@ pub(crate) fn parse_filters(query: Option<&str>) -> Result<TaskFilters, ApiError
         let v = value.as_ref();
         match key.as_ref() {
             "status" => f.status = Some(known("status", v, TaskStatus::KNOWN, TaskStatus::as_str)?),
-            "priority" => {
-                f.priority = Some(known(
-                    "priority",
-                    v,
-                    TaskPriority::KNOWN,
-                    TaskPriority::as_str,
-                )?)
-            }
-            "task_type" => {
-                f.task_type = Some(known("task_type", v, TaskType::KNOWN, TaskType::as_str)?)
-            }
+            "priority" => f.priority = Some(known("priority", v, TaskPriority::KNOWN, TaskPriority::as_str)?),
+            "task_type" => f.task_type = Some(known("task_type", v, TaskType::KNOWN, TaskType::as_str)?),
             "project_id" => {
-                f.project_id = Some(v.parse().map_err(|_| {
-                    ApiError::invalid_query(format!("project_id={v:?} is not a UUID"))
-                })?)
+                f.project_id = Some(
+                    v.parse()
+                        .map_err(|_| ApiError::invalid_query(format!("project_id={v:?} is not a UUID")))?,
+                )
             }
             "created_after" | "created_before" => {
-                let t = chrono::DateTime::parse_from_rfc3339(v).map_err(|e| {
-                    ApiError::invalid_query(format!("{key}={v:?} is not an RFC 3339 time: {e}"))
-                })?;
+                let t = chrono::DateTime::parse_from_rfc3339(v)
+                    .map_err(|e| ApiError::invalid_query(format!("{key}={v:?} is not an RFC 3339 time: {e}")))?;
                 if key == "created_after" {
                     f.created_after = Some(t);
                 } else {
@@ -166,15 +140,14 @@ pub(crate) fn parse_filters(query: Option<&str>) -> Result<TaskFilters, ApiError
                     .ok()
                     .filter(|l| (1..=taskqueue_proto::MAX_LIMIT).contains(l));
                 f.limit = Some(limit.ok_or_else(|| {
-                    ApiError::invalid_query(format!(
-                        "limit={v:?} must be an integer from 1 to 1000"
-                    ))
+                    ApiError::invalid_query(format!("limit={v:?} must be an integer from 1 to 1000"))
                 })?);
             }
             "offset" => {
-                f.offset = Some(v.parse::<u64>().map_err(|_| {
-                    ApiError::invalid_query(format!("offset={v:?} must be a non-negative integer"))
-                })?)
+                f.offset = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| ApiError::invalid_query(format!("offset={v:?} must be a non-negative integer")))?,
+                )
             }
             _ => {}
         }
@@ -193,10 +166,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(f.status, Some(TaskStatus::AIReview));
-        assert_eq!(
-            f.created_after.unwrap().to_rfc3339(),
-            "2026-03-01T10:00:00+01:00"
-        );
+        assert_eq!(f.created_after.unwrap().to_rfc3339(), "2026-03-01T10:00:00+01:00");
         assert_eq!((f.limit, f.offset), (Some(5), Some(2)));
     }
 
@@ -211,31 +181,20 @@ mod tests {
             "project_id=x",
         ] {
             let e = parse_filters(Some(q)).unwrap_err();
-            assert_eq!(
-                (e.status, e.code),
-                (StatusCode::BAD_REQUEST, "invalid_query"),
-                "{q}"
-            );
+            assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_query"), "{q}");
         }
     }
 
     #[test]
     fn bodies_are_checked_for_type_syntax_and_shape() {
         let mut json = HeaderMap::new();
-        json.insert(
-            header::CONTENT_TYPE,
-            "application/json; charset=utf-8".parse().unwrap(),
-        );
+        json.insert(header::CONTENT_TYPE, "application/json; charset=utf-8".parse().unwrap());
         let text = HeaderMap::new();
-        let e =
-            parse_json::<taskqueue_proto::ProjectCreateRequest>(&text, b"{\"name\":\"p\"}", false)
-                .unwrap_err();
+        let e = parse_json::<taskqueue_proto::ProjectCreateRequest>(&text, b"{\"name\":\"p\"}", false).unwrap_err();
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let e = parse_json::<taskqueue_proto::ProjectCreateRequest>(&json, b"{\"name\":", false)
-            .unwrap_err();
+        let e = parse_json::<taskqueue_proto::ProjectCreateRequest>(&json, b"{\"name\":", false).unwrap_err();
         assert_eq!(e.code, "malformed_json");
-        let e = parse_json::<taskqueue_proto::ProjectCreateRequest>(&json, b"{\"name\":5}", false)
-            .unwrap_err();
+        let e = parse_json::<taskqueue_proto::ProjectCreateRequest>(&json, b"{\"name\":5}", false).unwrap_err();
         assert_eq!(
             (e.status, e.code),
             (StatusCode::UNPROCESSABLE_ENTITY, "validation_error")

@@ -102,10 +102,7 @@ impl FaultRule {
 
     fn matches(&self, method: &Method, template: &str, path: &str) -> bool {
         self.method.as_ref().is_none_or(|m| m == method)
-            && self
-                .route
-                .as_deref()
-                .is_none_or(|r| r == template || r == path)
+            && self.route.as_deref().is_none_or(|r| r == template || r == path)
     }
 }
 
@@ -143,9 +140,7 @@ impl Faults {
 
     fn lock(&self) -> MutexGuard<'_, Vec<FaultRule>> {
         // A panic while holding this lock cannot leave the list inconsistent.
-        self.rules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.rules.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a rule after the others.
@@ -168,9 +163,7 @@ impl Faults {
     /// The fault for this request, if a rule matches; spends one of its uses.
     pub(crate) fn take(&self, method: &Method, template: &str, path: &str) -> Option<Fault> {
         let mut rules = self.lock();
-        let index = rules
-            .iter()
-            .position(|r| r.matches(method, template, path))?;
+        let index = rules.iter().position(|r| r.matches(method, template, path))?;
         let rule = &mut rules[index];
         let fault = rule.fault.clone();
         if let Some(n) = rule.remaining.as_mut() {
@@ -194,10 +187,7 @@ pub(crate) fn respond(fault: &Fault) -> Option<Response> {
         Fault::Status { status, body } => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let (content_type, bytes) = match body {
-                FaultBody::Json(v) => (
-                    Some("application/json"),
-                    serde_json::to_vec(v).unwrap_or_default(),
-                ),
+                FaultBody::Json(v) => (Some("application/json"), serde_json::to_vec(v).unwrap_or_default()),
                 FaultBody::Empty => (None, Vec::new()),
                 FaultBody::Text(t) => (Some("text/plain; charset=utf-8"), t.clone().into_bytes()),
                 FaultBody::Html(h) => (Some("text/html; charset=utf-8"), h.clone().into_bytes()),
@@ -253,9 +243,7 @@ pub(crate) fn respond(fault: &Fault) -> Option<Response> {
 /// so the client sees the connection close early.
 pub(crate) async fn truncate(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let full = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
+    let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let half = full.slice(..full.len() / 2);
     parts
         .headers
@@ -282,10 +270,7 @@ impl http_body::Body for Filler {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
@@ -325,10 +310,7 @@ impl http_body::Body for Chunks {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Some(chunk) = self.chunk.take() {
             return Poll::Ready(Some(Ok(Frame::data(chunk))));
         }
@@ -337,9 +319,7 @@ impl http_body::Body for Chunks {
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
         match pause.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other(
-                "body truncated by a fault rule",
-            )))),
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other("body truncated by a fault rule")))),
         }
     }
 }
@@ -373,9 +353,7 @@ mod tests {
 
     #[test]
     fn always_rules_stay_until_cleared() {
-        let faults = Faults::new(
-            FaultPlan::new().with(FaultRule::new(Fault::Drop).always().on_route("/api/health")),
-        );
+        let faults = Faults::new(FaultPlan::new().with(FaultRule::new(Fault::Drop).always().on_route("/api/health")));
         for _ in 0..5 {
             assert_eq!(
                 faults.take(&Method::GET, "/api/health", "/api/health"),
@@ -384,9 +362,6 @@ mod tests {
         }
         assert_eq!(faults.take(&Method::GET, "/api/tasks", "/api/tasks"), None);
         faults.clear();
-        assert_eq!(
-            faults.take(&Method::GET, "/api/health", "/api/health"),
-            None
-        );
+        assert_eq!(faults.take(&Method::GET, "/api/health", "/api/health"), None);
     }
 }

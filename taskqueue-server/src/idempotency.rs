@@ -90,8 +90,7 @@ impl Keys {
                         None => break,
                     }
                 }
-                self.entries
-                    .insert(key.to_owned(), (now, Entry::InFlight(fingerprint)));
+                self.entries.insert(key.to_owned(), (now, Entry::InFlight(fingerprint)));
                 self.order.push_back((now, key.to_owned()));
                 Claim::Fresh
             }

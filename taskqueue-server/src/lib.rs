@@ -45,3 +45,4 @@ pub use faults::{Fault, FaultBody, FaultPlan, FaultRule, Faults};
 pub use idempotency::{KEY_TTL as IDEMPOTENCY_KEY_TTL, MAX_KEYS as IDEMPOTENCY_MAX_KEYS};
 pub use running::{RunningServer, spawn};
 pub use service::serve_until;
+pub use state::ReceivedRequest;

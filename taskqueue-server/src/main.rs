@@ -45,9 +45,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut config = ServerConfig::new()
-        .addr(args.addr)
-        .log_requests(args.log_requests);
+    let mut config = ServerConfig::new().addr(args.addr).log_requests(args.log_requests);
     if let Some(token) = args.token {
         config = config.token(token);
     }
@@ -61,9 +59,7 @@ fn main() -> ExitCode {
         match Duration::try_from_secs_f64(secs) {
             Ok(d) => config = config.complete_after(d),
             Err(_) => {
-                eprintln!(
-                    "error: --complete-after {secs}: expected a non-negative number of seconds"
-                );
+                eprintln!("error: --complete-after {secs}: expected a non-negative number of seconds");
                 return ExitCode::from(2);
             }
         }
@@ -78,13 +74,10 @@ fn main() -> ExitCode {
 }
 
 fn run(config: ServerConfig) -> std::io::Result<()> {
-    let listener = std::net::TcpListener::bind(config.addr).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.addr))
-    })?;
+    let listener = std::net::TcpListener::bind(config.addr)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     println!("taskqueue-server listening on http://{addr}");
     runtime.block_on(serve_until(listener, config, shutdown_signal()))?;
     eprintln!("taskqueue-server stopped");

@@ -51,13 +51,7 @@ mod tests {
         assert!(limiter.check(a, now).is_ok());
         assert!(limiter.check(a, now).is_ok());
         assert_eq!(limiter.check(a, now), Err(1));
-        assert!(
-            limiter.check(b, now).is_ok(),
-            "another client has its own bucket"
-        );
-        assert!(
-            limiter.check(a, now + Duration::from_millis(500)).is_ok(),
-            "refilled"
-        );
+        assert!(limiter.check(b, now).is_ok(), "another client has its own bucket");
+        assert!(limiter.check(a, now + Duration::from_millis(500)).is_ok(), "refilled");
     }
 }

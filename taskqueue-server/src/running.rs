@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use crate::ServerConfig;
 use crate::faults::Faults;
 use crate::service::{serve, until_signalled};
-use crate::state::{AppState, Counters};
+use crate::state::{AppState, Counters, ReceivedRequest};
 
 /// Starts a server on a thread of its own (with its own two-worker tokio
 /// runtime) and returns once it is listening. Works from plain `#[test]`s and
@@ -78,7 +78,11 @@ impl RunningServer {
     pub fn request_counts(&self) -> BTreeMap<(String, String), u64> {
         self.state.counters.snapshot()
     }
-    /// Forgets the request counts.
+    /// The requests received on known routes, oldest first (the last 10 000).
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.state.counters.received()
+    }
+    /// Forgets the request counts and the received requests.
     pub fn reset_counts(&self) {
         self.state.counters.reset();
     }

@@ -21,7 +21,7 @@ use tower_service::Service;
 use crate::api_error::ApiError;
 use crate::faults::{DropConnection, Fault, respond, truncate};
 use crate::handlers::{health, projects, tasks};
-use crate::state::{AppState, lock};
+use crate::state::{AppState, ReceivedRequest, lock};
 
 /// The client's address, put on every request by the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +42,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/projects", post(projects::create).get(projects::list))
         .route(
             "/api/projects/{project_id}",
-            get(projects::get)
-                .put(projects::update)
-                .delete(projects::delete),
+            get(projects::get).put(projects::update).delete(projects::delete),
         )
         .route("/api/health", get(health::health))
         // Innermost first: auth, then rate limiting, then faults, then counting (outermost).
@@ -66,11 +64,7 @@ async fn method_not_allowed(request: Request) -> Response {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!(
-            "{} is not allowed on {}",
-            request.method(),
-            request.uri().path()
-        ),
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
     )
     .into_response()
 }
@@ -83,8 +77,7 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         .filter(|v| (1..=255).contains(&v.len()) && v.to_str().is_ok())
         .cloned()
         .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or(HeaderValue::from_static("unknown"))
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
         });
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
@@ -102,22 +95,32 @@ fn route_of(request: &Request) -> String {
 }
 
 async fn count(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    state
-        .counters
-        .count(request.method().as_str(), &route_of(&request));
+    let received = received_from(&request);
+    state.counters.count(received);
     next.run(request).await
 }
 
-async fn apply_faults(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// What the counters keep of a request.
+fn received_from(request: &Request) -> ReceivedRequest {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    ReceivedRequest {
+        method: request.method().to_string(),
+        route: route_of(request),
+        path: request.uri().path().to_owned(),
+        request_id: header("x-request-id"),
+        idempotency_key: header("idempotency-key"),
+    }
+}
+
+async fn apply_faults(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let route = route_of(&request);
-    let Some(fault) = state
-        .faults
-        .take(request.method(), &route, request.uri().path())
-    else {
+    let Some(fault) = state.faults.take(request.method(), &route, request.uri().path()) else {
         return next.run(request).await;
     };
     match fault {
@@ -126,9 +129,7 @@ async fn apply_faults(
             next.run(request).await
         }
         Fault::Truncate => truncate(next.run(request).await).await,
-        other => {
-            respond(&other).unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-        }
+        other => respond(&other).unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
 }
 
@@ -143,11 +144,7 @@ async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: 
 }
 
 /// With a token or API key configured, every route but health needs one of them.
-async fn authenticate(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if (state.token.is_none() && state.api_key.is_none()) || route_of(&request) == "/api/health" {
         return next.run(request).await;
     }
@@ -157,8 +154,7 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let token_ok =
-        matches!((&state.token, bearer), (Some(t), Some(b)) if constant_time_eq(t.expose(), b));
+    let token_ok = matches!((&state.token, bearer), (Some(t), Some(b)) if constant_time_eq(t.expose(), b));
     let key_ok = matches!((&state.api_key, key), (Some(k), Some(given)) if constant_time_eq(k.expose(), given));
     if token_ok || key_ok {
         return next.run(request).await;
@@ -184,11 +180,7 @@ async fn authenticate(
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Why a connection was closed on purpose (the `Drop` fault).
@@ -223,54 +215,46 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        state
-            .counters
-            .connections_accepted
-            .fetch_add(1, Ordering::Relaxed);
-        state
-            .counters
-            .connections_open
-            .fetch_add(1, Ordering::Relaxed);
+        state.counters.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        state.counters.connections_open.fetch_add(1, Ordering::Relaxed);
         let app = app.clone();
         let state_for_conn = state.clone();
-        let service =
-            hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                let mut app = app.clone();
-                let state = state_for_conn.clone();
-                async move {
-                    let started = Instant::now();
-                    let (method, path) =
-                        (request.method().clone(), request.uri().path().to_owned());
-                    let mut request = request.map(Body::new);
-                    request.extensions_mut().insert(Peer(peer));
-                    let response: Response = match app.call(request).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    };
-                    let dropped = response.extensions().get::<DropConnection>().is_some();
-                    if state.log_requests {
-                        let id = response
-                            .extensions()
-                            .get::<RequestId>()
-                            .and_then(|r| r.0.to_str().ok().map(str::to_owned));
-                        let outcome = if dropped {
-                            "dropped".to_owned()
-                        } else {
-                            response.status().as_u16().to_string()
-                        };
-                        eprintln!(
-                            "{peer} {method} {path} {outcome} {:.1}ms request_id={}",
-                            started.elapsed().as_secs_f64() * 1000.0,
-                            id.as_deref().unwrap_or("-")
-                        );
-                    }
-                    if dropped {
-                        Err(Dropped)
+        let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let mut app = app.clone();
+            let state = state_for_conn.clone();
+            async move {
+                let started = Instant::now();
+                let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+                let mut request = request.map(Body::new);
+                request.extensions_mut().insert(Peer(peer));
+                let response: Response = match app.call(request).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                let dropped = response.extensions().get::<DropConnection>().is_some();
+                if state.log_requests {
+                    let id = response
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|r| r.0.to_str().ok().map(str::to_owned));
+                    let outcome = if dropped {
+                        "dropped".to_owned()
                     } else {
-                        Ok::<_, Dropped>(response)
-                    }
+                        response.status().as_u16().to_string()
+                    };
+                    eprintln!(
+                        "{peer} {method} {path} {outcome} {:.1}ms request_id={}",
+                        started.elapsed().as_secs_f64() * 1000.0,
+                        id.as_deref().unwrap_or("-")
+                    );
                 }
-            });
+                if dropped {
+                    Err(Dropped)
+                } else {
+                    Ok::<_, Dropped>(response)
+                }
+            }
+        });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(std::time::Duration::from_secs(30))
@@ -279,10 +263,7 @@ pub(crate) async fn serve(
         let state = state.clone();
         tokio::spawn(async move {
             let _ = watched.await;
-            state
-                .counters
-                .connections_open
-                .fetch_sub(1, Ordering::Relaxed);
+            state.counters.connections_open.fetch_sub(1, Ordering::Relaxed);
         });
     }
     drop(listener);

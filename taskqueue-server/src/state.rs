@@ -46,19 +46,48 @@ impl AppState {
     }
 }
 
+/// How many received requests are remembered for [`ReceivedRequest`] look-ups.
+const RECEIVED_KEPT: usize = 10_000;
+
+/// A request the server received, as tests see it: which route, and the
+/// headers that make retries observable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// The method.
+    pub method: String,
+    /// The route template (`/api/tasks/{task_id}`).
+    pub route: String,
+    /// The path as sent.
+    pub path: String,
+    /// The `X-Request-Id` header, if any.
+    pub request_id: Option<String>,
+    /// The `Idempotency-Key` header, if any.
+    pub idempotency_key: Option<String>,
+}
+
 /// Requests per route and connections, for tests that assert on retries and pooling.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     per_route: Mutex<BTreeMap<(String, String), u64>>,
+    received: Mutex<std::collections::VecDeque<ReceivedRequest>>,
     pub(crate) connections_accepted: AtomicU64,
     pub(crate) connections_open: AtomicU64,
 }
 
 impl Counters {
-    pub(crate) fn count(&self, method: &str, route: &str) {
+    pub(crate) fn count(&self, request: ReceivedRequest) {
         *lock(&self.per_route)
-            .entry((method.to_owned(), route.to_owned()))
+            .entry((request.method.clone(), request.route.clone()))
             .or_default() += 1;
+        let mut received = lock(&self.received);
+        if received.len() >= RECEIVED_KEPT {
+            received.pop_front();
+        }
+        received.push_back(request);
+    }
+    pub(crate) fn received(&self) -> Vec<ReceivedRequest> {
+        lock(&self.received).iter().cloned().collect()
     }
     pub(crate) fn get(&self, method: &str, route: &str) -> u64 {
         lock(&self.per_route)
@@ -74,6 +103,7 @@ impl Counters {
     }
     pub(crate) fn reset(&self) {
         lock(&self.per_route).clear();
+        lock(&self.received).clear();
     }
     pub(crate) fn load(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)

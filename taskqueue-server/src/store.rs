@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use taskqueue_proto::{
-    Error as ProtoError, FieldError, Project, ProjectCreateRequest, ProjectStatus,
-    ProjectUpdateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
-    TaskUpdateRequest,
+    Error as ProtoError, FieldError, Project, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest, Task,
+    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
 use uuid::Uuid;
 
@@ -22,11 +21,7 @@ pub(crate) enum StoreError {
     /// 409 `already_terminal`: cancelling a finished task.
     AlreadyTerminal(Uuid, TaskStatus),
     /// 409 `invalid_transition`: changing a finished task's status.
-    InvalidTransition {
-        id: Uuid,
-        from: TaskStatus,
-        to: TaskStatus,
-    },
+    InvalidTransition { id: Uuid, from: TaskStatus, to: TaskStatus },
     /// 409 `project_not_empty`: tasks still reference the project.
     ProjectNotEmpty(Uuid, usize),
     /// 422 `validation_error`.
@@ -64,9 +59,7 @@ impl<T> Ordered<T> {
         self.index.get(id).and_then(|seq| self.items.get_mut(seq))
     }
     fn remove(&mut self, id: &Uuid) -> Option<T> {
-        self.index
-            .remove(id)
-            .and_then(|seq| self.items.remove(&seq))
+        self.index.remove(id).and_then(|seq| self.items.remove(&seq))
     }
     fn values(&self) -> impl Iterator<Item = &T> {
         self.items.values()
@@ -114,9 +107,7 @@ fn known<T: PartialEq>(
     shown: impl Fn(&T) -> String,
 ) -> Result<(), StoreError> {
     match value {
-        Some(v) if !known.contains(v) => {
-            Err(one_field(field, format!("unknown value {:?}", shown(v))))
-        }
+        Some(v) if !known.contains(v) => Err(one_field(field, format!("unknown value {:?}", shown(v)))),
         _ => Ok(()),
     }
 }
@@ -158,23 +149,16 @@ impl Store {
                 } else {
                     TaskStatus::Completed
                 };
-                task.result =
-                    Some(serde_json::json!({ "exit_code": if run.fails { 1 } else { 0 } }));
+                task.result = Some(serde_json::json!({ "exit_code": if run.fails { 1 } else { 0 } }));
                 task.updated_at = run.ends_at;
             }
         }
     }
 
-    pub(crate) fn create_task(
-        &mut self,
-        req: TaskCreateRequest,
-        now: DateTime<Utc>,
-    ) -> Result<Task, StoreError> {
+    pub(crate) fn create_task(&mut self, req: TaskCreateRequest, now: DateTime<Utc>) -> Result<Task, StoreError> {
         validated(req.validate())?;
         check_task_enums(Some(&req.priority), Some(&req.task_type), None)?;
-        let project_id = req
-            .project_id
-            .ok_or_else(|| one_field("project_id", "is required"))?;
+        let project_id = req.project_id.ok_or_else(|| one_field("project_id", "is required"))?;
         let project_name = match self.projects.get(&project_id) {
             Some(p) => p.name.clone(),
             None => return Err(StoreError::ProjectNotFound(project_id)),
@@ -209,10 +193,7 @@ impl Store {
 
     pub(crate) fn get_task(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<Task, StoreError> {
         self.settle(now);
-        self.tasks
-            .get(&id)
-            .cloned()
-            .ok_or(StoreError::TaskNotFound(id))
+        self.tasks.get(&id).cloned().ok_or(StoreError::TaskNotFound(id))
     }
 
     /// One page of the tasks matching `filters`, oldest first. The filters
@@ -226,22 +207,9 @@ impl Store {
             .filter(|t| filters.status.as_ref().is_none_or(|s| &t.status == s))
             .filter(|t| filters.project_id.is_none_or(|p| t.project_id == Some(p)))
             .filter(|t| filters.priority.as_ref().is_none_or(|p| &t.priority == p))
-            .filter(|t| {
-                filters
-                    .task_type
-                    .as_ref()
-                    .is_none_or(|ty| &t.task_type == ty)
-            })
-            .filter(|t| {
-                filters
-                    .created_after
-                    .is_none_or(|after| t.created_at >= after)
-            })
-            .filter(|t| {
-                filters
-                    .created_before
-                    .is_none_or(|before| t.created_at <= before)
-            })
+            .filter(|t| filters.task_type.as_ref().is_none_or(|ty| &t.task_type == ty))
+            .filter(|t| filters.created_after.is_none_or(|after| t.created_at >= after))
+            .filter(|t| filters.created_before.is_none_or(|before| t.created_at <= before))
             .skip(offset)
             .take(limit)
             .cloned()
@@ -261,10 +229,7 @@ impl Store {
             update.task_type.as_ref(),
             update.status.as_ref(),
         )?;
-        let task = self
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound(id))?;
+        let task = self.tasks.get_mut(&id).ok_or(StoreError::TaskNotFound(id))?;
         if let Some(to) = &update.status
             && task.status.is_terminal()
             && to != &task.status
@@ -335,10 +300,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Task, StoreError> {
         self.settle(now);
-        let task = self
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound(id))?;
+        let task = self.tasks.get_mut(&id).ok_or(StoreError::TaskNotFound(id))?;
         if task.status.is_terminal() {
             return Err(StoreError::AlreadyTerminal(id, task.status.clone()));
         }
@@ -351,10 +313,7 @@ impl Store {
 
     pub(crate) fn delete_task(&mut self, id: Uuid) -> Result<(), StoreError> {
         self.runs.remove(&id);
-        self.tasks
-            .remove(&id)
-            .map(|_| ())
-            .ok_or(StoreError::TaskNotFound(id))
+        self.tasks.remove(&id).map(|_| ()).ok_or(StoreError::TaskNotFound(id))
     }
 
     pub(crate) fn create_project(
@@ -363,9 +322,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Project, StoreError> {
         validated(req.validate())?;
-        known("status", req.status.as_ref(), ProjectStatus::KNOWN, |v| {
-            v.to_string()
-        })?;
+        known("status", req.status.as_ref(), ProjectStatus::KNOWN, |v| v.to_string())?;
         let mut project = Project::new(Uuid::new_v4(), req.name, now);
         project.description = req.description;
         project.status = req.status.unwrap_or_default();
@@ -377,10 +334,7 @@ impl Store {
     }
 
     pub(crate) fn get_project(&self, id: Uuid) -> Result<Project, StoreError> {
-        self.projects
-            .get(&id)
-            .cloned()
-            .ok_or(StoreError::ProjectNotFound(id))
+        self.projects.get(&id).cloned().ok_or(StoreError::ProjectNotFound(id))
     }
 
     pub(crate) fn list_projects(&self) -> Vec<Project> {
@@ -394,16 +348,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Project, StoreError> {
         validated(update.validate())?;
-        known(
-            "status",
-            update.status.as_ref(),
-            ProjectStatus::KNOWN,
-            |v| v.to_string(),
-        )?;
-        let project = self
-            .projects
-            .get_mut(&id)
-            .ok_or(StoreError::ProjectNotFound(id))?;
+        known("status", update.status.as_ref(), ProjectStatus::KNOWN, |v| {
+            v.to_string()
+        })?;
+        let project = self.projects.get_mut(&id).ok_or(StoreError::ProjectNotFound(id))?;
         let ProjectUpdateRequest {
             name,
             description,
@@ -439,11 +387,7 @@ impl Store {
         if self.projects.get(&id).is_none() {
             return Err(StoreError::ProjectNotFound(id));
         }
-        let referencing = self
-            .tasks
-            .values()
-            .filter(|t| t.project_id == Some(id))
-            .count();
+        let referencing = self.tasks.values().filter(|t| t.project_id == Some(id)).count();
         if referencing > 0 {
             return Err(StoreError::ProjectNotEmpty(id, referencing));
         }
@@ -469,52 +413,34 @@ mod tests {
     use super::*;
 
     fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc()
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc()
     }
 
     fn with_project(store: &mut Store) -> Uuid {
-        store
-            .create_project(ProjectCreateRequest::new("p"), t0())
-            .unwrap()
-            .id
+        store.create_project(ProjectCreateRequest::new("p"), t0()).unwrap().id
     }
 
     #[test]
     fn simulated_runs_complete_or_fail_after_the_delay() {
         let mut store = Store::new(Some(Duration::from_secs(2)));
         let p = with_project(&mut store);
-        let ok = store
-            .create_task(TaskCreateRequest::new("a", "true", p), t0())
-            .unwrap();
+        let ok = store.create_task(TaskCreateRequest::new("a", "true", p), t0()).unwrap();
         let bad = store
             .create_task(TaskCreateRequest::new("b", "false", p), t0())
             .unwrap();
         assert_eq!(ok.status, TaskStatus::Running);
         let later = t0() + chrono::Duration::seconds(1);
-        assert_eq!(
-            store.get_task(ok.id, later).unwrap().status,
-            TaskStatus::Running
-        );
+        assert_eq!(store.get_task(ok.id, later).unwrap().status, TaskStatus::Running);
         let done = t0() + chrono::Duration::seconds(2);
-        assert_eq!(
-            store.get_task(ok.id, done).unwrap().status,
-            TaskStatus::Completed
-        );
-        assert_eq!(
-            store.get_task(bad.id, done).unwrap().status,
-            TaskStatus::Failed
-        );
+        assert_eq!(store.get_task(ok.id, done).unwrap().status, TaskStatus::Completed);
+        assert_eq!(store.get_task(bad.id, done).unwrap().status, TaskStatus::Failed);
     }
 
     #[test]
     fn without_simulation_tasks_start_in_planning() {
         let mut store = Store::new(None);
         let p = with_project(&mut store);
-        let t = store
-            .create_task(TaskCreateRequest::new("a", "true", p), t0())
-            .unwrap();
+        let t = store.create_task(TaskCreateRequest::new("a", "true", p), t0()).unwrap();
         assert_eq!(t.status, TaskStatus::Planning);
     }
 
@@ -522,9 +448,7 @@ mod tests {
     fn status_rules() {
         let mut store = Store::new(None);
         let p = with_project(&mut store);
-        let t = store
-            .create_task(TaskCreateRequest::new("a", "true", p), t0())
-            .unwrap();
+        let t = store.create_task(TaskCreateRequest::new("a", "true", p), t0()).unwrap();
         store.cancel_task(t.id, Some("why".into()), t0()).unwrap();
         assert!(matches!(
             store.cancel_task(t.id, None, t0()),
@@ -536,13 +460,8 @@ mod tests {
             Err(StoreError::InvalidTransition { .. })
         ));
         // Other fields of a finished task may still change; so may "setting" the same status.
-        let rename = TaskUpdateRequest::new()
-            .name("renamed")
-            .status(TaskStatus::Cancelled);
-        assert_eq!(
-            store.update_task(t.id, rename, t0()).unwrap().name,
-            "renamed"
-        );
+        let rename = TaskUpdateRequest::new().name("renamed").status(TaskStatus::Cancelled);
+        assert_eq!(store.update_task(t.id, rename, t0()).unwrap().name, "renamed");
         assert!(matches!(
             store.delete_project(p),
             Err(StoreError::ProjectNotEmpty(_, 1))
@@ -555,8 +474,7 @@ mod tests {
     fn unknown_enum_values_are_validation_errors() {
         let mut store = Store::new(None);
         let p = with_project(&mut store);
-        let req =
-            TaskCreateRequest::new("a", "true", p).priority(TaskPriority::Other("Urgent".into()));
+        let req = TaskCreateRequest::new("a", "true", p).priority(TaskPriority::Other("Urgent".into()));
         match store.create_task(req, t0()) {
             Err(StoreError::Validation(fields)) => assert_eq!(fields[0].field, "priority"),
             other => panic!("{other:?}"),
@@ -571,10 +489,7 @@ mod tests {
         for i in 0..10 {
             let project = if i % 2 == 0 { p } else { q };
             store
-                .create_task(
-                    TaskCreateRequest::new(format!("t{i}"), "true", project),
-                    t0(),
-                )
+                .create_task(TaskCreateRequest::new(format!("t{i}"), "true", project), t0())
                 .unwrap();
         }
         let page = store.list_tasks(&TaskFilters::new().project_id(p).limit(2).offset(1), t0());

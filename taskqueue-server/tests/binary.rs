@@ -71,15 +71,9 @@ fn help_lists_every_option() {
 
 #[test]
 fn bad_arguments_fail_with_a_message() {
-    let out = Command::new(BIN)
-        .args(["--addr", "nowhere"])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["--addr", "nowhere"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--addr"));
-    let out = Command::new(BIN)
-        .args(["--complete-after", "-1"])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["--complete-after", "-1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

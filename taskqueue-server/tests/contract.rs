@@ -34,22 +34,12 @@ impl Prism {
     fn from_env() -> Self {
         let url = std::env::var("TASKQUEUE_CONTRACT_URL")
             .expect("set TASKQUEUE_CONTRACT_URL to the Prism proxy's URL (see this file's header)");
-        let addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .unwrap();
+        let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
         Prism { addr }
     }
 
     /// Sends through Prism with credentials and checks status and conformance.
-    fn expect(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<serde_json::Value>,
-        status: u16,
-    ) -> Reply {
+    fn expect(&self, method: &str, path: &str, body: Option<serde_json::Value>, status: u16) -> Reply {
         self.expect_with(method, path, body, status, &[("authorization", TOKEN)])
     }
 
@@ -162,19 +152,9 @@ fn every_operation_conforms_to_openapi_yaml() {
     // Documented errors, each from a request the contract allows.
     let unknown = "00000000-0000-4000-8000-000000000000";
     p.expect("GET", &format!("/api/tasks/{unknown}"), None, 404);
-    p.expect(
-        "PUT",
-        &format!("/api/tasks/{unknown}"),
-        Some(json!({"name": "x"})),
-        404,
-    );
+    p.expect("PUT", &format!("/api/tasks/{unknown}"), Some(json!({"name": "x"})), 404);
     p.expect("DELETE", &format!("/api/tasks/{unknown}"), None, 404);
-    p.expect(
-        "POST",
-        &format!("/api/tasks/{unknown}/cancel"),
-        Some(json!({})),
-        404,
-    );
+    p.expect("POST", &format!("/api/tasks/{unknown}/cancel"), Some(json!({})), 404);
     p.expect("GET", &format!("/api/projects/{unknown}"), None, 404);
     p.expect(
         "PUT",
@@ -202,12 +182,7 @@ fn every_operation_conforms_to_openapi_yaml() {
         Some(json!({"name": " "})),
         422,
     );
-    p.expect(
-        "PUT",
-        &format!("/api/tasks/{task}"),
-        Some(json!({"command": " "})),
-        422,
-    );
+    p.expect("PUT", &format!("/api/tasks/{task}"), Some(json!({"command": " "})), 422);
     p.expect_with(
         "POST",
         "/api/tasks",
@@ -215,12 +190,7 @@ fn every_operation_conforms_to_openapi_yaml() {
         422,
         &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
     );
-    p.expect(
-        "POST",
-        &format!("/api/tasks/{other}/cancel"),
-        Some(json!({})),
-        409,
-    );
+    p.expect("POST", &format!("/api/tasks/{other}/cancel"), Some(json!({})), 409);
     p.expect(
         "PUT",
         &format!("/api/tasks/{other}"),

@@ -38,8 +38,10 @@ fn task_lifecycle_over_every_task_endpoint() {
     let s = server();
     let p = project(&s);
     let created = req(s.addr(), "POST", "/api/tasks")
-        .json(json!({"name": "build", "command": "cargo build", "project_id": p, "priority": "High",
-                     "timeout": 600, "environment": {"A": "1"}, "acceptance_criteria": ["compiles"]}))
+        .json(
+            json!({"name": "build", "command": "cargo build", "project_id": p, "priority": "High",
+                     "timeout": 600, "environment": {"A": "1"}, "acceptance_criteria": ["compiles"]}),
+        )
         .send();
     assert_eq!(created.status, 201);
     assert_eq!(created.header("content-type"), Some("application/json"));
@@ -59,11 +61,7 @@ fn task_lifecycle_over_every_task_endpoint() {
     assert_eq!(updated.status, 200);
     assert_eq!(updated.json()["status"], "Testing");
     assert_eq!(updated.json()["current_phase"], "Testing");
-    assert_eq!(
-        updated.json()["command"],
-        "cargo build",
-        "untouched fields stay"
-    );
+    assert_eq!(updated.json()["command"], "cargo build", "untouched fields stay");
 
     let cancelled = req(s.addr(), "POST", &format!("/api/tasks/{id}/cancel"))
         .json(json!({"reason": "superseded"}))
@@ -75,17 +73,11 @@ fn task_lifecycle_over_every_task_endpoint() {
     let again = req(s.addr(), "POST", &format!("/api/tasks/{id}/cancel"))
         .json(json!({}))
         .send();
-    assert_eq!(
-        (again.status, again.code()),
-        (409, "already_terminal".into())
-    );
+    assert_eq!((again.status, again.code()), (409, "already_terminal".into()));
     let revive = req(s.addr(), "PUT", &format!("/api/tasks/{id}"))
         .json(json!({"status": "Running"}))
         .send();
-    assert_eq!(
-        (revive.status, revive.code()),
-        (409, "invalid_transition".into())
-    );
+    assert_eq!((revive.status, revive.code()), (409, "invalid_transition".into()));
 
     let deleted = req(s.addr(), "DELETE", &format!("/api/tasks/{id}")).send();
     assert_eq!(deleted.status, 204);
@@ -93,10 +85,7 @@ fn task_lifecycle_over_every_task_endpoint() {
     let gone = req(s.addr(), "DELETE", &format!("/api/tasks/{id}")).send();
     assert_eq!((gone.status, gone.code()), (404, "task_not_found".into()));
     let missing = req(s.addr(), "GET", &format!("/api/tasks/{id}")).send();
-    assert_eq!(
-        (missing.status, missing.code()),
-        (404, "task_not_found".into())
-    );
+    assert_eq!((missing.status, missing.code()), (404, "task_not_found".into()));
 }
 
 #[test]
@@ -109,12 +98,7 @@ fn project_endpoints() {
     let p = created.json();
     let id = p["id"].as_str().unwrap();
     assert_eq!(p["status"], "Active");
-    assert_eq!(
-        req(s.addr(), "GET", &format!("/api/projects/{id}"))
-            .send()
-            .json(),
-        p
-    );
+    assert_eq!(req(s.addr(), "GET", &format!("/api/projects/{id}")).send().json(), p);
     let second = project(&s);
     let listed = req(s.addr(), "GET", "/api/projects").send().json();
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -127,29 +111,19 @@ fn project_endpoints() {
 
     task(&s, &second, "t", "true");
     let busy = req(s.addr(), "DELETE", &format!("/api/projects/{second}")).send();
+    assert_eq!((busy.status, busy.code()), (409, "project_not_empty".into()));
     assert_eq!(
-        (busy.status, busy.code()),
-        (409, "project_not_empty".into())
-    );
-    assert_eq!(
-        req(s.addr(), "DELETE", &format!("/api/projects/{id}"))
-            .send()
-            .status,
+        req(s.addr(), "DELETE", &format!("/api/projects/{id}")).send().status,
         204
     );
     let gone = req(s.addr(), "GET", &format!("/api/projects/{id}")).send();
-    assert_eq!(
-        (gone.status, gone.code()),
-        (404, "project_not_found".into())
-    );
+    assert_eq!((gone.status, gone.code()), (404, "project_not_found".into()));
     let gone = req(s.addr(), "PUT", &format!("/api/projects/{id}"))
         .json(json!({"name": "x"}))
         .send();
     assert_eq!(gone.status, 404);
     assert_eq!(
-        req(s.addr(), "DELETE", &format!("/api/projects/{id}"))
-            .send()
-            .status,
+        req(s.addr(), "DELETE", &format!("/api/projects/{id}")).send().status,
         404
     );
 }
@@ -170,26 +144,19 @@ fn lists_filter_by_every_parameter_in_creation_order() {
     let a = task(&s, &p, "a", "true");
     std::thread::sleep(Duration::from_millis(5));
     let b = req(s.addr(), "POST", "/api/tasks")
-        .json(json!({"name": "b", "command": "true", "project_id": q, "priority": "Critical", "task_type": "Scheduled"}))
+        .json(
+            json!({"name": "b", "command": "true", "project_id": q, "priority": "Critical", "task_type": "Scheduled"}),
+        )
         .send()
         .json();
     let c = task(&s, &p, "c", "true");
-    req(
-        s.addr(),
-        "PUT",
-        &format!("/api/tasks/{}", c["id"].as_str().unwrap()),
-    )
-    .json(json!({"status": "AIReview"}))
-    .send();
+    req(s.addr(), "PUT", &format!("/api/tasks/{}", c["id"].as_str().unwrap()))
+        .json(json!({"status": "AIReview"}))
+        .send();
 
     let names = |query: &str| -> Vec<String> {
         let r = req(s.addr(), "GET", &format!("/api/tasks{query}")).send();
-        assert_eq!(
-            r.status,
-            200,
-            "{query}: {}",
-            String::from_utf8_lossy(&r.body)
-        );
+        assert_eq!(r.status, 200, "{query}: {}", String::from_utf8_lossy(&r.body));
         r.json()
             .as_array()
             .unwrap()
@@ -207,8 +174,7 @@ fn lists_filter_by_every_parameter_in_creation_order() {
     assert_eq!(names("?offset=5"), Vec::<String>::new());
     assert_eq!(names("?unknown=1"), ["a", "b", "c"]);
     // created_after with an offset of +01:00, percent-encoded as the SDK sends it.
-    let b_created =
-        chrono::DateTime::parse_from_rfc3339(b["created_at"].as_str().unwrap()).unwrap();
+    let b_created = chrono::DateTime::parse_from_rfc3339(b["created_at"].as_str().unwrap()).unwrap();
     let in_plus_one = b_created
         .with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
         .to_rfc3339();
@@ -314,26 +280,10 @@ fn bad_requests_get_json_errors() {
         413,
         "payload_too_large",
     );
-    check(
-        req(s.addr(), "GET", "/api/tasks/not-a-uuid").send(),
-        400,
-        "invalid_id",
-    );
-    check(
-        req(s.addr(), "GET", "/api/nowhere").send(),
-        404,
-        "not_found",
-    );
-    check(
-        req(s.addr(), "PATCH", "/api/tasks").send(),
-        405,
-        "method_not_allowed",
-    );
-    check(
-        req(s.addr(), "POST", "/api/health").send(),
-        405,
-        "method_not_allowed",
-    );
+    check(req(s.addr(), "GET", "/api/tasks/not-a-uuid").send(), 400, "invalid_id");
+    check(req(s.addr(), "GET", "/api/nowhere").send(), 404, "not_found");
+    check(req(s.addr(), "PATCH", "/api/tasks").send(), 405, "method_not_allowed");
+    check(req(s.addr(), "POST", "/api/health").send(), 405, "method_not_allowed");
     // Unknown body fields are ignored.
     let r = req(s.addr(), "POST", "/api/projects")
         .json(json!({"name": "x", "colour": "blue"}))
@@ -358,11 +308,7 @@ fn request_ids_are_echoed_or_made() {
         .send();
     assert_eq!(r.header("x-request-id"), Some("abc-123"));
     let r = req(s.addr(), "GET", "/api/nowhere").send();
-    assert_eq!(
-        r.header("x-request-id").map(str::len),
-        Some(36),
-        "errors carry one too"
-    );
+    assert_eq!(r.header("x-request-id").map(str::len), Some(36), "errors carry one too");
 }
 
 #[test]
@@ -387,10 +333,7 @@ fn idempotency_keys_replay_and_refuse_reuse() {
         .header("idempotency-key", "key-1")
         .json(json!({"name": "different", "command": "true", "project_id": p}))
         .send();
-    assert_eq!(
-        (other.status, other.code()),
-        (422, "idempotency_key_reused".into())
-    );
+    assert_eq!((other.status, other.code()), (422, "idempotency_key_reused".into()));
     // Errors are remembered too, and cancels are keyed the same way.
     let t = task(&s, &p, "t", "true");
     let path = format!("/api/tasks/{}/cancel", t["id"].as_str().unwrap());
@@ -411,10 +354,7 @@ fn idempotency_keys_replay_and_refuse_reuse() {
         .header("idempotency-key", &"k".repeat(256))
         .json(json!({"name": "x"}))
         .send();
-    assert_eq!(
-        (bad.status, bad.code()),
-        (400, "invalid_idempotency_key".into())
-    );
+    assert_eq!((bad.status, bad.code()), (400, "invalid_idempotency_key".into()));
 }
 
 #[test]
@@ -427,9 +367,7 @@ fn auth_with_a_token_or_an_api_key() {
         .header("authorization", "Bearer nope")
         .send();
     assert_eq!(wrong.status, 401);
-    let wrong_key = req(s.addr(), "GET", "/api/projects")
-        .header("x-api-key", "nope")
-        .send();
+    let wrong_key = req(s.addr(), "GET", "/api/projects").header("x-api-key", "nope").send();
     assert_eq!(wrong_key.status, 401);
     assert_eq!(
         req(s.addr(), "GET", "/api/projects")
@@ -467,10 +405,7 @@ fn rate_limiting_answers_429_with_retry_after() {
         .collect();
     assert_eq!(&statuses[..3], [200, 200, 200]);
     let limited = req(s.addr(), "GET", "/api/projects").send();
-    assert_eq!(
-        (limited.status, limited.code()),
-        (429, "rate_limited".into())
-    );
+    assert_eq!((limited.status, limited.code()), (429, "rate_limited".into()));
     assert_eq!(limited.header("retry-after"), Some("1"));
 }
 
@@ -482,27 +417,17 @@ fn simulated_execution_completes_or_fails_tasks() {
     let bad = task(&s, &p, "bad", "false");
     assert_eq!(ok["status"], "Running");
     std::thread::sleep(Duration::from_millis(350));
-    let ok = req(
-        s.addr(),
-        "GET",
-        &format!("/api/tasks/{}", ok["id"].as_str().unwrap()),
-    )
-    .send()
-    .json();
-    let bad = req(
-        s.addr(),
-        "GET",
-        &format!("/api/tasks/{}", bad["id"].as_str().unwrap()),
-    )
-    .send()
-    .json();
+    let ok = req(s.addr(), "GET", &format!("/api/tasks/{}", ok["id"].as_str().unwrap()))
+        .send()
+        .json();
+    let bad = req(s.addr(), "GET", &format!("/api/tasks/{}", bad["id"].as_str().unwrap()))
+        .send()
+        .json();
     assert_eq!(
         (ok["status"].as_str(), bad["status"].as_str()),
         (Some("Completed"), Some("Failed"))
     );
-    let completed = req(s.addr(), "GET", "/api/tasks?status=Completed")
-        .send()
-        .json();
+    let completed = req(s.addr(), "GET", "/api/tasks?status=Completed").send().json();
     assert_eq!(completed.as_array().unwrap().len(), 1);
 }
 
@@ -562,34 +487,22 @@ fn faults_match_only_their_method_and_route() {
     );
     assert_eq!(req(s.addr(), "GET", "/api/projects").send().status, 200);
     assert_eq!(
-        req(
-            s.addr(),
-            "GET",
-            &format!("/api/tasks/{}", uuid::Uuid::new_v4())
-        )
-        .send()
-        .status,
+        req(s.addr(), "GET", &format!("/api/tasks/{}", uuid::Uuid::new_v4()))
+            .send()
+            .status,
         503
     );
     assert_eq!(
-        req(
-            s.addr(),
-            "DELETE",
-            &format!("/api/tasks/{}", uuid::Uuid::new_v4())
-        )
-        .send()
-        .status,
+        req(s.addr(), "DELETE", &format!("/api/tasks/{}", uuid::Uuid::new_v4()))
+            .send()
+            .status,
         404
     );
     s.faults().clear();
     assert_eq!(
-        req(
-            s.addr(),
-            "GET",
-            &format!("/api/tasks/{}", uuid::Uuid::new_v4())
-        )
-        .send()
-        .status,
+        req(s.addr(), "GET", &format!("/api/tasks/{}", uuid::Uuid::new_v4()))
+            .send()
+            .status,
         404
     );
 }
@@ -675,9 +588,7 @@ fn faults_armed_at_start_and_requests_counted_per_route() {
     let s = spawn(ServerConfig::ephemeral().faults(plan)).unwrap();
     assert_eq!(req(s.addr(), "GET", "/api/projects").send().status, 500);
     assert_eq!(req(s.addr(), "GET", "/api/projects").send().status, 200);
-    req(s.addr(), "POST", "/api/projects")
-        .json(json!({"name": "p"}))
-        .send();
+    req(s.addr(), "POST", "/api/projects").json(json!({"name": "p"})).send();
     assert_eq!(s.request_count("GET", "/api/projects"), 2);
     assert_eq!(s.request_count("POST", "/api/projects"), 1);
     assert_eq!(s.total_requests(), 3);
@@ -696,8 +607,5 @@ fn shutdown_finishes_requests_in_flight() {
     std::thread::sleep(Duration::from_millis(100));
     s.shutdown();
     assert_eq!(slow.join().unwrap(), 200);
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "no longer listening"
-    );
+    assert!(std::net::TcpStream::connect(addr).is_err(), "no longer listening");
 }

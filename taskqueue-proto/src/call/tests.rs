@@ -43,11 +43,7 @@ struct Run<T> {
 
 /// Drives `call` with a fake clock; each send is answered by the next outcome
 /// (and takes `latency` of fake time).
-fn drive<O: Operation>(
-    mut call: Call<'_, O>,
-    outcomes: Vec<Outcome>,
-    latency: Duration,
-) -> Run<O::Output> {
+fn drive<O: Operation>(mut call: Call<'_, O>, outcomes: Vec<Outcome>, latency: Duration) -> Run<O::Output> {
     let start = Instant::now();
     let mut now = start;
     let mut outcomes = outcomes.into_iter();
@@ -89,16 +85,10 @@ fn config_with(policy: RetryPolicy) -> Config {
 }
 
 fn refused() -> Outcome {
-    Err(TransportError::new(
-        TransportErrorKind::Connect,
-        "connection refused",
-    ))
+    Err(TransportError::new(TransportErrorKind::Connect, "connection refused"))
 }
 fn reset() -> Outcome {
-    Err(TransportError::new(
-        TransportErrorKind::Io,
-        "connection reset",
-    ))
+    Err(TransportError::new(TransportErrorKind::Io, "connection reset"))
 }
 fn timed_out() -> Outcome {
     Err(TransportError::new(
@@ -114,22 +104,14 @@ fn create() -> CreateTask {
 #[test]
 fn retries_a_503_then_succeeds_with_the_same_ids() {
     let config = Config::default();
-    let call = Call::new(
-        create(),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(create(), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let (id, key) = (
         call.request_id().to_string(),
         call.idempotency_key().unwrap().to_owned(),
     );
     let run = drive(
         call,
-        vec![
-            Ok(response(503, &[], vec![])),
-            Ok(response(201, &[], task_json(TASK))),
-        ],
+        vec![Ok(response(503, &[], vec![])), Ok(response(201, &[], task_json(TASK)))],
         Duration::ZERO,
     );
     assert_eq!(run.result.unwrap().id, TASK);
@@ -150,12 +132,7 @@ fn retries_a_503_then_succeeds_with_the_same_ids() {
 #[test]
 fn gives_up_after_three_attempts_with_the_last_error() {
     let config = Config::default();
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let run = drive(
         call,
         vec![
@@ -175,51 +152,28 @@ fn gives_up_after_three_attempts_with_the_last_error() {
 #[test]
 fn jitter_is_deterministic_for_a_seed_and_within_the_doubling_bounds() {
     let config = config_with(RetryPolicy::default().max_attempts(5));
-    let outcomes = || {
-        (0..5)
-            .map(|_| Ok(response(503, &[], vec![])))
-            .collect::<Vec<_>>()
-    };
+    let outcomes = || (0..5).map(|_| Ok(response(503, &[], vec![]))).collect::<Vec<_>>();
     let a = drive(
-        Call::new(
-            GetTask::new(TASK),
-            &config,
-            CallOptions::new(),
-            &mut SplitMix64::new(9),
-        ),
+        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(9)),
         outcomes(),
         Duration::ZERO,
     );
     let b = drive(
-        Call::new(
-            GetTask::new(TASK),
-            &config,
-            CallOptions::new(),
-            &mut SplitMix64::new(9),
-        ),
+        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(9)),
         outcomes(),
         Duration::ZERO,
     );
     assert_eq!(a.sleeps, b.sleeps);
     assert_eq!(a.sleeps.len(), 4);
     for (i, sleep) in a.sleeps.iter().enumerate() {
-        assert!(
-            *sleep <= Duration::from_secs(1 << i),
-            "retry {} slept {sleep:?}",
-            i + 1
-        );
+        assert!(*sleep <= Duration::from_secs(1 << i), "retry {} slept {sleep:?}", i + 1);
     }
 }
 
 #[test]
 fn retry_after_sets_the_wait() {
     let config = Config::default();
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let run = drive(
         call,
         vec![
@@ -236,12 +190,7 @@ fn retry_after_sets_the_wait() {
 #[test]
 fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
     let config = Config::default();
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let run = drive(
         call,
         vec![Ok(response(429, &[("retry-after", "120")], vec![]))],
@@ -257,12 +206,7 @@ fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
 fn a_retry_after_past_the_deadline_stops_at_once() {
     let config = Config::default();
     let options = CallOptions::new().total_timeout(Duration::from_secs(5));
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        options,
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
     let run = drive(
         call,
         vec![Ok(response(429, &[("retry-after", "10")], vec![]))],
@@ -274,23 +218,13 @@ fn a_retry_after_past_the_deadline_stops_at_once() {
 
 #[test]
 fn attempt_timeouts_are_cut_to_the_deadline() {
-    let config = Config::builder()
-        .timeout(Duration::from_secs(4))
-        .build()
-        .unwrap();
+    let config = Config::builder().timeout(Duration::from_secs(4)).build().unwrap();
     let policy = RetryPolicy::default()
         .max_attempts(10)
         .initial_backoff(Duration::from_millis(10))
         .max_backoff(Duration::from_millis(10));
-    let options = CallOptions::new()
-        .total_timeout(Duration::from_secs(10))
-        .retry(policy);
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        options,
-        &mut SplitMix64::new(3),
-    );
+    let options = CallOptions::new().total_timeout(Duration::from_secs(10)).retry(policy);
+    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
     // Each attempt times out after its full budget of fake time.
     let mut call = call;
     let start = Instant::now();
@@ -323,15 +257,8 @@ fn a_backoff_that_would_end_past_the_deadline_returns_the_last_error() {
     let policy = RetryPolicy::default()
         .initial_backoff(Duration::from_secs(2))
         .max_backoff(Duration::from_secs(2));
-    let options = CallOptions::new()
-        .total_timeout(Duration::from_secs(3))
-        .retry(policy);
-    let call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        options,
-        &mut SplitMix64::new(3),
-    );
+    let options = CallOptions::new().total_timeout(Duration::from_secs(3)).retry(policy);
+    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
     // The attempt fails after 1.5 s; the server asks for 2 s more; only 1.5 s is left.
     let run = drive(
         call,
@@ -348,19 +275,10 @@ fn a_deadline_reached_during_an_attempt_ends_the_call_with_timeout() {
     let policy = RetryPolicy::default()
         .initial_backoff(Duration::ZERO)
         .max_backoff(Duration::ZERO);
-    let options = CallOptions::new()
-        .total_timeout(Duration::from_secs(1))
-        .retry(policy);
-    let mut call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        options,
-        &mut SplitMix64::new(3),
-    );
+    let options = CallOptions::new().total_timeout(Duration::from_secs(1)).retry(policy);
+    let mut call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
     let start = Instant::now();
-    assert!(
-        matches!(call.poll(start), Action::Send { timeout, .. } if timeout == Duration::from_secs(1))
-    );
+    assert!(matches!(call.poll(start), Action::Send { timeout, .. } if timeout == Duration::from_secs(1)));
     // A 503 arrives just at the deadline: no time is left for another attempt.
     let at_deadline = start + Duration::from_secs(1);
     call.record(Ok(response(503, &[], vec![])), at_deadline);
@@ -370,12 +288,7 @@ fn a_deadline_reached_during_an_attempt_ends_the_call_with_timeout() {
 #[test]
 fn refused_connections_are_retried_even_for_unkeyed_posts() {
     let config = Config::builder().idempotency_keys(false).build().unwrap();
-    let call = Call::new(
-        create(),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let call = Call::new(create(), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let run = drive(
         call,
         vec![refused(), Ok(response(201, &[], task_json(TASK)))],
@@ -389,34 +302,17 @@ fn refused_connections_are_retried_even_for_unkeyed_posts() {
 fn a_reset_after_sending_is_retried_only_when_idempotent() {
     let unkeyed = Config::builder().idempotency_keys(false).build().unwrap();
     let run = drive(
-        Call::new(
-            create(),
-            &unkeyed,
-            CallOptions::new(),
-            &mut SplitMix64::new(3),
-        ),
+        Call::new(create(), &unkeyed, CallOptions::new(), &mut SplitMix64::new(3)),
         vec![reset()],
         Duration::ZERO,
     );
-    assert!(matches!(
-        run.result,
-        Err(Error::Connection { sent: true, .. })
-    ));
+    assert!(matches!(run.result, Err(Error::Connection { sent: true, .. })));
     assert_eq!(run.sends.len(), 1);
 
     let keyed = Config::default();
     let run = drive(
-        Call::new(
-            create(),
-            &keyed,
-            CallOptions::new(),
-            &mut SplitMix64::new(3),
-        ),
-        vec![
-            reset(),
-            timed_out(),
-            Ok(response(201, &[], task_json(TASK))),
-        ],
+        Call::new(create(), &keyed, CallOptions::new(), &mut SplitMix64::new(3)),
+        vec![reset(), timed_out(), Ok(response(201, &[], task_json(TASK)))],
         Duration::ZERO,
     );
     assert!(run.result.is_ok());
@@ -440,12 +336,7 @@ fn client_errors_are_not_retried() {
     let config = Config::default();
     for status in [400, 401, 403, 404, 409, 422] {
         let run = drive(
-            Call::new(
-                GetTask::new(TASK),
-                &config,
-                CallOptions::new(),
-                &mut SplitMix64::new(3),
-            ),
+            Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
             vec![Ok(response(status, &[], vec![]))],
             Duration::ZERO,
         );
@@ -462,19 +353,11 @@ fn body_too_large_is_not_retried() {
         "more than 1024 bytes",
     ));
     let run = drive(
-        Call::new(
-            GetTask::new(TASK),
-            &config,
-            CallOptions::new(),
-            &mut SplitMix64::new(3),
-        ),
+        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
         vec![too_large],
         Duration::ZERO,
     );
-    assert!(matches!(
-        run.result,
-        Err(Error::ResponseTooLarge { limit: 1024 })
-    ));
+    assert!(matches!(run.result, Err(Error::ResponseTooLarge { limit: 1024 })));
 }
 
 #[test]
@@ -515,16 +398,8 @@ fn an_empty_budget_stops_retries() {
     let budget = RetryBudget::new(5, 5, 10, 1);
     let config = config_with(RetryPolicy::default().budget(budget.clone()));
     let run = drive(
-        Call::new(
-            GetTask::new(TASK),
-            &config,
-            CallOptions::new(),
-            &mut SplitMix64::new(3),
-        ),
-        vec![
-            Ok(response(503, &[], vec![])),
-            Ok(response(503, &[], vec![])),
-        ],
+        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
+        vec![Ok(response(503, &[], vec![])), Ok(response(503, &[], vec![]))],
         Duration::ZERO,
     );
     assert!(run.result.is_err());
@@ -534,17 +409,9 @@ fn an_empty_budget_stops_retries() {
     // A success after retries pays back what they cost.
     let refill = RetryBudget::new(10, 5, 10, 1);
     let config = config_with(RetryPolicy::default().budget(refill.clone()));
-    let mut call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     let run_ok = {
-        let outcomes = vec![
-            Ok(response(503, &[], vec![])),
-            Ok(response(200, &[], task_json(TASK))),
-        ];
+        let outcomes = vec![Ok(response(503, &[], vec![])), Ok(response(200, &[], task_json(TASK)))];
         let start = Instant::now();
         let mut now = start;
         let mut outcomes = outcomes.into_iter();
@@ -562,8 +429,7 @@ fn an_empty_budget_stops_retries() {
     assert!(run_ok.is_ok());
     assert_eq!(refill.available(), 10);
     assert_eq!(
-        call.last_decision()
-            .map(|d| matches!(d, RetryDecision::Retry(_))),
+        call.last_decision().map(|d| matches!(d, RetryDecision::Retry(_))),
         Some(true)
     );
 }
@@ -586,16 +452,9 @@ impl Operation for AckThenFetch {
     fn wants_idempotency_key(&self) -> bool {
         true
     }
-    fn next_step(
-        &self,
-        config: &Config,
-        step: usize,
-        response: Response<Vec<u8>>,
-    ) -> Result<Step<crate::Task>, Error> {
+    fn next_step(&self, config: &Config, step: usize, response: Response<Vec<u8>>) -> Result<Step<crate::Task>, Error> {
         match step {
-            0 if response.status().is_success() => {
-                Ok(Step::FollowUp(GetTask::new(TASK).build_request(config)?))
-            }
+            0 if response.status().is_success() => Ok(Step::FollowUp(GetTask::new(TASK).build_request(config)?)),
             _ => GetTask::new(TASK).parse_response(response).map(Step::Done),
         }
     }
@@ -604,12 +463,7 @@ impl Operation for AckThenFetch {
 #[test]
 fn follow_up_requests_share_the_request_id_and_retry_on_their_own() {
     let config = Config::default();
-    let call = Call::new(
-        AckThenFetch,
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(5),
-    );
+    let call = Call::new(AckThenFetch, &config, CallOptions::new(), &mut SplitMix64::new(5));
     let id = call.request_id().to_string();
     let run = drive(
         call,
@@ -644,37 +498,18 @@ fn follow_up_requests_share_the_request_id_and_retry_on_their_own() {
 fn misuse_is_an_error_not_a_panic() {
     let config = Config::default();
     let now = Instant::now();
-    let mut call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     call.record(Ok(response(200, &[], task_json(TASK))), now); // nothing in flight
-    assert!(matches!(
-        call.poll(now),
-        Action::Done(Err(Error::InvalidInput { .. }))
-    ));
+    assert!(matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))));
     assert!(
-        matches!(
-            call.poll(now),
-            Action::Done(Err(Error::InvalidInput { .. }))
-        ),
+        matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))),
         "polled after it finished"
     );
 
-    let mut call = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut SplitMix64::new(3),
-    );
+    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
     assert!(matches!(call.poll(now), Action::Send { .. }));
     assert!(
-        matches!(
-            call.poll(now),
-            Action::Done(Err(Error::InvalidInput { .. }))
-        ),
+        matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))),
         "polled while in flight"
     );
 }
@@ -697,20 +532,8 @@ fn a_bad_idempotency_key_is_invalid_input() {
 fn request_ids_differ_between_calls() {
     let config = Config::default();
     let mut entropy = SplitMix64::new(11);
-    let a = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut entropy,
-    )
-    .request_id();
-    let b = Call::new(
-        GetTask::new(TASK),
-        &config,
-        CallOptions::new(),
-        &mut entropy,
-    )
-    .request_id();
+    let a = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut entropy).request_id();
+    let b = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut entropy).request_id();
     assert_ne!(a, b);
     assert_eq!(a.get_version_num(), 4);
 }

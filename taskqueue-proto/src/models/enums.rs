@@ -149,10 +149,7 @@ impl TaskStatus {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            TaskStatus::Completed
-                | TaskStatus::Failed
-                | TaskStatus::Cancelled
-                | TaskStatus::Finalized
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Finalized
         )
     }
 }
@@ -231,10 +228,7 @@ mod tests {
     fn unknown_wire_value_is_kept_verbatim() {
         let s: TaskStatus = serde_json::from_str("\"WaitingForDependencies\"").unwrap();
         assert_eq!(s, TaskStatus::Other("WaitingForDependencies".into()));
-        assert_eq!(
-            serde_json::to_string(&s).unwrap(),
-            "\"WaitingForDependencies\""
-        );
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"WaitingForDependencies\"");
         assert!(!s.is_terminal());
     }
 
@@ -247,14 +241,8 @@ mod tests {
     #[test]
     fn from_str_folds_case_and_separators() {
         assert_eq!("ai_review".parse::<TaskStatus>(), Ok(TaskStatus::AIReview));
-        assert_eq!(
-            "on-hold".parse::<ProjectStatus>(),
-            Ok(ProjectStatus::OnHold)
-        );
-        assert_eq!(
-            "CRITICAL".parse::<TaskPriority>(),
-            Ok(TaskPriority::Critical)
-        );
+        assert_eq!("on-hold".parse::<ProjectStatus>(), Ok(ProjectStatus::OnHold));
+        assert_eq!("CRITICAL".parse::<TaskPriority>(), Ok(TaskPriority::Critical));
     }
 
     #[test]
@@ -268,10 +256,7 @@ mod tests {
 
     #[test]
     fn terminal_statuses_are_the_four_of_the_contract() {
-        let terminal: Vec<_> = TaskStatus::KNOWN
-            .iter()
-            .filter(|s| s.is_terminal())
-            .collect();
+        let terminal: Vec<_> = TaskStatus::KNOWN.iter().filter(|s| s.is_terminal()).collect();
         assert_eq!(
             terminal,
             [

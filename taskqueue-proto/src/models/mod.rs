@@ -10,8 +10,7 @@ pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskTyp
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use project::Project;
 pub use requests::{
-    MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,
-    TaskUpdateRequest,
+    MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskUpdateRequest,
 };
 pub use task::{Task, TaskPhase};
 

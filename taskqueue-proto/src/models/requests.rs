@@ -416,10 +416,7 @@ fn not_blank(field: &str, value: &str) -> Result<(), Error> {
 
 fn check_timeout(timeout: Option<u64>) -> Result<(), Error> {
     match timeout {
-        Some(0) => Err(Error::invalid_input(
-            "timeout",
-            "must be greater than 0 seconds",
-        )),
+        Some(0) => Err(Error::invalid_input("timeout", "must be greater than 0 seconds")),
         _ => Ok(()),
     }
 }
@@ -468,12 +465,7 @@ mod tests {
     fn zero_timeout_and_too_many_retries_are_rejected() {
         let p = Uuid::nil();
         assert_eq!(
-            field_of(
-                TaskCreateRequest::new("n", "c", p)
-                    .timeout(0)
-                    .validate()
-                    .unwrap_err()
-            ),
+            field_of(TaskCreateRequest::new("n", "c", p).timeout(0).validate().unwrap_err()),
             "timeout"
         );
         assert_eq!(
@@ -499,45 +491,26 @@ mod tests {
             field_of(TaskUpdateRequest::new().name("").validate().unwrap_err()),
             "name"
         );
+        assert_eq!(field_of(ProjectCreateRequest::new("").validate().unwrap_err()), "name");
         assert_eq!(
-            field_of(ProjectCreateRequest::new("").validate().unwrap_err()),
-            "name"
-        );
-        assert_eq!(
-            field_of(
-                ProjectUpdateRequest::new()
-                    .name("\t")
-                    .validate()
-                    .unwrap_err()
-            ),
+            field_of(ProjectUpdateRequest::new().name("\t").validate().unwrap_err()),
             "name"
         );
     }
 
     #[test]
     fn empty_updates_serialize_to_an_empty_object() {
-        assert_eq!(
-            serde_json::to_string(&TaskUpdateRequest::new()).unwrap(),
-            "{}"
-        );
-        assert_eq!(
-            serde_json::to_string(&ProjectUpdateRequest::new()).unwrap(),
-            "{}"
-        );
+        assert_eq!(serde_json::to_string(&TaskUpdateRequest::new()).unwrap(), "{}");
+        assert_eq!(serde_json::to_string(&ProjectUpdateRequest::new()).unwrap(), "{}");
         assert!(TaskUpdateRequest::new().is_empty());
-        assert!(
-            !TaskUpdateRequest::new()
-                .priority(TaskPriority::Low)
-                .is_empty()
-        );
+        assert!(!TaskUpdateRequest::new().priority(TaskPriority::Low).is_empty());
     }
 
     #[test]
     fn create_request_read_from_json_takes_defaults() {
-        let req: TaskCreateRequest = serde_json::from_str(
-            r#"{"name":"n","command":"c","project_id":"00000000-0000-0000-0000-000000000001"}"#,
-        )
-        .unwrap();
+        let req: TaskCreateRequest =
+            serde_json::from_str(r#"{"name":"n","command":"c","project_id":"00000000-0000-0000-0000-000000000001"}"#)
+                .unwrap();
         assert_eq!(req.retry_attempts, 3);
         assert_eq!(req.retry_delay, 30);
         assert_eq!(req.priority, TaskPriority::Normal);

@@ -131,12 +131,7 @@ impl Task {
     /// A task as a server creates it from the essential fields, with every other
     /// field at the specification's default. Servers and test doubles use this;
     /// clients get tasks from the server.
-    pub fn new(
-        id: Uuid,
-        name: impl Into<String>,
-        command: impl Into<String>,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(id: Uuid, name: impl Into<String>, command: impl Into<String>, now: DateTime<Utc>) -> Self {
         Task {
             id,
             name: name.into(),
@@ -208,9 +203,7 @@ mod tests {
                 "created_at":"2026-01-01T00:00:00+02:00","updated_at":"2026-01-01T00:00:00Z"}"#,
         )
         .unwrap();
-        assert!(
-            t.acceptance_criteria.is_empty() && t.environment.is_empty() && t.metadata.is_empty()
-        );
+        assert!(t.acceptance_criteria.is_empty() && t.environment.is_empty() && t.metadata.is_empty());
         assert_eq!(t.created_at.to_rfc3339(), "2025-12-31T22:00:00+00:00");
     }
 }

@@ -9,9 +9,8 @@ use uuid::Uuid;
 
 use super::*;
 use crate::{
-    Action, Call, CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest,
-    SplitMix64, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
-    TaskUpdateRequest,
+    Action, Call, CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest, SplitMix64,
+    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
@@ -143,10 +142,8 @@ fn get_task() {
 
 #[test]
 fn list_tasks_with_every_filter_percent_encoded() {
-    let after: DateTime<chrono::FixedOffset> =
-        DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").unwrap();
-    let before: DateTime<chrono::FixedOffset> =
-        DateTime::parse_from_rfc3339("2026-03-02T00:00:00-05:30").unwrap();
+    let after: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").unwrap();
+    let before: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-02T00:00:00-05:30").unwrap();
     let filters = TaskFilters::new()
         .status(TaskStatus::AIReview)
         .project_id(PROJECT)
@@ -202,18 +199,12 @@ fn update_task_sends_only_what_was_set() {
             ("x-request-id", &id),
         ],
     );
-    assert_eq!(
-        body(&r),
-        r#"{"priority":"Low","status":"Testing","timeout":30}"#
-    );
+    assert_eq!(body(&r), r#"{"priority":"Low","status":"Testing","timeout":30}"#);
 }
 
 #[test]
 fn cancel_task_with_and_without_reason() {
-    let (r, id, key) = first_request(
-        CancelTask::new(TASK).reason("superseded"),
-        &Config::default(),
-    );
+    let (r, id, key) = first_request(CancelTask::new(TASK).reason("superseded"), &Config::default());
     assert_eq!(r.method(), "POST");
     assert_eq!(
         r.uri(),
@@ -300,10 +291,7 @@ fn get_list_update_delete_project() {
         ("GET", "http://localhost:8080/api/projects")
     );
     let (r, _, key) = first_request(
-        UpdateProject::new(
-            PROJECT,
-            ProjectUpdateRequest::new().status(ProjectStatus::OnHold),
-        ),
+        UpdateProject::new(PROJECT, ProjectUpdateRequest::new().status(ProjectStatus::OnHold)),
         &config,
     );
     assert_eq!(r.method(), "PUT");
@@ -379,22 +367,15 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
     type Build = Box<dyn Fn(&Config) -> Result<Request<Vec<u8>>, Error>>;
     let cases: Vec<(Build, &str)> = vec![
         (
-            Box::new(|c| {
-                CreateTask::new(TaskCreateRequest::new("", "x", PROJECT)).build_request(c)
-            }),
+            Box::new(|c| CreateTask::new(TaskCreateRequest::new("", "x", PROJECT)).build_request(c)),
             "name",
         ),
         (
-            Box::new(|c| {
-                CreateTask::new(TaskCreateRequest::new("n", " ", PROJECT)).build_request(c)
-            }),
+            Box::new(|c| CreateTask::new(TaskCreateRequest::new("n", " ", PROJECT)).build_request(c)),
             "command",
         ),
         (
-            Box::new(|c| {
-                CreateTask::new(TaskCreateRequest::new("n", "x", PROJECT).timeout(0))
-                    .build_request(c)
-            }),
+            Box::new(|c| CreateTask::new(TaskCreateRequest::new("n", "x", PROJECT).timeout(0)).build_request(c)),
             "timeout",
         ),
         (
@@ -406,9 +387,7 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
             "limit",
         ),
         (
-            Box::new(|c| {
-                UpdateTask::new(TASK, TaskUpdateRequest::new().command("")).build_request(c)
-            }),
+            Box::new(|c| UpdateTask::new(TASK, TaskUpdateRequest::new().command("")).build_request(c)),
             "command",
         ),
         (

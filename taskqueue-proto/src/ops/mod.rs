@@ -82,19 +82,11 @@ fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 }
 
 /// The body of a 2xx response as `T`, or the typed error of a non-2xx one.
-fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(
-    response: Response<B>,
-    missing: Missing,
-) -> Result<T, Error> {
+fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Result<T, Error> {
     let (parts, body) = response.into_parts();
     let body = body.as_ref();
     if !parts.status.is_success() {
-        return Err(error_from_response(
-            parts.status,
-            &parts.headers,
-            body,
-            missing,
-        ));
+        return Err(error_from_response(parts.status, &parts.headers, body, missing));
     }
     decode(parts.status, &parts.headers, body)
 }
@@ -123,12 +115,7 @@ fn parse_delete<B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Resu
     match parts.status {
         s if s.is_success() => Ok(true),
         StatusCode::NOT_FOUND => Ok(false),
-        s => Err(error_from_response(
-            s,
-            &parts.headers,
-            body.as_ref(),
-            missing,
-        )),
+        s => Err(error_from_response(s, &parts.headers, body.as_ref(), missing)),
     }
 }
 

@@ -29,9 +29,7 @@ const PROJECT_JSON: &str = r#"{"id":"90f92073-d0a3-4d9f-b713-4c06876dde15","name
   "due_date":null,"tags":["a"],"metadata":{}}"#;
 
 fn resp(status: u16, content_type: Option<&str>, body: &str) -> Response<Vec<u8>> {
-    let mut b = Response::builder()
-        .status(status)
-        .header("x-request-id", "req-1");
+    let mut b = Response::builder().status(status).header("x-request-id", "req-1");
     if let Some(ct) = content_type {
         b = b.header("content-type", ct);
     }
@@ -63,27 +61,17 @@ fn task_bodies_parse_for_every_task_operation() {
             .unwrap(),
         task
     );
-    assert_eq!(
-        CancelTask::new(TASK).parse_response(ok(FULL_TASK)).unwrap(),
-        task
-    );
+    assert_eq!(CancelTask::new(TASK).parse_response(ok(FULL_TASK)).unwrap(), task);
     let list = ListTasks::default()
         .parse_response(ok(&format!("[{FULL_TASK},{FULL_TASK}]")))
         .unwrap();
     assert_eq!(list.len(), 2);
-    assert!(
-        ListTasks::default()
-            .parse_response(ok("[]"))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(ListTasks::default().parse_response(ok("[]")).unwrap().is_empty());
 }
 
 #[test]
 fn project_bodies_parse_for_every_project_operation() {
-    let p = GetProject::new(PROJECT)
-        .parse_response(ok(PROJECT_JSON))
-        .unwrap();
+    let p = GetProject::new(PROJECT).parse_response(ok(PROJECT_JSON)).unwrap();
     assert_eq!(p.status, ProjectStatus::OnHold);
     assert_eq!(p.description.as_deref(), Some("Demo project"));
     let created = CreateProject::new(crate::ProjectCreateRequest::new("demo"))
@@ -97,9 +85,7 @@ fn project_bodies_parse_for_every_project_operation() {
         p
     );
     assert_eq!(
-        ListProjects
-            .parse_response(ok(&format!("[{PROJECT_JSON}]")))
-            .unwrap(),
+        ListProjects.parse_response(ok(&format!("[{PROJECT_JSON}]"))).unwrap(),
         vec![p]
     );
 }
@@ -115,21 +101,9 @@ fn health_parses() {
 
 #[test]
 fn deletes_are_true_on_204_and_false_on_404() {
-    assert!(
-        DeleteTask::new(TASK)
-            .parse_response(resp(204, None, ""))
-            .unwrap()
-    );
-    assert!(
-        !DeleteTask::new(TASK)
-            .parse_response(resp(404, None, ""))
-            .unwrap()
-    );
-    assert!(
-        DeleteProject::new(PROJECT)
-            .parse_response(resp(204, None, ""))
-            .unwrap()
-    );
+    assert!(DeleteTask::new(TASK).parse_response(resp(204, None, "")).unwrap());
+    assert!(!DeleteTask::new(TASK).parse_response(resp(404, None, "")).unwrap());
+    assert!(DeleteProject::new(PROJECT).parse_response(resp(204, None, "")).unwrap());
     assert!(
         !DeleteProject::new(PROJECT)
             .parse_response(resp(
@@ -146,9 +120,7 @@ fn deletes_are_true_on_204_and_false_on_404() {
             r#"{"error":"project_not_empty","message":"2 tasks reference it"}"#,
         ))
         .unwrap_err();
-    assert!(
-        matches!(conflict, Error::Conflict(ref e) if e.code.as_deref() == Some("project_not_empty"))
-    );
+    assert!(matches!(conflict, Error::Conflict(ref e) if e.code.as_deref() == Some("project_not_empty")));
 }
 
 /// The four kinds of error body a client meets.
@@ -165,11 +137,7 @@ fn bodies(status: u16) -> Vec<(&'static str, Response<Vec<u8>>)> {
         ("empty", resp(status, None, "")),
         (
             "text",
-            resp(
-                status,
-                Some("text/plain"),
-                "plain words from the server\nsecond line",
-            ),
+            resp(status, Some("text/plain"), "plain words from the server\nsecond line"),
         ),
         (
             "html",
@@ -214,15 +182,8 @@ fn every_error_status_maps_to_its_variant_whatever_the_body() {
                 }
                 "text" => assert_eq!(err.message(), "plain words from the server"),
                 "html" => {
-                    assert!(
-                        !err.message().contains('<'),
-                        "HTML is not a message: {}",
-                        err.message()
-                    );
-                    assert!(
-                        err.response_body().unwrap().contains("<h1>"),
-                        "the body is kept"
-                    );
+                    assert!(!err.message().contains('<'), "HTML is not a message: {}", err.message());
+                    assert!(err.response_body().unwrap().contains("<h1>"), "the body is kept");
                 }
                 _ => assert!(!err.message().is_empty()),
             }
@@ -232,9 +193,7 @@ fn every_error_status_maps_to_its_variant_whatever_the_body() {
 
 #[test]
 fn not_found_is_task_or_project_by_operation_with_a_helpful_message() {
-    let e = GetTask::new(TASK)
-        .parse_response(resp(404, None, ""))
-        .unwrap_err();
+    let e = GetTask::new(TASK).parse_response(resp(404, None, "")).unwrap_err();
     assert_eq!(
         e.to_string(),
         "[404] Task 6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90 not found"
@@ -253,7 +212,11 @@ fn not_found_is_task_or_project_by_operation_with_a_helpful_message() {
     assert!(matches!(e, Error::ProjectNotFound(_)));
     // Creating a task in an unknown project is a project error.
     let e = CreateTask::new(crate::TaskCreateRequest::new("b", "c", PROJECT))
-        .parse_response(resp(404, Some("application/json"), r#"{"error":"project_not_found","message":"Project 90f92073-d0a3-4d9f-b713-4c06876dde15 not found"}"#))
+        .parse_response(resp(
+            404,
+            Some("application/json"),
+            r#"{"error":"project_not_found","message":"Project 90f92073-d0a3-4d9f-b713-4c06876dde15 not found"}"#,
+        ))
         .unwrap_err();
     assert!(matches!(e, Error::ProjectNotFound(_)), "{e:?}");
     assert!(e.is_not_found());
@@ -322,10 +285,7 @@ fn a_2xx_body_that_does_not_parse_is_decode_with_the_failing_path() {
     }
     for body in ["", "<html>oops</html>", "{\"id\":", "null"] {
         assert!(
-            matches!(
-                GetTask::new(TASK).parse_response(ok(body)),
-                Err(Error::Decode { .. })
-            ),
+            matches!(GetTask::new(TASK).parse_response(ok(body)), Err(Error::Decode { .. })),
             "{body:?}"
         );
     }

@@ -37,12 +37,7 @@ impl Operation for CreateProject {
 
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.request.validate()?;
-        config.request(
-            Method::POST,
-            "/projects",
-            &[],
-            Some(json_body(&self.request)?),
-        )
+        config.request(Method::POST, "/projects", &[], Some(json_body(&self.request)?))
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Project, Error> {

@@ -137,12 +137,7 @@ impl Operation for UpdateTask {
 
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
-        config.request(
-            Method::PUT,
-            &task_path(&self.id),
-            &[],
-            Some(json_body(&self.update)?),
-        )
+        config.request(Method::PUT, &task_path(&self.id), &[], Some(json_body(&self.update)?))
     }
 
     fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {

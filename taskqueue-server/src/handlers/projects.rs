@@ -16,12 +16,7 @@ use crate::state::{AppState, lock};
 
 type Shared = State<Arc<AppState>>;
 
-pub(crate) async fn create(
-    State(state): Shared,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
-) -> Response {
+pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, body: Body) -> Response {
     let body = match read_body(body).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -45,12 +40,7 @@ pub(crate) async fn get(State(state): Shared, Path(id): Path<String>) -> Respons
     }))
 }
 
-pub(crate) async fn update(
-    State(state): Shared,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub(crate) async fn update(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
     let id = match parse_id("project", &id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),

@@ -16,12 +16,7 @@ use crate::state::{AppState, lock};
 
 type Shared = State<Arc<AppState>>;
 
-pub(crate) async fn create(
-    State(state): Shared,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
-) -> Response {
+pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, body: Body) -> Response {
     let body = match read_body(body).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -47,12 +42,7 @@ pub(crate) async fn get(State(state): Shared, Path(id): Path<String>) -> Respons
     }))
 }
 
-pub(crate) async fn update(
-    State(state): Shared,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub(crate) async fn update(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
     let id = match parse_id("task", &id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
@@ -98,8 +88,7 @@ pub(crate) async fn cancel(
 }
 
 pub(crate) async fn delete(State(state): Shared, Path(id): Path<String>) -> Response {
-    let result: Result<(), ApiError> =
-        parse_id("task", &id).and_then(|id| Ok(lock(&state.store).delete_task(id)?));
+    let result: Result<(), ApiError> = parse_id("task", &id).and_then(|id| Ok(lock(&state.store).delete_task(id)?));
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),

@@ -2,13 +2,7 @@
 //! black-box tests see exactly what went over the wire (a dropped
 //! connection, a body shorter than its `Content-Length`).
 
-#![allow(
-    dead_code,
-    unreachable_pub,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -77,9 +71,7 @@ impl Req {
     /// connection without answering.
     pub fn try_send(self) -> Option<Reply> {
         let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut head = format!(
             "{} {} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n",
             self.method, self.path, self.addr
@@ -95,10 +87,7 @@ impl Req {
         if raw.is_empty() {
             return None;
         }
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a complete head");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
         let head = String::from_utf8_lossy(&raw[..split]).into_owned();
         let body = raw[split + 4..].to_vec();
         let mut lines = head.lines();
@@ -141,9 +130,7 @@ impl Req {
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-                .unwrap_or(0);
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16).unwrap_or(0);
         data = &data[line_end + 2..];
         if size == 0 || data.len() < size {
             out.extend_from_slice(&data[..size.min(data.len())]);

@@ -1,0 +1,47 @@
+//! The ureq `Agent` a client holds: status codes as values, no redirects,
+//! the config's connect timeout, rustls (ring) with webpki roots plus the
+//! config's extra roots, proxies from the environment.
+
+use taskqueue_proto::{Config, Error};
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+
+/// Builds the agent for `config`; a bad extra root certificate is an input error.
+pub(crate) fn agent_for(config: &Config) -> Result<ureq::Agent, Error> {
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(root_certs(config)?)
+        .build();
+    let agent_config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(config.connect_timeout()))
+        .tls_config(tls)
+        // The SDK sets its own User-Agent on every request.
+        .user_agent(ureq::config::AutoHeaderValue::None)
+        // `HTTPS_PROXY`/`NO_PROXY` are read by ureq's default config.
+        .build();
+    Ok(agent_config.new_agent())
+}
+
+/// Mozilla's roots (webpki), plus the config's PEM certificates if any.
+fn root_certs(config: &Config) -> Result<RootCerts, Error> {
+    if config.root_certificates().is_empty() {
+        return Ok(RootCerts::WebPki);
+    }
+    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()))
+        .collect();
+    for (i, pem) in config.root_certificates().iter().enumerate() {
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Error::invalid_input(format!("root_certificates[{i}]"), e.to_string()));
+                }
+            }
+        }
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}

@@ -1,0 +1,39 @@
+//! The blocking transport of the Task Queue SDK, on ureq 3.
+//!
+//! A small, synchronous client for scripts and tools: **no tokio and no async
+//! runtime anywhere in its dependency tree**. It drives the sans-IO
+//! [`taskqueue_proto::Call`] state machine — send with ureq,
+//! `std::thread::sleep`, loop — so retries, backoff, idempotency keys and
+//! deadlines behave exactly as in every other transport. HTTPS uses rustls
+//! with the `ring` provider and Mozilla's roots (plus `Config`'s extra roots);
+//! `HTTPS_PROXY`/`NO_PROXY` are honoured; redirects are never followed.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use taskqueue_proto::{Config, ProjectCreateRequest, TaskCreateRequest, TaskFilters, TaskStatus};
+//! use taskqueue_ureq::Client;
+//!
+//! let client = Client::new(Config::builder().base_url("http://127.0.0.1:8080").token("s3cret").build()?)?;
+//! let project = client.create_project(ProjectCreateRequest::new("website"))?;
+//! let task = client.create_task(TaskCreateRequest::new("build", "make", project.id))?;
+//! let done = client.wait_for_completion(task.id, Duration::from_secs(60))?;
+//! for task in client.list_tasks_all(TaskFilters::new().status(TaskStatus::Completed)) {
+//!     println!("{}", task?.name);
+//! }
+//! # Ok::<(), taskqueue_proto::Error>(())
+//! ```
+//!
+//! With the `tracing` feature (on by default) every call is a
+//! `taskqueue.call` span (operation, request id) and every attempt an event
+//! (method, path, status or error, duration, attempt, retry decision).
+//! Credentials and bodies are never recorded.
+
+mod agent;
+mod batch;
+mod classify;
+mod client;
+mod entropy;
+mod pages;
+
+pub use client::Client;
+pub use pages::TaskPages;
