@@ -2,8 +2,13 @@
 //!
 //! This facade re-exports the sans-IO protocol core, [`taskqueue_proto`], at
 //! its root: models, operations, [`Config`], [`Error`], [`RetryPolicy`] and
-//! the [`Call`] state machine. Transports that send the requests come as
-//! separate crates behind cargo features.
+//! the [`Call`] state machine. The clients that send the requests come behind
+//! cargo features:
+//!
+//! | feature | client | built on |
+//! |---|---|---|
+//! | `blocking` (default) | [`blocking::Client`] | ureq 3; no tokio anywhere |
+//! | `tracing` | spans per call, events per attempt | the `tracing` facade |
 //!
 //! ```
 //! use taskqueue::{Config, TaskFilters, TaskStatus, ops::{ListTasks, Operation}};
@@ -14,3 +19,9 @@
 //! ```
 
 pub use taskqueue_proto::*;
+
+/// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
+#[cfg(feature = "blocking")]
+pub mod blocking {
+    pub use taskqueue_ureq::{Client, TaskPages};
+}

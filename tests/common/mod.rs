@@ -1,0 +1,562 @@
+//! The integration suite every transport runs, written once.
+//!
+//! A transport's test file implements [`Sdk`] for its client (the async one
+//! by blocking on its futures) and expands [`integration_suite!`]; each case
+//! starts the reference server in-process on `127.0.0.1:0`.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use http::Method;
+use taskqueue::{
+    CallOptions, Config, Error, HealthStatus, Project, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest,
+    RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+};
+use taskqueue_server::{Fault, FaultBody, FaultRule, RunningServer, ServerConfig, spawn};
+use uuid::Uuid;
+
+/// The client API the suite exercises, implemented by each transport's client.
+pub trait Sdk: Send + Sync {
+    fn create_task(&self, request: TaskCreateRequest) -> Result<Task, Error>;
+    fn get_task(&self, id: Uuid) -> Result<Task, Error>;
+    fn list_tasks(&self, filters: TaskFilters) -> Result<Vec<Task>, Error>;
+    fn list_tasks_all(&self, filters: TaskFilters) -> Vec<Result<Task, Error>>;
+    fn update_task(&self, id: Uuid, update: TaskUpdateRequest) -> Result<Task, Error>;
+    fn cancel_task(&self, id: Uuid, reason: Option<&str>) -> Result<Task, Error>;
+    fn delete_task(&self, id: Uuid) -> Result<bool, Error>;
+    fn create_project(&self, request: ProjectCreateRequest) -> Result<Project, Error>;
+    fn get_project(&self, id: Uuid) -> Result<Project, Error>;
+    fn list_projects(&self) -> Result<Vec<Project>, Error>;
+    fn update_project(&self, id: Uuid, update: ProjectUpdateRequest) -> Result<Project, Error>;
+    fn delete_project(&self, id: Uuid) -> Result<bool, Error>;
+    fn create_tasks(&self, requests: Vec<TaskCreateRequest>) -> Result<Vec<Result<Task, Error>>, Error>;
+    fn wait_for_completion(&self, id: Uuid, timeout: Duration) -> Result<Task, Error>;
+    fn health(&self) -> Result<HealthStatus, Error>;
+    fn with_options(&self, options: CallOptions) -> Box<dyn Sdk>;
+}
+
+/// Makes a client for a config.
+pub type Connect = fn(Config) -> Box<dyn Sdk>;
+
+/// A fast retry policy for fault tests: 3 attempts, backoff of at most 50 ms.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(20))
+        .max_backoff(Duration::from_millis(50))
+}
+
+pub fn start(config: ServerConfig) -> (RunningServer, Config) {
+    let server = spawn(config).unwrap();
+    let config = Config::builder()
+        .base_url(server.base_url())
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    (server, config)
+}
+
+fn project(sdk: &dyn Sdk, name: &str) -> Project {
+    sdk.create_project(ProjectCreateRequest::new(name)).unwrap()
+}
+
+fn failing(status: u16) -> Fault {
+    Fault::Status {
+        status,
+        body: FaultBody::Empty,
+    }
+}
+
+// ---- every operation, end to end -------------------------------------------------
+
+pub fn every_operation_end_to_end(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    assert!(sdk.health().unwrap().is_healthy());
+
+    let p = sdk
+        .create_project(ProjectCreateRequest::new("website").description("the site").tag("web"))
+        .unwrap();
+    assert_eq!(p.status, ProjectStatus::Planning);
+    assert_eq!(sdk.get_project(p.id).unwrap(), p);
+    assert_eq!(sdk.list_projects().unwrap(), vec![p.clone()]);
+    let p2 = sdk
+        .update_project(p.id, ProjectUpdateRequest::new().status(ProjectStatus::Active))
+        .unwrap();
+    assert_eq!((p2.status, p2.name.as_str()), (ProjectStatus::Active, "website"));
+
+    let t = sdk
+        .create_task(
+            TaskCreateRequest::new("build", "make", p.id)
+                .priority(TaskPriority::High)
+                .task_type(TaskType::Workflow)
+                .timeout(60)
+                .env("A", "1"),
+        )
+        .unwrap();
+    assert_eq!(
+        (t.status.clone(), t.priority.clone(), t.timeout),
+        (TaskStatus::Planning, TaskPriority::High, Some(60))
+    );
+    assert_eq!(sdk.get_task(t.id).unwrap(), t);
+    let low = sdk
+        .create_task(TaskCreateRequest::new("lint", "clippy", p.id).priority(TaskPriority::Low))
+        .unwrap();
+
+    let updated = sdk
+        .update_task(
+            t.id,
+            TaskUpdateRequest::new().status(TaskStatus::Testing).name("build-2"),
+        )
+        .unwrap();
+    assert_eq!(
+        (updated.status.clone(), updated.name.as_str()),
+        (TaskStatus::Testing, "build-2")
+    );
+
+    // Filters.
+    let high = sdk.list_tasks(TaskFilters::new().priority(TaskPriority::High)).unwrap();
+    assert_eq!(high.iter().map(|t| t.id).collect::<Vec<_>>(), [t.id]);
+    let testing = sdk
+        .list_tasks(TaskFilters::new().status(TaskStatus::Testing).project_id(p.id))
+        .unwrap();
+    assert_eq!(testing.len(), 1);
+    let workflow = sdk
+        .list_tasks(TaskFilters::new().task_type(TaskType::Workflow))
+        .unwrap();
+    assert_eq!(workflow.len(), 1);
+    let since = sdk
+        .list_tasks(TaskFilters::new().created_after(low.created_at.fixed_offset()))
+        .unwrap();
+    assert_eq!(since.iter().map(|t| t.id).collect::<Vec<_>>(), [low.id]);
+    let until = sdk
+        .list_tasks(TaskFilters::new().created_before(t.created_at.fixed_offset()))
+        .unwrap();
+    assert_eq!(until.iter().map(|t| t.id).collect::<Vec<_>>(), [t.id]);
+    assert_eq!(
+        sdk.list_tasks(TaskFilters::new().limit(1).offset(1)).unwrap()[0].id,
+        low.id
+    );
+
+    let cancelled = sdk.cancel_task(low.id, Some("not needed")).unwrap();
+    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    let again = sdk.cancel_task(low.id, None).unwrap_err();
+    assert!(matches!(again, Error::Conflict(_)), "{again:?}");
+
+    assert!(
+        matches!(sdk.delete_project(p.id).unwrap_err(), Error::Conflict(_)),
+        "tasks still reference it"
+    );
+    assert!(sdk.delete_task(t.id).unwrap());
+    assert!(!sdk.delete_task(t.id).unwrap(), "the second delete finds nothing");
+    assert!(matches!(sdk.get_task(t.id).unwrap_err(), Error::TaskNotFound(_)));
+    assert!(sdk.delete_task(low.id).unwrap());
+    assert!(sdk.delete_project(p.id).unwrap());
+    assert!(!sdk.delete_project(p.id).unwrap());
+    assert!(matches!(sdk.get_project(p.id).unwrap_err(), Error::ProjectNotFound(_)));
+    drop(server);
+}
+
+pub fn invalid_input_is_rejected_before_sending(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let err = sdk
+        .create_task(TaskCreateRequest::new("", "make", Uuid::new_v4()))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "name"),
+        "{err:?}"
+    );
+    let err = sdk.list_tasks(TaskFilters::new().limit(0)).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "limit"));
+    assert_eq!(server.total_requests(), 0);
+}
+
+pub fn paging_walks_250_tasks(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "many");
+    let requests: Vec<_> = (0..250)
+        .map(|i| TaskCreateRequest::new(format!("t{i:03}"), "true", p.id))
+        .collect();
+    for result in sdk.create_tasks(requests).unwrap() {
+        result.unwrap();
+    }
+    server.reset_counts();
+    let all: Vec<Task> = sdk
+        .list_tasks_all(TaskFilters::new())
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(all.len(), 250);
+    let mut names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
+    assert!(
+        all.windows(2).all(|w| w[0].created_at <= w[1].created_at),
+        "in creation order"
+    );
+    names.sort();
+    let expected: Vec<String> = (0..250).map(|i| format!("t{i:03}")).collect();
+    assert_eq!(names, expected, "every task exactly once");
+    assert_eq!(server.request_count("GET", "/api/tasks"), 3, "pages of 100, 100, 50");
+
+    let small_pages: Vec<Task> = sdk
+        .list_tasks_all(TaskFilters::new().limit(50).offset(200))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(small_pages.len(), 50);
+    let bad: Vec<_> = sdk.list_tasks_all(TaskFilters::new().limit(5000)).into_iter().collect();
+    assert!(matches!(bad.as_slice(), [Err(Error::InvalidInput { .. })]));
+}
+
+pub fn batch_create_reports_each_item_in_order(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "batch");
+    server.reset_counts();
+
+    // One invalid item: nothing is sent, and the error names it.
+    let err = sdk
+        .create_tasks(vec![
+            TaskCreateRequest::new("a", "true", p.id),
+            TaskCreateRequest::new("b", " ", p.id),
+            TaskCreateRequest::new("c", "true", p.id),
+        ])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "tasks[1].command"),
+        "{err:?}"
+    );
+    assert_eq!(server.request_count("POST", "/api/tasks"), 0);
+
+    // One item the server refuses (its project does not exist): the others are created.
+    let results = sdk
+        .create_tasks(vec![
+            TaskCreateRequest::new("a", "true", p.id),
+            TaskCreateRequest::new("b", "true", Uuid::new_v4()),
+            TaskCreateRequest::new("c", "true", p.id),
+        ])
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().name, "a");
+    assert!(matches!(results[1], Err(Error::ProjectNotFound(_))), "{:?}", results[1]);
+    assert_eq!(results[2].as_ref().unwrap().name, "c");
+    assert_eq!(sdk.list_tasks(TaskFilters::new()).unwrap().len(), 2);
+}
+
+pub fn wait_for_completion_follows_the_simulation(connect: Connect) {
+    let (_server, config) = start(ServerConfig::ephemeral().complete_after(Duration::from_millis(600)));
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "runs");
+    let ok = sdk.create_task(TaskCreateRequest::new("ok", "make", p.id)).unwrap();
+    let bad = sdk.create_task(TaskCreateRequest::new("bad", "false", p.id)).unwrap();
+    assert_eq!(ok.status, TaskStatus::Running);
+    assert_eq!(
+        sdk.wait_for_completion(ok.id, Duration::from_secs(10)).unwrap().status,
+        TaskStatus::Completed
+    );
+    assert_eq!(
+        sdk.wait_for_completion(bad.id, Duration::from_secs(10)).unwrap().status,
+        TaskStatus::Failed
+    );
+
+    let slow = sdk.create_task(TaskCreateRequest::new("slow", "make", p.id)).unwrap();
+    match sdk.wait_for_completion(slow.id, Duration::from_millis(200)) {
+        Err(Error::WaitTimedOut { task, .. }) => assert_eq!(task.status, TaskStatus::Running),
+        other => panic!("expected WaitTimedOut, got {other:?}"),
+    }
+    assert!(matches!(
+        sdk.wait_for_completion(Uuid::new_v4(), Duration::from_secs(1)),
+        Err(Error::TaskNotFound(_))
+    ));
+}
+
+// ---- faults ----------------------------------------------------------------------
+
+pub fn retries_503_with_the_same_request_id_and_key(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "retry");
+    server.reset_counts();
+    server
+        .faults()
+        .push(FaultRule::new(failing(503)).times(2).on(Method::POST, "/api/tasks"));
+    let t = sdk.create_task(TaskCreateRequest::new("t", "true", p.id)).unwrap();
+    assert_eq!(t.name, "t");
+    let seen: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.route == "/api/tasks")
+        .collect();
+    assert_eq!(seen.len(), 3, "two 503s, then the create");
+    let id = seen[0].request_id.clone().expect("a request id");
+    let key = seen[0].idempotency_key.clone().expect("an idempotency key");
+    for r in &seen {
+        assert_eq!(r.request_id.as_deref(), Some(id.as_str()));
+        assert_eq!(r.idempotency_key.as_deref(), Some(key.as_str()));
+    }
+    assert_eq!(sdk.list_tasks(TaskFilters::new()).unwrap().len(), 1, "created once");
+}
+
+pub fn waits_out_retry_after(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    server.faults().push(
+        FaultRule::new(Fault::RateLimited {
+            retry_after: "1".into(),
+        })
+        .on(Method::GET, "/api/projects"),
+    );
+    let started = Instant::now();
+    sdk.list_projects().unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.request_count("GET", "/api/projects"), 2);
+}
+
+pub fn retry_after_beyond_the_cap_fails_at_once(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    server.faults().push(FaultRule::new(Fault::RateLimited {
+        retry_after: "3600".into(),
+    }));
+    let err = sdk.list_projects().unwrap_err();
+    assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.request_count("GET", "/api/projects"), 1);
+}
+
+pub fn unkeyed_post_answered_500_is_not_retried(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let config = Config::builder()
+        .base_url(config.base_url())
+        .retry_policy(quick_retries())
+        .idempotency_keys(false)
+        .build()
+        .unwrap();
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "once");
+    server.reset_counts();
+    server
+        .faults()
+        .push(FaultRule::new(failing(500)).always().on(Method::POST, "/api/tasks"));
+    let err = sdk.create_task(TaskCreateRequest::new("t", "true", p.id)).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(
+        server.request_count("POST", "/api/tasks"),
+        1,
+        "exactly one request reached the server"
+    );
+}
+
+pub fn connection_refused_is_a_connection_error_after_every_attempt(connect: Connect) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = Config::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let sdk = connect(config);
+    let err = sdk.health().unwrap_err();
+    assert!(matches!(err, Error::Connection { sent: false, .. }), "{err:?}");
+}
+
+pub fn delayed_headers_time_out(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let config = Config::builder()
+        .base_url(config.base_url())
+        .retry_policy(quick_retries())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let sdk = connect(config);
+    server.faults().push(
+        FaultRule::new(Fault::Delay(Duration::from_secs(2)))
+            .always()
+            .on(Method::GET, "/api/projects"),
+    );
+    let started = Instant::now();
+    let err = sdk.list_projects().unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        server.request_count("GET", "/api/projects"),
+        3,
+        "every attempt timed out"
+    );
+    // timeout × attempts + backoff (≤ 2 × 50 ms), with room for a loaded machine.
+    assert!(took < Duration::from_millis(3 * 200 + 100 + 1000), "took {took:?}");
+}
+
+pub fn truncated_body_is_retried_for_get(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let p = project(sdk.as_ref(), "cut");
+    server.reset_counts();
+    server
+        .faults()
+        .push(FaultRule::new(Fault::Truncate).on(Method::GET, "/api/projects/{project_id}"));
+    assert_eq!(sdk.get_project(p.id).unwrap(), p);
+    assert_eq!(server.request_count("GET", "/api/projects/{project_id}"), 2);
+
+    // Always truncated: the error says the connection broke.
+    server.faults().push(
+        FaultRule::new(Fault::Truncate)
+            .always()
+            .on(Method::GET, "/api/projects/{project_id}"),
+    );
+    let err = sdk.get_project(p.id).unwrap_err();
+    assert!(
+        matches!(err, Error::Connection { sent: true, .. } | Error::Decode { .. }),
+        "{err:?}"
+    );
+}
+
+pub fn invalid_json_on_200_is_decode_and_not_retried(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    server
+        .faults()
+        .push(FaultRule::new(Fault::InvalidJson).on(Method::GET, "/api/projects"));
+    let err = sdk.list_projects().unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.response_body().unwrap().contains("tru"));
+    assert_eq!(server.request_count("GET", "/api/projects"), 1);
+}
+
+pub fn html_502_is_api_with_status_and_snippet(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    let page = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>";
+    server.faults().push(
+        FaultRule::new(Fault::Status {
+            status: 502,
+            body: FaultBody::Html(page.into()),
+        })
+        .always()
+        .on_route("/api/projects"),
+    );
+    let err = sdk.list_projects().unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(err.response_body(), Some(page));
+    assert!(err.to_string().starts_with("[502] "), "{err}");
+    assert_eq!(
+        server.request_count("GET", "/api/projects"),
+        3,
+        "a GET is retried on 502"
+    );
+}
+
+pub fn a_100_mib_body_hits_the_limit(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let config = Config::builder()
+        .base_url(config.base_url())
+        .retry_policy(quick_retries())
+        .body_limit(1024 * 1024)
+        .build()
+        .unwrap();
+    let sdk = connect(config);
+    server.faults().push(
+        FaultRule::new(Fault::Oversized {
+            bytes: 100 * 1024 * 1024,
+        })
+        .on(Method::GET, "/api/projects"),
+    );
+    let err = sdk.list_projects().unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { limit: 1_048_576 }), "{err:?}");
+    assert_eq!(server.request_count("GET", "/api/projects"), 1, "not retried");
+}
+
+pub fn wrong_credentials_are_not_retried(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral().token("right"));
+    let wrong = Config::builder()
+        .base_url(config.base_url())
+        .retry_policy(quick_retries())
+        .token("wrong")
+        .build()
+        .unwrap();
+    let err = connect(wrong).list_projects().unwrap_err();
+    assert!(matches!(err, Error::Authentication(_)), "{err:?}");
+    assert_eq!(server.request_count("GET", "/api/projects"), 1);
+    let none = connect(Config::builder().base_url(config.base_url()).build().unwrap())
+        .list_projects()
+        .unwrap_err();
+    assert!(matches!(none, Error::Authentication(_)));
+    let right = Config::builder()
+        .base_url(config.base_url())
+        .token("right")
+        .build()
+        .unwrap();
+    assert!(connect(right).list_projects().unwrap().is_empty());
+    let key_server = spawn(ServerConfig::ephemeral().api_key("k")).unwrap();
+    let with_key = Config::builder()
+        .base_url(key_server.base_url())
+        .api_key("k")
+        .build()
+        .unwrap();
+    assert!(connect(with_key).list_projects().is_ok());
+}
+
+pub fn per_call_options_override_the_config(connect: Connect) {
+    let (server, config) = start(ServerConfig::ephemeral());
+    let sdk = connect(config);
+    server
+        .faults()
+        .push(FaultRule::new(failing(503)).times(2).on(Method::GET, "/api/projects"));
+    let once = sdk.with_options(CallOptions::new().retry(RetryPolicy::never()));
+    assert!(once.list_projects().is_err());
+    assert_eq!(server.request_count("GET", "/api/projects"), 1);
+    server.faults().clear();
+    let keyed = sdk.with_options(CallOptions::new().idempotency_key("my-key-1"));
+    let p = keyed.create_project(ProjectCreateRequest::new("k")).unwrap();
+    let replay = keyed.create_project(ProjectCreateRequest::new("k")).unwrap();
+    assert_eq!(p.id, replay.id, "the same key and body replay the first answer");
+    let keys: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter_map(|r| r.idempotency_key)
+        .collect();
+    assert_eq!(keys, ["my-key-1", "my-key-1"]);
+}
+
+/// Expands one `#[test]` per suite case for a transport.
+#[macro_export]
+macro_rules! integration_suite {
+    ($connect:expr) => {
+        $crate::integration_suite!(@cases $connect;
+            every_operation_end_to_end,
+            invalid_input_is_rejected_before_sending,
+            paging_walks_250_tasks,
+            batch_create_reports_each_item_in_order,
+            wait_for_completion_follows_the_simulation,
+            retries_503_with_the_same_request_id_and_key,
+            waits_out_retry_after,
+            retry_after_beyond_the_cap_fails_at_once,
+            unkeyed_post_answered_500_is_not_retried,
+            connection_refused_is_a_connection_error_after_every_attempt,
+            delayed_headers_time_out,
+            truncated_body_is_retried_for_get,
+            invalid_json_on_200_is_decode_and_not_retried,
+            html_502_is_api_with_status_and_snippet,
+            a_100_mib_body_hits_the_limit,
+            wrong_credentials_are_not_retried,
+            per_call_options_override_the_config,
+        );
+    };
+    (@cases $connect:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                common::$case($connect);
+            }
+        )+
+    };
+}
