@@ -15,6 +15,7 @@ pub(crate) fn agent_for(config: &Config) -> Result<ureq::Agent, Error> {
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_connect(Some(config.connect_timeout()))
+        .timeout_global(Some(config.timeout()))
         .tls_config(tls)
         // The SDK sets its own User-Agent on every request.
         .user_agent(ureq::config::AutoHeaderValue::None)

@@ -129,7 +129,13 @@ impl Client {
     /// One attempt: send, and read the whole body up to the configured limit.
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<Vec<u8>>, TransportError> {
         let agent = &self.inner.agent;
-        let request = agent.configure_request(request).timeout_global(Some(timeout)).build();
+        // The agent's own timeout is the config's; only a different one (cut
+        // to a deadline, or a per-call override) needs a per-request config.
+        let request = if timeout == self.inner.config.timeout() {
+            request
+        } else {
+            agent.configure_request(request).timeout_global(Some(timeout)).build()
+        };
         let response = agent.run(request).map_err(classify)?;
         let (parts, mut body) = response.into_parts();
         let bytes = body

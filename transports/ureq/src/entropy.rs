@@ -1,29 +1,49 @@
-//! Randomness for request ids, idempotency keys and jitter, from the OS.
+//! Randomness for request ids, idempotency keys and jitter: a fast
+//! per-thread generator seeded once from the operating system.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use taskqueue_proto::Entropy;
+use taskqueue_proto::{Entropy, SplitMix64};
 
-/// The operating system's random generator. If it ever fails, a per-process
-/// mix of the clock and a counter keeps ids unique (they are identifiers,
-/// not secrets).
+thread_local! {
+    static GENERATOR: RefCell<SplitMix64> = RefCell::new(SplitMix64::new(seed()));
+}
+
+/// Draws from this thread's generator. Ids only need to be unique and
+/// unpredictable enough not to collide; they are not secrets.
 pub(crate) struct OsEntropy;
 
 impl Entropy for OsEntropy {
     fn next_u64(&mut self) -> u64 {
-        getrandom::u64().unwrap_or_else(|_| fallback())
+        GENERATOR.with(|g| g.borrow_mut().next_u64())
     }
 }
 
-fn fallback() -> u64 {
+/// 64 bits from the OS; if that ever fails, a mix of the clock, the process
+/// id and a counter, so threads still get distinct sequences.
+fn seed() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut z = nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id()).rotate_left(32);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    getrandom::u64().unwrap_or_else(|_| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(17) ^ u64::from(std::process::id()).rotate_left(40)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_draw_different_sequences() {
+        let here: Vec<u64> = (0..4).map(|_| OsEntropy.next_u64()).collect();
+        let there: Vec<u64> = std::thread::spawn(|| (0..4).map(|_| OsEntropy.next_u64()).collect())
+            .join()
+            .unwrap();
+        assert_ne!(here, there);
+        assert_ne!(here[0], here[1]);
+    }
 }
