@@ -16,7 +16,7 @@ impl<F: FnMut() -> u64> Entropy for F {
 
 /// A small, fast, deterministic generator (SplitMix64). Not for secrets:
 /// seed it from a real random source outside tests.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct SplitMix64 {
     state: u64,
 }
@@ -44,6 +44,36 @@ impl Entropy for SplitMix64 {
     }
 }
 
+/// A per-thread [`SplitMix64`], seeded on each thread's first draw by a
+/// function the transport supplies (from the operating system's generator,
+/// say). One seed per thread instead of a system call per number.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadEntropy {
+    seed: fn() -> u64,
+}
+
+thread_local! {
+    static THREAD_GENERATOR: std::cell::Cell<Option<SplitMix64>> = const { std::cell::Cell::new(None) };
+}
+
+impl ThreadEntropy {
+    /// Draws from this thread's generator, seeding it with `seed()` first if needed.
+    pub const fn new(seed: fn() -> u64) -> Self {
+        ThreadEntropy { seed }
+    }
+}
+
+impl Entropy for ThreadEntropy {
+    fn next_u64(&mut self) -> u64 {
+        THREAD_GENERATOR.with(|cell| {
+            let mut generator = cell.take().unwrap_or_else(|| SplitMix64::new((self.seed)()));
+            let value = generator.next_u64();
+            cell.set(Some(generator));
+            value
+        })
+    }
+}
+
 /// A version-4 UUID from 128 random bits.
 pub(crate) fn uuid_v4(entropy: &mut dyn Entropy) -> uuid::Uuid {
     let hi = entropy.next_u64().to_le_bytes();
@@ -67,6 +97,19 @@ mod tests {
             assert_eq!(u, b.next_unit());
             assert!((0.0..1.0).contains(&u));
         }
+    }
+
+    #[test]
+    fn thread_entropy_seeds_each_thread_once() {
+        fn seed() -> u64 {
+            7
+        }
+        let mut e = ThreadEntropy::new(seed);
+        let here = [e.next_u64(), e.next_u64()];
+        assert_ne!(here[0], here[1]);
+        let mut fresh = SplitMix64::new(7);
+        let there = std::thread::spawn(move || [e.next_u64(), e.next_u64()]).join().unwrap();
+        assert_eq!(there, [fresh.next_u64(), fresh.next_u64()], "a new thread starts from its own seed");
     }
 
     #[test]

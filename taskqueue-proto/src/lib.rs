@@ -68,11 +68,16 @@
 //! [`Pager`] (every page of a listing) and [`Wait`] (poll a task until it
 //! finishes) are driven the same way; [`BatchCreate`] validates a batch
 //! before anything is sent and keeps results in input order.
+//!
+//! In an async runtime, [`driver::run`] is this loop once and for all: give
+//! it an [`driver::AsyncTransport`] (send, sleep, now, a random number) built
+//! on any HTTP client and timer.
 
 mod batch;
 mod call;
 mod config;
 mod dialect;
+pub mod driver;
 mod entropy;
 mod error;
 pub mod models;
@@ -92,7 +97,7 @@ pub use config::{
     DEFAULT_USER_AGENT,
 };
 pub use dialect::Dialect;
-pub use entropy::{Entropy, SplitMix64};
+pub use entropy::{Entropy, SplitMix64, ThreadEntropy};
 pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError};
 pub use models::*;
 pub use ops::{HealthStatus, Operation, Step};

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::TaskPages;
 use crate::agent::agent_for;
 use crate::classify::classify;
-use crate::entropy::OsEntropy;
+use crate::entropy::ENTROPY;
 
 struct Inner {
     config: Config,
@@ -111,7 +111,8 @@ impl Client {
 
     /// Runs an operation with these options instead of the client's.
     pub fn execute_with<O: Operation>(&self, op: O, options: CallOptions) -> Result<O::Output, Error> {
-        let mut call = Call::new(op, &self.inner.config, options, &mut OsEntropy);
+        let mut entropy = ENTROPY;
+        let mut call = Call::new(op, &self.inner.config, options, &mut entropy);
         #[cfg(feature = "tracing")]
         let _span = call.span().clone().entered();
         loop {
