@@ -109,7 +109,11 @@ mod tests {
         assert_ne!(here[0], here[1]);
         let mut fresh = SplitMix64::new(7);
         let there = std::thread::spawn(move || [e.next_u64(), e.next_u64()]).join().unwrap();
-        assert_eq!(there, [fresh.next_u64(), fresh.next_u64()], "a new thread starts from its own seed");
+        assert_eq!(
+            there,
+            [fresh.next_u64(), fresh.next_u64()],
+            "a new thread starts from its own seed"
+        );
     }
 
     #[test]

@@ -10,8 +10,10 @@ pub(crate) const ENTROPY: ThreadEntropy = ThreadEntropy::new(seed);
 /// the process id, so that processes still differ.
 fn seed() -> u64 {
     getrandom::u64().unwrap_or_else(|_| {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         nanos ^ u64::from(std::process::id()).rotate_left(40)
     })
 }
