@@ -8,6 +8,8 @@
 //! | feature | client | built on |
 //! |---|---|---|
 //! | `blocking` (default) | [`blocking::Client`] | ureq 3; no tokio anywhere |
+//! | `async` (default) | [`Client`] | hyper 1, hyper-util, tokio |
+//! | `http2` | HTTP/2 for the async client | ALPN, or prior knowledge |
 //! | `tracing` | spans per call, events per attempt | the `tracing` facade |
 //!
 //! ```
@@ -25,3 +27,7 @@ pub use taskqueue_proto::*;
 pub mod blocking {
     pub use taskqueue_ureq::{Client, TaskPages};
 }
+
+/// The async client (feature `async`): see [`taskqueue_hyper`].
+#[cfg(feature = "async")]
+pub use taskqueue_hyper::{Client, ClientBuilder, TaskStream};

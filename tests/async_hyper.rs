@@ -1,0 +1,253 @@
+//! The shared integration suite on the async client (`taskqueue::Client`),
+//! plus what only an async client has to prove: concurrency bounds,
+//! cancellation, both runtime flavours, `Send` futures.
+
+#![cfg(feature = "async")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::Sdk;
+use http::Method;
+use taskqueue::{
+    CallOptions, Client, Config, Error, HealthStatus, Project, ProjectCreateRequest, ProjectUpdateRequest, Task,
+    TaskCreateRequest, TaskFilters, TaskUpdateRequest,
+};
+use taskqueue_server::{Fault, FaultRule, ServerConfig};
+use tokio::runtime::Runtime;
+use uuid::Uuid;
+
+/// The async client behind the suite's blocking interface: each call is
+/// `block_on` on a multi-thread runtime.
+struct OnRuntime {
+    client: Client,
+    runtime: Arc<Runtime>,
+}
+
+impl OnRuntime {
+    fn run<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Sdk for OnRuntime {
+    fn create_task(&self, request: TaskCreateRequest) -> Result<Task, Error> {
+        self.run(self.client.create_task(request))
+    }
+    fn get_task(&self, id: Uuid) -> Result<Task, Error> {
+        self.run(self.client.get_task(id))
+    }
+    fn list_tasks(&self, filters: TaskFilters) -> Result<Vec<Task>, Error> {
+        self.run(self.client.list_tasks(filters))
+    }
+    fn list_tasks_all(&self, filters: TaskFilters) -> Vec<Result<Task, Error>> {
+        self.run(async {
+            let mut stream = self.client.list_tasks_all(filters);
+            let mut all = Vec::new();
+            while let Some(item) = stream.next_task().await {
+                all.push(item);
+            }
+            all
+        })
+    }
+    fn update_task(&self, id: Uuid, update: TaskUpdateRequest) -> Result<Task, Error> {
+        self.run(self.client.update_task(id, update))
+    }
+    fn cancel_task(&self, id: Uuid, reason: Option<&str>) -> Result<Task, Error> {
+        self.run(self.client.cancel_task(id, reason))
+    }
+    fn delete_task(&self, id: Uuid) -> Result<bool, Error> {
+        self.run(self.client.delete_task(id))
+    }
+    fn create_project(&self, request: ProjectCreateRequest) -> Result<Project, Error> {
+        self.run(self.client.create_project(request))
+    }
+    fn get_project(&self, id: Uuid) -> Result<Project, Error> {
+        self.run(self.client.get_project(id))
+    }
+    fn list_projects(&self) -> Result<Vec<Project>, Error> {
+        self.run(self.client.list_projects())
+    }
+    fn update_project(&self, id: Uuid, update: ProjectUpdateRequest) -> Result<Project, Error> {
+        self.run(self.client.update_project(id, update))
+    }
+    fn delete_project(&self, id: Uuid) -> Result<bool, Error> {
+        self.run(self.client.delete_project(id))
+    }
+    fn create_tasks(&self, requests: Vec<TaskCreateRequest>) -> Result<Vec<Result<Task, Error>>, Error> {
+        self.run(self.client.create_tasks(requests))
+    }
+    fn wait_for_completion(&self, id: Uuid, timeout: Duration) -> Result<Task, Error> {
+        self.run(self.client.wait_for_completion(id, timeout))
+    }
+    fn health(&self) -> Result<HealthStatus, Error> {
+        self.run(self.client.health())
+    }
+    fn with_options(&self, options: CallOptions) -> Box<dyn Sdk> {
+        Box::new(OnRuntime {
+            client: self.client.with_options(options),
+            runtime: self.runtime.clone(),
+        })
+    }
+}
+
+fn connect(config: Config) -> Box<dyn Sdk> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    Box::new(OnRuntime {
+        client: Client::new(config).unwrap(),
+        runtime: Arc::new(runtime),
+    })
+}
+
+integration_suite!(connect);
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[test]
+fn the_client_and_its_futures_are_send() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+    assert_send_sync_clone::<Client>();
+    let client = Client::new(Config::default()).unwrap();
+    let id = Uuid::nil();
+    assert_send(&client.get_task(id));
+    assert_send(&client.list_tasks(TaskFilters::new()));
+    assert_send(&client.create_tasks(Vec::new()));
+    assert_send(&client.wait_for_completion(id, Duration::from_secs(1)));
+    assert_send(&client.list_tasks_all(TaskFilters::new()));
+    assert_send(&client.health());
+}
+
+#[test]
+fn debug_never_shows_credentials() {
+    let client = Client::new(Config::builder().token("tok-secret").build().unwrap()).unwrap();
+    assert!(!format!("{client:?}").contains("tok-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_calls_within_the_pool_bounds() {
+    let (server, config) = common::start(ServerConfig::ephemeral());
+    let client = Client::builder(config)
+        .max_in_flight(16)
+        .max_idle_per_host(4)
+        .build()
+        .unwrap();
+    let project = client.create_project(ProjectCreateRequest::new("load")).await.unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..64 {
+        let client = client.clone();
+        calls.spawn(async move {
+            client
+                .create_task(TaskCreateRequest::new(format!("t{i}"), "true", project.id))
+                .await
+        });
+    }
+    let mut ok = 0;
+    while let Some(done) = calls.join_next().await {
+        done.unwrap().unwrap();
+        ok += 1;
+    }
+    assert_eq!(ok, 64);
+    // At most 16 requests are in flight, so connections are reused: a few
+    // more than 16 can open while finished ones are still on their way back
+    // to the pool, far fewer than one per call.
+    let accepted = server.connections_accepted();
+    // After the burst the pool keeps at most 4 idle connections; the rest close.
+    let mut open = server.connections_open();
+    for _ in 0..50 {
+        if open <= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        open = server.connections_open();
+    }
+    eprintln!("accepted {accepted}, open after {open}");
+    assert!(
+        accepted <= 24,
+        "64 calls with 16 in flight opened {accepted} connections"
+    );
+    assert!(open <= 4, "{open} connections still open with max_idle_per_host(4)");
+    assert_eq!(client.list_tasks(TaskFilters::new()).await.unwrap().len(), 64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_call_leaves_the_client_usable() {
+    let (server, config) = common::start(ServerConfig::ephemeral());
+    // One slot in flight: if the dropped call kept its slot, the next call would hang.
+    let client = Client::builder(config).max_in_flight(1).build().unwrap();
+    server
+        .faults()
+        .push(FaultRule::new(Fault::Delay(Duration::from_secs(5))).on(Method::GET, "/api/projects"));
+    let dropped = tokio::time::timeout(Duration::from_millis(200), client.list_projects()).await;
+    assert!(dropped.is_err(), "the slow call was cancelled");
+    let started = Instant::now();
+    assert!(client.health().await.unwrap().is_healthy());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the slot was given back at once"
+    );
+
+    // The same in a select!: the losing branch is dropped mid-call.
+    server
+        .faults()
+        .push(FaultRule::new(Fault::Delay(Duration::from_secs(5))).on(Method::GET, "/api/projects"));
+    tokio::select! {
+        _ = client.list_projects() => panic!("the delayed call should lose"),
+        () = tokio::time::sleep(Duration::from_millis(100)) => {}
+    }
+    assert!(client.list_projects().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_100_keeps_at_most_8_in_flight() {
+    let (server, config) = common::start(ServerConfig::ephemeral());
+    let client = Client::new(config).unwrap();
+    let project = client.create_project(ProjectCreateRequest::new("batch")).await.unwrap();
+    let requests = (0..100)
+        .map(|i| TaskCreateRequest::new(format!("t{i:03}"), "true", project.id))
+        .collect();
+    let results = client.create_tasks(requests).await.unwrap();
+    assert_eq!(results.len(), 100);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.as_ref().unwrap().name, format!("t{i:03}"), "input order");
+    }
+    // 8 creates in flight (+1 connection for the project, + a few opened while
+    // finished ones were on their way back to the pool): far fewer than 100.
+    let accepted = server.connections_accepted();
+    assert!(
+        accepted <= 12,
+        "100 creates, 8 at a time, opened {accepted} connections"
+    );
+}
+
+#[test]
+fn one_client_works_on_both_runtime_flavours() {
+    let (_server, config) = common::start(ServerConfig::ephemeral());
+    let client = Client::new(config).unwrap();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let p = current
+        .block_on(client.create_project(ProjectCreateRequest::new("current")))
+        .unwrap();
+    drop(current); // its connections go with it; the pool reconnects
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let got = multi.block_on(client.get_project(p.id)).unwrap();
+    assert_eq!(got, p);
+    let handle = multi.spawn({
+        let client = client.clone();
+        async move { client.list_projects().await }
+    });
+    assert_eq!(multi.block_on(handle).unwrap().unwrap().len(), 1);
+}
