@@ -45,8 +45,15 @@ fn fixture() -> &'static Fixture {
 
 fn runtime(flavour: &str) -> Runtime {
     match flavour {
-        "current_thread" => tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
-        _ => tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap(),
+        "current_thread" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
     }
 }
 
@@ -84,7 +91,10 @@ where
 #[divan::bench(args = CONCURRENCY, consts = [0, 1], sample_count = 60, sample_size = 5)]
 fn sdk_async_get_task<const FLAVOUR: usize>(bencher: Bencher, concurrency: usize) {
     let f = fixture();
-    let client = Client::builder(Config::new(f.server.base_url()).unwrap()).max_idle_per_host(IDLE).build().unwrap();
+    let client = Client::builder(Config::new(f.server.base_url()).unwrap())
+        .max_idle_per_host(IDLE)
+        .build()
+        .unwrap();
     let id = f.task;
     bench_with(bencher, FLAVOURS[FLAVOUR], concurrency, move || {
         let client = client.clone();
@@ -97,14 +107,18 @@ fn raw_hyper_get_task<const FLAVOUR: usize>(bencher: Bencher, concurrency: usize
     let f = fixture();
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
-    let client: RawClient<HttpConnector, Empty<Bytes>> =
-        RawClient::builder(TokioExecutor::new()).pool_max_idle_per_host(IDLE).build(connector);
+    let client: RawClient<HttpConnector, Empty<Bytes>> = RawClient::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(IDLE)
+        .build(connector);
     let uri: http::Uri = format!("{}/api/tasks/{}", f.server.base_url(), f.task).parse().unwrap();
     bench_with(bencher, FLAVOURS[FLAVOUR], concurrency, move || {
         let client = client.clone();
         let uri = uri.clone();
         async move {
-            let request = http::Request::get(uri).header("accept", "application/json").body(Empty::new()).unwrap();
+            let request = http::Request::get(uri)
+                .header("accept", "application/json")
+                .body(Empty::new())
+                .unwrap();
             let response = client.request(request).await.unwrap();
             let body = response.into_body().collect().await.unwrap().to_bytes();
             serde_json::from_slice::<Task>(&body).unwrap()

@@ -65,7 +65,9 @@ impl AsyncTransport for ThreadTransport {
             Ok(Response::from_parts(parts, bytes))
         });
         async move {
-            exchange.await.unwrap_or_else(|| Err(TransportError::new(TransportErrorKind::Io, "the sender thread died")))
+            exchange
+                .await
+                .unwrap_or_else(|| Err(TransportError::new(TransportErrorKind::Io, "the sender thread died")))
         }
     }
 
@@ -86,23 +88,49 @@ impl AsyncTransport for ThreadTransport {
 }
 
 fn main() -> Result<(), Error> {
-    let server = taskqueue_server::spawn(taskqueue_server::ServerConfig::ephemeral().complete_after(Duration::from_millis(500)))
-        .map_err(|e| Error::invalid_input("server", e.to_string()))?;
+    let server =
+        taskqueue_server::spawn(taskqueue_server::ServerConfig::ephemeral().complete_after(Duration::from_millis(500)))
+            .map_err(|e| Error::invalid_input("server", e.to_string()))?;
     println!("reference server at {}", server.base_url());
     let config = Config::new(server.base_url())?;
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
-    let transport = ThreadTransport { agent, body_limit: config.body_limit() };
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .new_agent();
+    let transport = ThreadTransport {
+        agent,
+        body_limit: config.body_limit(),
+    };
 
     futures_executor::block_on(async {
         let options = CallOptions::new();
         let health = run(&transport, &config, Health, options.clone()).await?;
         println!("health: {}", health.status);
-        let project = run(&transport, &config, CreateProject::new(ProjectCreateRequest::new("elsewhere")), options.clone()).await?;
-        let task = run(&transport, &config, CreateTask::new(TaskCreateRequest::new("build", "make", project.id)), options.clone()).await?;
+        let project = run(
+            &transport,
+            &config,
+            CreateProject::new(ProjectCreateRequest::new("elsewhere")),
+            options.clone(),
+        )
+        .await?;
+        let task = run(
+            &transport,
+            &config,
+            CreateTask::new(TaskCreateRequest::new("build", "make", project.id)),
+            options.clone(),
+        )
+        .await?;
         println!("created {} ({}), status {}", task.name, task.id, task.status);
         let done = wait_for_completion(&transport, &config, options.clone(), task.id, Duration::from_secs(10)).await?;
         println!("finished: {}", done.status);
-        let all = run(&transport, &config, ListTasks::new(TaskFilters::new().project_id(project.id)), options).await?;
+        let all = run(
+            &transport,
+            &config,
+            ListTasks::new(TaskFilters::new().project_id(project.id)),
+            options,
+        )
+        .await?;
         println!("the project has {} task(s)", all.len());
         Ok(())
     })

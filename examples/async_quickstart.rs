@@ -35,7 +35,10 @@ async fn run() -> Result<(), Error> {
             let config = taskqueue_server::ServerConfig::ephemeral().complete_after(Duration::from_secs(1));
             let server = taskqueue_server::spawn(config)
                 .map_err(|e| Error::invalid_input("server", format!("could not start the embedded server: {e}")))?;
-            println!("TASKQUEUE_BASE_URL is not set: started the reference server in-process at {}", server.base_url());
+            println!(
+                "TASKQUEUE_BASE_URL is not set: started the reference server in-process at {}",
+                server.base_url()
+            );
             (server.base_url(), Some(server))
         }
     };
@@ -46,7 +49,9 @@ async fn run() -> Result<(), Error> {
     let client = Client::new(config.build()?)?;
 
     println!("\n1. Health: {}", client.health().await?.status);
-    let project = client.create_project(ProjectCreateRequest::new("async-quickstart")).await?;
+    let project = client
+        .create_project(ProjectCreateRequest::new("async-quickstart"))
+        .await?;
     println!("\n2. Created project {:?} ({})", project.name, project.id);
 
     let requests = vec![
@@ -63,7 +68,9 @@ async fn run() -> Result<(), Error> {
         tasks.push(task);
     }
 
-    let high = client.list_tasks(TaskFilters::new().project_id(project.id).priority(TaskPriority::High)).await?;
+    let high = client
+        .list_tasks(TaskFilters::new().project_id(project.id).priority(TaskPriority::High))
+        .await?;
     println!("\n4. High-priority tasks: {}", high.len());
 
     println!("\n5. Every task of the project, streamed a page at a time:");
@@ -72,9 +79,15 @@ async fn run() -> Result<(), Error> {
         println!("   {}", line(&task?));
     }
 
-    let cancelled = client.cancel_task(tasks[2].id, Some("docs are built elsewhere")).await?;
+    let cancelled = client
+        .cancel_task(tasks[2].id, Some("docs are built elsewhere"))
+        .await?;
     println!("\n6. Cancelled: {}", line(&cancelled));
-    println!("\n7. Deleted {:?}: {}", tasks[3].name, client.delete_task(tasks[3].id).await?);
+    println!(
+        "\n7. Deleted {:?}: {}",
+        tasks[3].name,
+        client.delete_task(tasks[3].id).await?
+    );
 
     println!("\n8. Waiting for {:?}…", tasks[0].name);
     let done = client.wait_for_completion(tasks[0].id, Duration::from_secs(30)).await?;
@@ -83,5 +96,11 @@ async fn run() -> Result<(), Error> {
 }
 
 fn line(task: &Task) -> String {
-    format!("{:<8} {:<10} {:<9} {}", task.name, task.status.as_str(), task.priority.as_str(), task.id)
+    format!(
+        "{:<8} {:<10} {:<9} {}",
+        task.name,
+        task.status.as_str(),
+        task.priority.as_str(),
+        task.id
+    )
 }

@@ -23,6 +23,13 @@ impl Dialect {
         }
     }
 
+    /// Where a server of this dialect listens by default.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Dialect::Spec => crate::DEFAULT_BASE_URL,
+        }
+    }
+
     /// The path prefix every endpoint sits under, after the base URL's own path.
     pub(crate) fn api_prefix(self) -> &'static str {
         match self {

@@ -1,0 +1,339 @@
+//! The command line: global options, commands and their arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  any other error (server error, unexpected response)
+  2  usage error or invalid input (a bad id, an empty name, a validation error)
+  3  not found (including deleting something already gone)
+  4  authentication or authorization failed
+  5  conflict (the task already finished, the project still has tasks)
+  6  rate limited, after retries
+  7  connection failed or timed out
+  8  `tasks wait` timed out
+  9  the waited task ended Failed or Cancelled
+
+Settings come from flags, then environment variables, then the config file
+($XDG_CONFIG_HOME/taskqueue/config.toml, or ~/.config/taskqueue/config.toml):
+
+  base_url = \"http://localhost:8080\"   # top-level keys: the default profile
+  format = \"table\"
+  [profiles.staging]                      # --profile staging
+  base_url = \"https://tq.staging.example\"
+  token = \"…\"";
+
+/// Command-line client for the Task Queue API.
+#[derive(Debug, Parser)]
+#[command(name = "taskqueue", version, about, long_about = None, after_long_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Server URL (default http://localhost:8080; http://localhost:16080 with --dialect upstream).
+    #[arg(long, global = true, env = "TASKQUEUE_BASE_URL", value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Bearer token.
+    #[arg(
+        long,
+        global = true,
+        env = "TASKQUEUE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) token: Option<String>,
+    /// API key (sent as X-API-Key when no token is given).
+    #[arg(
+        long,
+        global = true,
+        env = "TASKQUEUE_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub(crate) api_key: Option<String>,
+    /// Wire dialect of the server: spec (documented API) or upstream (the public server).
+    #[arg(long, global = true, env = "TASKQUEUE_DIALECT", value_name = "DIALECT")]
+    pub(crate) dialect: Option<String>,
+    /// Seconds one attempt may take.
+    #[arg(long, global = true, env = "TASKQUEUE_HTTP_TIMEOUT", value_name = "SECS")]
+    pub(crate) http_timeout: Option<f64>,
+    /// Retries after a failed attempt (default 2, so 3 attempts in all).
+    #[arg(long, global = true, env = "TASKQUEUE_RETRIES", value_name = "N")]
+    pub(crate) retries: Option<u32>,
+    /// Output: table (default on a terminal) or json (default otherwise).
+    #[arg(long, global = true, env = "TASKQUEUE_FORMAT", value_enum)]
+    pub(crate) format: Option<Format>,
+    /// Profile of the config file to use.
+    #[arg(long, global = true, env = "TASKQUEUE_PROFILE", value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Config file (default $XDG_CONFIG_HOME/taskqueue/config.toml).
+    #[arg(long, global = true, env = "TASKQUEUE_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Print each HTTP exchange to stderr (method, path, status, attempt,
+    /// duration, request id), and request ids and bodies of errors.
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// The wire JSON, for scripts and jq.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create, inspect, change and wait for tasks.
+    #[command(subcommand)]
+    Tasks(TaskCommand),
+    /// Create, inspect and change projects.
+    #[command(subcommand)]
+    Projects(ProjectCommand),
+    /// Check that the server is up.
+    Health,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TaskCommand {
+    /// Create a task.
+    Create(TaskCreateArgs),
+    /// Create tasks from a file (a JSON array or JSON lines; `-` for stdin).
+    CreateBatch {
+        /// The file.
+        file: PathBuf,
+        /// Creates in flight at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+    /// Show a task.
+    Get {
+        /// The task's id.
+        id: String,
+    },
+    /// List tasks.
+    List(TaskListArgs),
+    /// Change a task's fields.
+    Update(TaskUpdateArgs),
+    /// Cancel a task.
+    Cancel {
+        /// The task's id.
+        id: String,
+        /// Why it is cancelled.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Delete a task.
+    Delete {
+        /// The task's id.
+        id: String,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Wait until a task finishes, then show it.
+    Wait {
+        /// The task's id.
+        id: String,
+        /// Give up after this many seconds (exit 8).
+        #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+        timeout: f64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaskCreateArgs {
+    /// A short name.
+    pub(crate) name: String,
+    /// The command to run.
+    pub(crate) command: String,
+    /// The project it belongs to.
+    #[arg(long, value_name = "ID")]
+    pub(crate) project_id: String,
+    /// Free text.
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// Low, Normal, High or Critical.
+    #[arg(long)]
+    pub(crate) priority: Option<String>,
+    /// Simple, Workflow or Scheduled.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) task_type: Option<String>,
+    /// Execution timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) timeout: Option<u64>,
+    /// Execution retries (at most 100).
+    #[arg(long, value_name = "N")]
+    pub(crate) retry_attempts: Option<u32>,
+    /// Seconds between execution retries.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) retry_delay: Option<u64>,
+    /// An acceptance criterion (repeatable).
+    #[arg(long = "criteria", value_name = "TEXT")]
+    pub(crate) criteria: Vec<String>,
+    /// An environment variable KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// Working directory for the command.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) working_dir: Option<String>,
+    /// Technical specification text.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) specs: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaskListArgs {
+    /// Only tasks in this status.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// Only tasks of this project.
+    #[arg(long, value_name = "ID")]
+    pub(crate) project_id: Option<String>,
+    /// Only tasks with this priority.
+    #[arg(long)]
+    pub(crate) priority: Option<String>,
+    /// Only tasks of this type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) task_type: Option<String>,
+    /// Only tasks created at or after this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) created_after: Option<String>,
+    /// Only tasks created at or before this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) created_before: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<u32>,
+    /// Tasks to skip.
+    #[arg(long, value_name = "N")]
+    pub(crate) offset: Option<u64>,
+    /// Every page, not just the first.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaskUpdateArgs {
+    /// The task's id.
+    pub(crate) id: String,
+    /// New name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// New command.
+    #[arg(long)]
+    pub(crate) command: Option<String>,
+    /// New description.
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// New priority.
+    #[arg(long)]
+    pub(crate) priority: Option<String>,
+    /// New status.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// New type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) task_type: Option<String>,
+    /// New execution timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) timeout: Option<u64>,
+    /// New execution retries.
+    #[arg(long, value_name = "N")]
+    pub(crate) retry_attempts: Option<u32>,
+    /// New seconds between execution retries.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) retry_delay: Option<u64>,
+    /// Replace the acceptance criteria (repeatable).
+    #[arg(long = "criteria", value_name = "TEXT")]
+    pub(crate) criteria: Vec<String>,
+    /// Replace the environment with these KEY=VALUE pairs (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// New working directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) working_dir: Option<String>,
+    /// New technical specification.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) specs: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectCommand {
+    /// Create a project.
+    Create(ProjectCreateArgs),
+    /// Show a project.
+    Get {
+        /// The project's id.
+        id: String,
+    },
+    /// List projects.
+    List,
+    /// Change a project's fields.
+    Update(ProjectUpdateArgs),
+    /// Delete a project no task references.
+    Delete {
+        /// The project's id.
+        id: String,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProjectCreateArgs {
+    /// Its name.
+    pub(crate) name: String,
+    /// Free text.
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// When it is due (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) due_date: Option<String>,
+    /// A tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub(crate) tags: Vec<String>,
+    /// Initial status: Planning, Active, Completed, Cancelled or OnHold.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProjectUpdateArgs {
+    /// The project's id.
+    pub(crate) id: String,
+    /// New name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// New description.
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// New status.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// New due date (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) due_date: Option<String>,
+    /// Replace the tags (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub(crate) tags: Vec<String>,
+}

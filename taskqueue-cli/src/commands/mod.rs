@@ -1,0 +1,24 @@
+//! One function per command; each parses its arguments, calls the client,
+//! and prints the result.
+
+pub(crate) mod projects;
+pub(crate) mod tasks;
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::exit::Failure;
+
+/// Asks `question` on a terminal; without one (a script), the answer is yes.
+pub(crate) fn confirm(question: &str, assume_yes: bool) -> Result<bool, Failure> {
+    if assume_yes || !std::io::stdin().is_terminal() {
+        return Ok(true);
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::new(1, format!("could not read the answer: {e}")))?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}

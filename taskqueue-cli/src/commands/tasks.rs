@@ -1,0 +1,255 @@
+//! `taskqueue tasks …`.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use taskqueue_proto::{Error, Task, TaskCreateRequest, TaskFilters, TaskStatus, TaskUpdateRequest, Wait, WaitAction};
+use taskqueue_ureq::Client;
+
+use super::confirm;
+use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
+use crate::exit::Failure;
+use crate::output::Printer;
+use crate::parse;
+
+pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Result<(), Failure> {
+    match command {
+        TaskCommand::Create(args) => {
+            let task = client.create_task(create_request(args)?)?;
+            out.task(&task);
+        }
+        TaskCommand::CreateBatch { file, concurrency } => return create_batch(client, out, &file, concurrency.into()),
+        TaskCommand::Get { id } => out.task(&client.get_task(parse::id("task", &id)?)?),
+        TaskCommand::List(args) => {
+            let all = args.all;
+            let filters = filters(args)?;
+            let tasks = if all {
+                client.list_tasks_all(filters).collect::<Result<Vec<_>, _>>()?
+            } else {
+                client.list_tasks(filters)?
+            };
+            out.tasks(&tasks);
+        }
+        TaskCommand::Update(args) => {
+            let id = parse::id("task", &args.id)?;
+            let update = update_request(args)?;
+            out.task(&client.update_task(id, update)?);
+        }
+        TaskCommand::Cancel { id, reason } => {
+            out.task(&client.cancel_task(parse::id("task", &id)?, reason.as_deref())?);
+        }
+        TaskCommand::Delete { id, yes } => {
+            let id = parse::id("task", &id)?;
+            if !confirm(&format!("Delete task {id}?"), yes)? {
+                return Err(Failure::new(1, "not deleted"));
+            }
+            if !client.delete_task(id)? {
+                return Err(Failure::new(
+                    3,
+                    format!("task {id} does not exist; nothing was deleted"),
+                ));
+            }
+            out.message(
+                &format!("Deleted task {id}"),
+                serde_json::json!({ "deleted": true, "id": id }),
+            );
+        }
+        TaskCommand::Wait { id, timeout } => {
+            let id = parse::id("task", &id)?;
+            let timeout = Duration::try_from_secs_f64(timeout)
+                .map_err(|_| Failure::usage(format!("invalid --timeout {timeout}: expected seconds")))?;
+            let task = wait(client, id, timeout)?;
+            out.task(&task);
+            if matches!(task.status, TaskStatus::Failed | TaskStatus::Cancelled) {
+                return Err(Failure::new(9, format!("task {id} ended {}", task.status)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn create_request(a: TaskCreateArgs) -> Result<TaskCreateRequest, Failure> {
+    let mut req = TaskCreateRequest::new(a.name, a.command, parse::id("project", &a.project_id)?);
+    if let Some(p) = parse::optional("priority", a.priority.as_deref())? {
+        req = req.priority(p);
+    }
+    if let Some(t) = parse::optional("type", a.task_type.as_deref())? {
+        req = req.task_type(t);
+    }
+    req.description = a.description;
+    req.technical_specs = a.specs;
+    req.acceptance_criteria = a.criteria;
+    req.timeout = a.timeout;
+    req.retry_attempts = a.retry_attempts.unwrap_or(req.retry_attempts);
+    req.retry_delay = a.retry_delay.unwrap_or(req.retry_delay);
+    req.environment = parse::env(&a.env)?;
+    req.working_directory = a.working_dir;
+    Ok(req)
+}
+
+fn filters(a: TaskListArgs) -> Result<TaskFilters, Failure> {
+    let mut f = TaskFilters::new();
+    f.status = parse::optional("status", a.status.as_deref())?;
+    f.priority = parse::optional("priority", a.priority.as_deref())?;
+    f.task_type = parse::optional("type", a.task_type.as_deref())?;
+    f.project_id = a.project_id.as_deref().map(|p| parse::id("project", p)).transpose()?;
+    f.created_after = a
+        .created_after
+        .as_deref()
+        .map(|t| parse::time("created-after", t))
+        .transpose()?;
+    f.created_before = a
+        .created_before
+        .as_deref()
+        .map(|t| parse::time("created-before", t))
+        .transpose()?;
+    f.limit = a.limit;
+    f.offset = a.offset;
+    Ok(f)
+}
+
+fn update_request(a: TaskUpdateArgs) -> Result<TaskUpdateRequest, Failure> {
+    let mut u = TaskUpdateRequest::new();
+    u.name = a.name;
+    u.command = a.command;
+    u.description = a.description;
+    u.technical_specs = a.specs;
+    u.priority = parse::optional("priority", a.priority.as_deref())?;
+    u.status = parse::optional("status", a.status.as_deref())?;
+    u.task_type = parse::optional("type", a.task_type.as_deref())?;
+    u.timeout = a.timeout;
+    u.retry_attempts = a.retry_attempts;
+    u.retry_delay = a.retry_delay;
+    u.working_directory = a.working_dir;
+    if !a.criteria.is_empty() {
+        u.acceptance_criteria = Some(a.criteria);
+    }
+    if !a.env.is_empty() {
+        u.environment = Some(parse::env(&a.env)?);
+    }
+    if u.is_empty() {
+        return Err(Failure::usage(
+            "nothing to update: give at least one field, such as --status or --name",
+        ));
+    }
+    Ok(u)
+}
+
+/// Reads a JSON array, or JSON lines, of task create requests.
+fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
+    let mut text = String::new();
+    let read = if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    if text.trim_start().starts_with('[') {
+        let items: Vec<serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| Failure::usage(format!("{}: not a JSON array: {e}", file.display())))?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| item_of(i, item))
+            .collect()
+    } else {
+        let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        lines
+            .enumerate()
+            .map(|(i, (n, line))| {
+                let value = serde_json::from_str(line)
+                    .map_err(|e| Failure::usage(format!("tasks[{i}] (line {}): not JSON: {e}", n + 1)))?;
+                item_of(i, value)
+            })
+            .collect()
+    }
+}
+
+fn item_of(index: usize, value: serde_json::Value) -> Result<TaskCreateRequest, Failure> {
+    serde_json::from_value(value).map_err(|e| Failure::usage(format!("tasks[{index}]: {e}")))
+}
+
+fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize) -> Result<(), Failure> {
+    let requests = read_batch(file)?;
+    if requests.is_empty() {
+        return Err(Failure::usage(format!("{}: no tasks in the file", file.display())));
+    }
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let results = client
+        .clone()
+        .with_batch_concurrency(concurrency)
+        .create_tasks(requests)?;
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    match out.format() {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = results
+                .iter()
+                .enumerate()
+                .map(|(index, result)| match result {
+                    Ok(task) => serde_json::json!({ "index": index, "ok": true, "task": task }),
+                    Err(e) => serde_json::json!({ "index": index, "ok": false, "error": error_json(e) }),
+                })
+                .collect();
+            out.json(&items);
+        }
+        Format::Table => {
+            for (index, result) in results.iter().enumerate() {
+                match result {
+                    Ok(task) => println!("[{index}] created {} {}", task.id, task.name),
+                    Err(e) => println!("[{index}] FAILED  {}: {e}", names[index]),
+                }
+            }
+            println!("{} created, {failed} failed", results.len() - failed);
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::new(
+            1,
+            format!("{failed} of {} tasks were not created (see above)", results.len()),
+        ));
+    }
+    Ok(())
+}
+
+fn error_json(e: &Error) -> serde_json::Value {
+    serde_json::json!({
+        "status": e.status().map(|s| s.as_u16()),
+        "code": e.api_error().and_then(|a| a.code.clone()),
+        "message": e.to_string(),
+        "request_id": e.request_id(),
+    })
+}
+
+/// Polls like `wait_for_completion`, with a spinner on a terminal.
+fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Failure> {
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(format!("waiting for task {id}"));
+        bar
+    });
+    let started = Instant::now();
+    let mut wait = Wait::new(id, timeout);
+    let result = loop {
+        match wait.poll(Instant::now()) {
+            WaitAction::Fetch(op) => {
+                let fetched = client.execute(op);
+                if let (Some(bar), Ok(task)) = (&spinner, &fetched) {
+                    bar.set_message(format!(
+                        "task {id}: {} ({:.0}s)",
+                        task.status,
+                        started.elapsed().as_secs_f64()
+                    ));
+                }
+                wait.record(fetched, Instant::now());
+            }
+            WaitAction::Sleep(pause) => std::thread::sleep(pause),
+            WaitAction::Done(result) => break result,
+        }
+    };
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    Ok(result?)
+}

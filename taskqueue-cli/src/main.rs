@@ -1,0 +1,76 @@
+//! `taskqueue`: every Task Queue operation from the shell. Tables on a
+//! terminal, the wire JSON in pipes; documented exit codes; never a panic,
+//! whatever the server sends. Built on the blocking client: no tokio.
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+mod parse;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use taskqueue_ureq::Client;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Failure;
+use crate::output::Printer;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.global.verbose;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.report(verbose));
+            failure.exit()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "taskqueue", &mut std::io::stdout());
+        return Ok(());
+    }
+    let settings = settings::resolve(&cli.global)?;
+    if settings.verbose {
+        log_exchanges();
+    }
+    let client = Client::new(settings.config)?;
+    let out = Printer::new(settings.format);
+    match cli.command {
+        Command::Tasks(command) => commands::tasks::run(&client, &out, command),
+        Command::Projects(command) => commands::projects::run(&client, &out, command),
+        Command::Health => {
+            let health = client.health()?;
+            let text = format!(
+                "{} (version {})",
+                health.status,
+                health.version.as_deref().unwrap_or("unknown")
+            );
+            out.message(&text, serde_json::to_value(&health).unwrap_or_default());
+            Ok(())
+        }
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+/// `--verbose`: the SDK's per-attempt events on stderr (method, path,
+/// status, attempt, duration, request id). They never hold headers or bodies,
+/// so no credential can appear.
+fn log_exchanges() {
+    let filter = tracing_subscriber::filter::Targets::new().with_target("taskqueue_proto", tracing::Level::DEBUG);
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_level(true)
+        .without_time()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    use tracing_subscriber::layer::SubscriberExt;
+    let _ = tracing::subscriber::set_global_default(subscriber.with(filter));
+}

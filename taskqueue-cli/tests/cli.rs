@@ -1,0 +1,659 @@
+//! The `taskqueue` binary as a process, against the reference server
+//! in-process: every command in both formats, settings precedence, every
+//! exit code, batches, waiting, and redaction under `--verbose`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use taskqueue_server::{Fault, FaultBody, FaultRule, RunningServer, ServerConfig, spawn};
+
+const BIN: &str = env!("CARGO_BIN_EXE_taskqueue");
+
+/// A scratch directory of this test run (holds config files; used as XDG_CONFIG_HOME).
+fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "taskqueue-cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The command with a clean environment: no TASKQUEUE_* variables, no user config.
+fn taskqueue(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TASKQUEUE_") || key == "NO_COLOR" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("XDG_CONFIG_HOME", scratch()).args(args).stdin(Stdio::null());
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+fn finish(output: Output) -> Run {
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "a panic: {}", run.stderr);
+    run
+}
+
+/// Runs against `server` (base URL by flag).
+fn on(server: &RunningServer, args: &[&str]) -> Run {
+    let url = server.base_url();
+    let mut all = vec!["--base-url", url.as_str()];
+    all.extend_from_slice(args);
+    finish(taskqueue(&all).output().unwrap())
+}
+
+fn ok(server: &RunningServer, args: &[&str]) -> Run {
+    let run = on(server, args);
+    assert_eq!(run.code, 0, "taskqueue {args:?} failed:\n{}", run.stderr);
+    run
+}
+
+fn new_project(server: &RunningServer) -> String {
+    ok(server, &["projects", "create", "demo", "--format", "json"]).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn new_task(server: &RunningServer, project: &str, name: &str, command: &str) -> String {
+    let run = ok(
+        server,
+        &[
+            "tasks",
+            "create",
+            name,
+            command,
+            "--project-id",
+            project,
+            "--format",
+            "json",
+        ],
+    );
+    run.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_task_command_in_json() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let p = new_project(&s);
+    let created = ok(
+        &s,
+        &[
+            "tasks",
+            "create",
+            "build",
+            "make all",
+            "--project-id",
+            &p,
+            "--description",
+            "d",
+            "--priority",
+            "high",
+            "--type",
+            "workflow",
+            "--timeout",
+            "60",
+            "--retry-attempts",
+            "5",
+            "--retry-delay",
+            "7",
+            "--criteria",
+            "a",
+            "--criteria",
+            "b",
+            "--env",
+            "A=1",
+            "--working-dir",
+            "/src",
+            "--specs",
+            "s",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(created["priority"], "High");
+    assert_eq!(created["task_type"], "Workflow");
+    assert_eq!(created["acceptance_criteria"], serde_json::json!(["a", "b"]));
+    assert_eq!(created["environment"]["A"], "1");
+    let id = created["id"].as_str().unwrap();
+
+    let got = ok(&s, &["tasks", "get", id, "--format", "json"]).json();
+    assert_eq!(got, created, "the wire JSON, exactly");
+
+    let listed = ok(
+        &s,
+        &[
+            "tasks",
+            "list",
+            "--priority",
+            "High",
+            "--project-id",
+            &p,
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let all = ok(&s, &["tasks", "list", "--all", "--limit", "1", "--format", "json"]).json();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    let updated = ok(
+        &s,
+        &[
+            "tasks", "update", id, "--status", "testing", "--name", "build2", "--format", "json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        (updated["status"].as_str(), updated["name"].as_str()),
+        (Some("Testing"), Some("build2"))
+    );
+
+    let cancelled = ok(
+        &s,
+        &[
+            "tasks",
+            "cancel",
+            id,
+            "--reason",
+            "no longer needed",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(cancelled["status"], "Cancelled");
+
+    let deleted = ok(&s, &["tasks", "delete", id, "--format", "json"]).json();
+    assert_eq!(deleted["deleted"], true);
+}
+
+#[test]
+fn every_command_in_table_format() {
+    let s = spawn(ServerConfig::ephemeral().complete_after(Duration::from_millis(200))).unwrap();
+    let p = ok(
+        &s,
+        &[
+            "projects",
+            "create",
+            "site",
+            "--tag",
+            "web",
+            "--due-date",
+            "2026-12-31T00:00:00Z",
+            "--format",
+            "table",
+        ],
+    );
+    assert!(p.stdout.contains("site") && p.stdout.contains("web"), "{}", p.stdout);
+    let project = new_project(&s);
+    let t = ok(
+        &s,
+        &[
+            "tasks",
+            "create",
+            "build",
+            "make",
+            "--project-id",
+            &project,
+            "--format",
+            "table",
+        ],
+    );
+    assert!(t.stdout.contains("│ name") || t.stdout.contains("name"), "{}", t.stdout);
+    let id = new_task(&s, &project, "lint", "clippy");
+    for args in [
+        vec!["tasks", "get", id.as_str()],
+        vec!["tasks", "list"],
+        vec!["tasks", "list", "--status", "Running"],
+        vec!["projects", "list"],
+        vec!["projects", "get", project.as_str()],
+        vec!["health"],
+        vec!["tasks", "wait", id.as_str(), "--timeout", "10"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--format", "table"]);
+        let run = ok(&s, &all);
+        assert!(!run.stdout.trim().is_empty(), "{args:?} printed nothing");
+        assert!(
+            !run.stdout.contains('\u{1b}'),
+            "no colour when not on a terminal: {args:?}"
+        );
+    }
+    let listed = ok(&s, &["tasks", "list", "--format", "table"]);
+    assert!(
+        listed.stdout.contains("ID") && listed.stdout.contains("2 task(s)"),
+        "{}",
+        listed.stdout
+    );
+    let updated = ok(
+        &s,
+        &[
+            "projects", "update", &project, "--status", "on-hold", "--format", "table",
+        ],
+    );
+    assert!(updated.stdout.contains("OnHold"), "{}", updated.stdout);
+    let health = ok(&s, &["health", "--format", "table"]);
+    assert!(health.stdout.starts_with("healthy"), "{}", health.stdout);
+    let deleted = ok(&s, &["tasks", "delete", &id, "--yes", "--format", "table"]);
+    assert!(deleted.stdout.starts_with("Deleted task"), "{}", deleted.stdout);
+}
+
+#[test]
+fn project_commands_in_json() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let created = ok(
+        &s,
+        &[
+            "projects",
+            "create",
+            "p",
+            "--description",
+            "d",
+            "--status",
+            "active",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(ok(&s, &["projects", "get", id, "--format", "json"]).json(), created);
+    assert_eq!(
+        ok(&s, &["projects", "list", "--format", "json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let updated = ok(
+        &s,
+        &[
+            "projects", "update", id, "--name", "q", "--tag", "x", "--format", "json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        (updated["name"].as_str(), updated["tags"][0].as_str()),
+        (Some("q"), Some("x"))
+    );
+    assert_eq!(
+        ok(&s, &["projects", "delete", id, "-y", "--format", "json"]).json()["deleted"],
+        true
+    );
+    assert_eq!(ok(&s, &["health", "--format", "json"]).json()["status"], "healthy");
+}
+
+#[test]
+fn json_is_the_default_when_piped() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let run = ok(&s, &["projects", "list"]);
+    assert_eq!(run.json(), serde_json::json!([]));
+}
+
+#[test]
+fn exit_codes() {
+    let s = spawn(ServerConfig::ephemeral().complete_after(Duration::from_millis(300))).unwrap();
+    let p = new_project(&s);
+    let missing = "00000000-0000-4000-8000-000000000000";
+
+    // 2: usage and invalid input, before any request.
+    let before = s.total_requests();
+    let bad_id = on(&s, &["tasks", "get", "abc"]);
+    assert_eq!(bad_id.code, 2);
+    assert!(
+        bad_id.stderr.starts_with("error: invalid task id \"abc\": "),
+        "{}",
+        bad_id.stderr
+    );
+    assert_eq!(on(&s, &["tasks", "create", "", "make", "--project-id", &p]).code, 2);
+    assert_eq!(on(&s, &["tasks", "list", "--limit", "0"]).code, 2);
+    assert_eq!(on(&s, &["tasks", "list", "--status", "sleeping"]).code, 2);
+    assert_eq!(on(&s, &["tasks", "update", missing]).code, 2, "nothing to update");
+    assert_eq!(on(&s, &["tasks", "frobnicate"]).code, 2);
+    assert_eq!(s.total_requests(), before, "nothing was sent");
+
+    // 3: not found, and deleting what is already gone.
+    let nf = on(&s, &["tasks", "get", missing]);
+    assert_eq!(nf.code, 3);
+    assert_eq!(nf.stderr.trim(), format!("error: [404] Task {missing} not found"));
+    let gone = on(&s, &["tasks", "delete", missing, "--yes"]);
+    assert_eq!(gone.code, 3);
+    assert!(gone.stderr.contains("does not exist"), "{}", gone.stderr);
+    assert_eq!(on(&s, &["projects", "delete", missing, "--yes"]).code, 3);
+
+    // 5: conflict.
+    let t = new_task(&s, &p, "t", "make");
+    ok(&s, &["tasks", "cancel", &t]);
+    assert_eq!(on(&s, &["tasks", "cancel", &t]).code, 5);
+    assert_eq!(on(&s, &["projects", "delete", &p, "--yes"]).code, 5);
+
+    // 8: wait timed out; 9: the task ended Failed (or Cancelled).
+    let slow = spawn(ServerConfig::ephemeral().complete_after(Duration::from_secs(60))).unwrap();
+    let sp = new_project(&slow);
+    let st = new_task(&slow, &sp, "slow", "make");
+    let timed_out = on(&slow, &["tasks", "wait", &st, "--timeout", "0.3"]);
+    assert_eq!(timed_out.code, 8, "{}", timed_out.stderr);
+    let failing = new_task(&s, &p, "f", "false");
+    let failed = on(&s, &["tasks", "wait", &failing, "--timeout", "10", "--format", "json"]);
+    assert_eq!(failed.code, 9, "{}", failed.stderr);
+    assert_eq!(failed.json()["status"], "Failed", "the final task is printed");
+    assert_eq!(on(&s, &["tasks", "wait", &t, "--timeout", "5"]).code, 9, "cancelled");
+    let done = new_task(&s, &p, "d", "make");
+    assert_eq!(on(&s, &["tasks", "wait", &done, "--timeout", "10"]).code, 0);
+
+    // 4: authentication.
+    let locked = spawn(ServerConfig::ephemeral().token("right")).unwrap();
+    assert_eq!(on(&locked, &["projects", "list"]).code, 4);
+    assert_eq!(on(&locked, &["projects", "list", "--token", "wrong"]).code, 4);
+    assert_eq!(on(&locked, &["projects", "list", "--token", "right"]).code, 0);
+
+    // 6: rate limited (the server asks for longer than the client waits).
+    let limited = spawn(ServerConfig::ephemeral()).unwrap();
+    limited.faults().push(
+        FaultRule::new(Fault::RateLimited {
+            retry_after: "3600".into(),
+        })
+        .always(),
+    );
+    assert_eq!(on(&limited, &["projects", "list"]).code, 6);
+
+    // 1: a server error.
+    let broken = spawn(ServerConfig::ephemeral()).unwrap();
+    broken.faults().push(
+        FaultRule::new(Fault::Status {
+            status: 500,
+            body: FaultBody::Text("boom".into()),
+        })
+        .always(),
+    );
+    let e = on(&broken, &["projects", "list", "--retries", "0"]);
+    assert_eq!(e.code, 1);
+    assert_eq!(e.stderr.trim(), "error: [500] boom");
+
+    // 7: nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let refused = finish(
+        taskqueue(&["--base-url", &url, "--retries", "0", "health"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(refused.code, 7, "{}", refused.stderr);
+}
+
+#[test]
+fn settings_precedence_flag_over_env_over_file() {
+    let (file_server, env_server, flag_server) = (
+        spawn(ServerConfig::ephemeral()).unwrap(),
+        spawn(ServerConfig::ephemeral()).unwrap(),
+        spawn(ServerConfig::ephemeral()).unwrap(),
+    );
+    let dir = scratch();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "base_url = \"{}\"\nformat = \"table\"\n[profiles.other]\nbase_url = \"{}\"\n",
+            file_server.base_url(),
+            env_server.base_url()
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let hits = |s: &RunningServer| s.request_count("GET", "/api/health");
+
+    // The file alone: its base URL, its format.
+    let run = finish(taskqueue(&["--config", cfg, "health"]).output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("healthy (version"),
+        "format from the file: {}",
+        run.stdout
+    );
+    assert_eq!(hits(&file_server), 1);
+
+    // The default file location is $XDG_CONFIG_HOME/taskqueue/config.toml.
+    let xdg = scratch();
+    std::fs::create_dir_all(xdg.join("taskqueue")).unwrap();
+    std::fs::copy(&config, xdg.join("taskqueue/config.toml")).unwrap();
+    let run = finish(taskqueue(&["health"]).env("XDG_CONFIG_HOME", &xdg).output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(hits(&file_server), 2);
+
+    // A profile.
+    finish(
+        taskqueue(&["--config", cfg, "--profile", "other", "health"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(hits(&env_server), 1);
+    let unknown = finish(
+        taskqueue(&["--config", cfg, "--profile", "nope", "health"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("no profile \"nope\""), "{}", unknown.stderr);
+
+    // Env beats the file, and the format from env beats the file's.
+    let run = finish(
+        taskqueue(&["--config", cfg, "health"])
+            .env("TASKQUEUE_BASE_URL", env_server.base_url())
+            .env("TASKQUEUE_FORMAT", "json")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.json()["status"], "healthy");
+    assert_eq!(hits(&env_server), 2);
+
+    // A flag beats both.
+    let run = finish(
+        taskqueue(&["--config", cfg, "--base-url", &flag_server.base_url(), "health"])
+            .env("TASKQUEUE_BASE_URL", env_server.base_url())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!((hits(&file_server), hits(&env_server), hits(&flag_server)), (2, 2, 1));
+
+    // A named config file that does not exist, or does not parse, is an error.
+    let missing = finish(
+        taskqueue(&["--config", "/nonexistent/taskqueue.toml", "health"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(missing.code, 2);
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "base_url = 5\n").unwrap();
+    let run = finish(
+        taskqueue(&["--config", bad.to_str().unwrap(), "health"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bad.toml"), "{}", run.stderr);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn create_batch_reports_every_item() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let p = new_project(&s);
+    let dir = scratch();
+
+    // A bad item: nothing is sent, and the index is named.
+    let bad = write(
+        &dir,
+        "bad.json",
+        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}"}},{{"name":"","command":"x","project_id":"{p}"}}]"#),
+    );
+    let before = s.request_count("POST", "/api/tasks");
+    let run = on(&s, &["tasks", "create-batch", &bad]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("tasks[1].name"), "{}", run.stderr);
+    assert_eq!(s.request_count("POST", "/api/tasks"), before);
+    let malformed = write(
+        &dir,
+        "malformed.jsonl",
+        &format!("{{\"name\":\"a\",\"command\":\"x\",\"project_id\":\"{p}\"}}\n{{\"name\":\n"),
+    );
+    let run = on(&s, &["tasks", "create-batch", &malformed]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("tasks[1] (line 2)"), "{}", run.stderr);
+
+    // A failing item (unknown project): the others are created, and every result is printed.
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let lines = write(
+        &dir,
+        "tasks.jsonl",
+        &format!(
+            "{{\"name\":\"a\",\"command\":\"x\",\"project_id\":\"{p}\"}}\n\n{{\"name\":\"b\",\"command\":\"x\",\"project_id\":\"{missing}\"}}\n{{\"name\":\"c\",\"command\":\"x\",\"project_id\":\"{p}\",\"priority\":\"High\"}}\n"
+        ),
+    );
+    let run = on(&s, &["tasks", "create-batch", &lines, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let results = run.json();
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        (results[0]["ok"].as_bool(), results[0]["task"]["name"].as_str()),
+        (Some(true), Some("a"))
+    );
+    assert_eq!(
+        (results[1]["ok"].as_bool(), results[1]["error"]["status"].as_u64()),
+        (Some(false), Some(404))
+    );
+    assert_eq!(results[2]["task"]["priority"], "High");
+    assert!(run.stderr.contains("1 of 3 tasks were not created"), "{}", run.stderr);
+
+    // From stdin, as a table.
+    let mut child = taskqueue(&[
+        "--base-url",
+        &s.base_url(),
+        "tasks",
+        "create-batch",
+        "-",
+        "--format",
+        "table",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!(r#"[{{"name":"s","command":"x","project_id":"{p}"}}]"#).as_bytes())
+        .unwrap();
+    let run = finish(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("[0] created") && run.stdout.contains("1 created, 0 failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn verbose_logs_exchanges_without_secrets() {
+    let s = spawn(ServerConfig::ephemeral().token("tok-SECRET-123")).unwrap();
+    let run = on(&s, &["--token", "tok-SECRET-123", "-v", "projects", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("method=\"GET\"") && run.stderr.contains("path=\"/api/projects\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("status=200") && run.stderr.contains("request_id="),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("tok-SECRET-123") && !run.stdout.contains("tok-SECRET-123"));
+
+    // Errors under --verbose carry the request id and the body.
+    let e = on(&s, &["--token", "nope", "-v", "projects", "list"]);
+    assert_eq!(e.code, 4);
+    assert!(
+        e.stderr.contains("request id:") && e.stderr.contains("response body:"),
+        "{}",
+        e.stderr
+    );
+    assert!(
+        !e.stderr.contains("nope\""),
+        "the wrong token is not echoed either: {}",
+        e.stderr
+    );
+}
+
+#[test]
+fn completions_and_help() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = finish(taskqueue(&["completions", shell]).output().unwrap());
+        assert_eq!(run.code, 0);
+        assert!(run.stdout.contains("taskqueue"), "{shell}");
+    }
+    let help = finish(taskqueue(&["--help"]).output().unwrap());
+    assert!(
+        help.stdout.contains("Exit codes:") && help.stdout.contains("9  the waited task ended"),
+        "{}",
+        help.stdout
+    );
+    for flag in [
+        "--base-url",
+        "--token",
+        "--api-key",
+        "--dialect",
+        "--http-timeout",
+        "--retries",
+        "--format",
+        "--profile",
+        "--config",
+        "--verbose",
+    ] {
+        assert!(help.stdout.contains(flag), "{flag}");
+    }
+}
