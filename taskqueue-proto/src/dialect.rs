@@ -13,6 +13,12 @@ pub enum Dialect {
     /// speaks it.
     #[default]
     Spec,
+    /// What the public Task Queue server (default port 16080) does on the wire
+    /// (CONTRACT §2): no `/api` prefix, acknowledgements instead of entities,
+    /// timestamps as `{secs_since_epoch, nanos_since_epoch}`, empty or text
+    /// error bodies. The SDK makes the follow-up requests, client-side
+    /// filtering and error probing needed to give the same results as [`Dialect::Spec`].
+    Upstream,
 }
 
 impl Dialect {
@@ -20,6 +26,7 @@ impl Dialect {
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::Spec => "spec",
+            Dialect::Upstream => "upstream",
         }
     }
 
@@ -27,6 +34,7 @@ impl Dialect {
     pub fn default_base_url(self) -> &'static str {
         match self {
             Dialect::Spec => crate::DEFAULT_BASE_URL,
+            Dialect::Upstream => "http://localhost:16080",
         }
     }
 
@@ -34,6 +42,7 @@ impl Dialect {
     pub(crate) fn api_prefix(self) -> &'static str {
         match self {
             Dialect::Spec => "/api",
+            Dialect::Upstream => "",
         }
     }
 }
@@ -50,9 +59,10 @@ impl FromStr for Dialect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "spec" => Ok(Dialect::Spec),
+            "upstream" => Ok(Dialect::Upstream),
             other => Err(crate::Error::invalid_input(
                 "dialect",
-                format!("unknown dialect {other:?}; expected: spec"),
+                format!("unknown dialect {other:?}; expected spec or upstream"),
             )),
         }
     }

@@ -452,7 +452,13 @@ impl Operation for AckThenFetch {
     fn wants_idempotency_key(&self) -> bool {
         true
     }
-    fn next_step(&self, config: &Config, step: usize, response: Response<Vec<u8>>) -> Result<Step<crate::Task>, Error> {
+
+    fn next_step(
+        &mut self,
+        config: &Config,
+        step: usize,
+        response: Response<Vec<u8>>,
+    ) -> Result<Step<crate::Task>, Error> {
         match step {
             0 if response.status().is_success() => Ok(Step::FollowUp(GetTask::new(TASK).build_request(config)?)),
             _ => GetTask::new(TASK).parse_response(response).map(Step::Done),

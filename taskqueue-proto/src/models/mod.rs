@@ -5,6 +5,7 @@ mod filters;
 mod project;
 mod requests;
 mod task;
+mod wire;
 
 pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};

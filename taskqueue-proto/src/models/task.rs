@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{TaskPriority, TaskStatus, TaskType, null_as_default};
+use super::{TaskPriority, TaskStatus, TaskType, null_as_default, wire};
 
 /// A task: a command with a priority, a status lifecycle, phases and AI-review counters.
 ///
@@ -46,13 +46,13 @@ pub struct Task {
     #[serde(default, deserialize_with = "null_as_default")]
     pub dependencies: Vec<serde_json::Value>,
     /// Execution timeout in seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_seconds")]
     pub timeout: Option<u64>,
     /// How often execution is retried (default 3).
     #[serde(default = "default_retry_attempts")]
     pub retry_attempts: u32,
     /// Seconds between execution retries (default 30).
-    #[serde(default = "default_retry_delay")]
+    #[serde(default = "default_retry_delay", deserialize_with = "wire::seconds")]
     pub retry_delay: u64,
     /// Environment variables for the command.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -61,8 +61,10 @@ pub struct Task {
     #[serde(default)]
     pub working_directory: Option<String>,
     /// When the task was created.
+    #[serde(deserialize_with = "wire::timestamp")]
     pub created_at: DateTime<Utc>,
     /// When the task last changed.
+    #[serde(deserialize_with = "wire::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Where the task is in its lifecycle.
     #[serde(default)]
@@ -97,10 +99,10 @@ pub struct TaskPhase {
     /// Which phase this is.
     pub phase: TaskStatus,
     /// When the phase started.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_timestamp")]
     pub started_at: Option<DateTime<Utc>>,
     /// When the phase ended, if it has.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_timestamp")]
     pub completed_at: Option<DateTime<Utc>>,
     /// Notes written during the phase.
     #[serde(default)]

@@ -16,6 +16,7 @@
 mod health;
 mod projects;
 mod tasks;
+mod upstream;
 
 pub use health::{Health, HealthStatus};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
@@ -65,8 +66,9 @@ pub trait Operation {
 
     /// Reads the response to exchange number `step` (0 for the first) and says
     /// whether the call is over. The default is the single-exchange case.
+    /// `&mut self` lets a multi-exchange operation remember where it is.
     fn next_step(
-        &self,
+        &mut self,
         config: &Config,
         step: usize,
         response: Response<Vec<u8>>,
