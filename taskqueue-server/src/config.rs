@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use taskqueue_proto::Secret;
+use taskqueue_proto::{Dialect, Secret};
 
 use crate::faults::FaultPlan;
 
@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub log_requests: bool,
     /// Faults armed from the start (more can be added while running).
     pub faults: FaultPlan,
+    /// Which wire dialect to answer in: the documented API (default), or the
+    /// public server's (`Upstream`, see the crate docs).
+    pub dialect: Dialect,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +45,7 @@ impl Default for ServerConfig {
             complete_after: None,
             log_requests: false,
             faults: FaultPlan::new(),
+            dialect: Dialect::Spec,
         }
     }
 }
@@ -83,6 +87,11 @@ impl ServerConfig {
     /// Logs one line per request to stderr.
     pub fn log_requests(mut self, on: bool) -> Self {
         self.log_requests = on;
+        self
+    }
+    /// Answers in this wire dialect.
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
         self
     }
     /// Arms these faults from the start.

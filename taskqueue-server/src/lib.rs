@@ -9,6 +9,11 @@
 //! so tests can assert on retries. It reuses `taskqueue-proto`'s models, so
 //! the wire format cannot drift from the SDK's.
 //!
+//! With [`ServerConfig::dialect`] set to `Upstream` (`--dialect upstream`)
+//! it answers as the public Task Queue server does instead: no `/api`
+//! prefix, acknowledgements, `{secs_since_epoch, …}` times, empty or text
+//! error bodies (CONTRACT §2), for testing the SDK's upstream dialect.
+//!
 //! It depends on tokio, hyper and axum; the SDK's own crates never depend on it
 //! except in tests and examples.
 //!
@@ -38,6 +43,7 @@ mod running;
 mod service;
 mod state;
 mod store;
+mod upstream;
 
 pub use config::{DEFAULT_ADDR, ServerConfig};
 pub use extract::MAX_REQUEST_BODY;

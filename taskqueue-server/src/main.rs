@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use taskqueue_proto::Dialect;
 use taskqueue_server::{ServerConfig, serve_until};
 
 /// The reference Task Queue server: the documented API (openapi.yaml), in
@@ -41,11 +42,17 @@ struct Args {
     /// Print one line per request to stderr.
     #[arg(long)]
     log_requests: bool,
+
+    /// Answer as the documented API (spec) or as the public Task Queue server
+    /// does on the wire (upstream: no /api prefix, acknowledgements, text errors).
+    #[arg(long, default_value = "spec", value_parser = ["spec", "upstream"])]
+    dialect: String,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut config = ServerConfig::new().addr(args.addr).log_requests(args.log_requests);
+    let dialect = if args.dialect == "upstream" { Dialect::Upstream } else { Dialect::Spec };
+    let mut config = ServerConfig::new().addr(args.addr).log_requests(args.log_requests).dialect(dialect);
     if let Some(token) = args.token {
         config = config.token(token);
     }

@@ -32,6 +32,9 @@ struct Peer(SocketAddr);
 struct RequestId(HeaderValue);
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
+    if state.dialect == taskqueue_proto::Dialect::Upstream {
+        return crate::upstream::router(state);
+    }
     Router::new()
         .route("/api/tasks", post(tasks::create).get(tasks::list))
         .route(
@@ -94,7 +97,7 @@ fn route_of(request: &Request) -> String {
         .unwrap_or_default()
 }
 
-async fn count(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn count(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let received = received_from(&request);
     state.counters.count(received);
     next.run(request).await
@@ -118,7 +121,7 @@ fn received_from(request: &Request) -> ReceivedRequest {
     }
 }
 
-async fn apply_faults(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn apply_faults(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let route = route_of(&request);
     let Some(fault) = state.faults.take(request.method(), &route, request.uri().path()) else {
         return next.run(request).await;

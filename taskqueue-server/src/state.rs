@@ -12,6 +12,7 @@ use crate::faults::Faults;
 use crate::idempotency::Keys;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
+use crate::upstream::UpstreamStore;
 
 /// Locks a mutex, going on after a panic elsewhere: every critical section
 /// here leaves its data consistent before anything can panic.
@@ -22,6 +23,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct AppState {
     pub(crate) store: Mutex<Store>,
+    pub(crate) upstream: Mutex<UpstreamStore>,
+    pub(crate) dialect: taskqueue_proto::Dialect,
     pub(crate) keys: Mutex<Keys>,
     pub(crate) limiter: Option<Mutex<RateLimiter>>,
     pub(crate) faults: Faults,
@@ -35,6 +38,8 @@ impl AppState {
     pub(crate) fn new(config: &ServerConfig) -> Self {
         AppState {
             store: Mutex::new(Store::new(config.complete_after)),
+            upstream: Mutex::new(UpstreamStore::new(config.complete_after)),
+            dialect: config.dialect,
             keys: Mutex::new(Keys::default()),
             limiter: config.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
             faults: Faults::new(config.faults.clone()),

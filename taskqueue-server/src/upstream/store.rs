@@ -1,0 +1,308 @@
+//! The upstream mode's store: the public server's rules, as recorded.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use taskqueue_proto::{Project, Task, TaskPhase, TaskPriority, TaskStatus, TaskType};
+use uuid::Uuid;
+
+/// Why the upstream store refused: each maps to the public server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// 404, empty body.
+    NotFound,
+    /// 400, empty body (empty name, unknown project).
+    BadRequest,
+    /// 500, empty body (unknown project on update or delete).
+    Internal,
+}
+
+/// A task create as the public server reads it.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct NewTask {
+    pub(crate) name: String,
+    pub(crate) command: String,
+    pub(crate) description: String,
+    pub(crate) task_type: TaskType,
+    pub(crate) priority: TaskPriority,
+    pub(crate) project_id: Uuid,
+    #[serde(default)]
+    pub(crate) technical_specs: Option<String>,
+    #[serde(default)]
+    pub(crate) acceptance_criteria: Option<Vec<String>>,
+}
+
+/// A task update as the public server applies it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct TaskChanges {
+    pub(crate) name: Option<String>,
+    pub(crate) command: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) priority: Option<TaskPriority>,
+    pub(crate) status: Option<TaskStatus>,
+    pub(crate) project_id: Option<Uuid>,
+}
+
+/// A project create or update.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ProjectFields {
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
+}
+
+/// The workflow a status change must follow (or go to `Cancelled`).
+const WORKFLOW: &[TaskStatus] = &[
+    TaskStatus::Planning,
+    TaskStatus::Implementation,
+    TaskStatus::TestCreation,
+    TaskStatus::Testing,
+    TaskStatus::AIReview,
+    TaskStatus::Finalized,
+];
+
+fn allowed(from: &TaskStatus, to: &TaskStatus) -> bool {
+    if from == to || to == &TaskStatus::Cancelled {
+        return true;
+    }
+    let index = |s: &TaskStatus| WORKFLOW.iter().position(|w| w == s);
+    matches!((index(from), index(to)), (Some(f), Some(t)) if t == f + 1)
+}
+
+/// Tasks and projects in hash maps (the public server lists them in no
+/// particular order), with the status it stores apart from the one its
+/// `GET /tasks/{id}` shows.
+#[derive(Debug, Default)]
+pub(crate) struct UpstreamStore {
+    tasks: HashMap<Uuid, Task>,
+    stored_status: HashMap<Uuid, TaskStatus>,
+    projects: HashMap<Uuid, Project>,
+    runs: HashMap<Uuid, (DateTime<Utc>, bool)>,
+    complete_after: Option<Duration>,
+}
+
+impl UpstreamStore {
+    pub(crate) fn new(complete_after: Option<Duration>) -> Self {
+        UpstreamStore { complete_after, ..Self::default() }
+    }
+
+    fn settle(&mut self, now: DateTime<Utc>) {
+        let due: Vec<(Uuid, bool)> = self.runs.iter().filter(|(_, (at, _))| *at <= now).map(|(id, (_, f))| (*id, *f)).collect();
+        for (id, fails) in due {
+            if let Some((at, _)) = self.runs.remove(&id)
+                && let Some(task) = self.tasks.get_mut(&id)
+            {
+                let status = if fails { TaskStatus::Failed } else { TaskStatus::Completed };
+                task.status = status.clone();
+                task.updated_at = at;
+                task.result = Some(if fails {
+                    serde_json::json!({ "Failure": { "exit_code": 1 } })
+                } else {
+                    serde_json::json!({ "Success": { "exit_code": 0 } })
+                });
+                self.stored_status.insert(id, status);
+            }
+        }
+    }
+
+    pub(crate) fn create_task(&mut self, new: NewTask, now: DateTime<Utc>) -> Result<Uuid, Refusal> {
+        if new.name.is_empty() || !self.projects.contains_key(&new.project_id) {
+            return Err(Refusal::BadRequest);
+        }
+        let mut task = Task::new(Uuid::new_v4(), new.name, new.command, now);
+        task.description = new.description;
+        task.task_type = new.task_type;
+        task.priority = new.priority;
+        task.project_id = Some(new.project_id);
+        task.technical_specs = new.technical_specs;
+        task.acceptance_criteria = new.acceptance_criteria.unwrap_or_default();
+        task.phases = vec![TaskPhase::new(TaskStatus::Planning, now)];
+        task.development_workflow = Some(serde_json::json!({
+            "technical_documentation_path": null, "test_coverage_percentage": null, "ai_review_reports": [],
+            "workflow_status": "NotStarted", "started_at": null, "completed_at": null
+        }));
+        if let Some(after) = self.complete_after {
+            task.status = TaskStatus::Running;
+            let ends = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+            self.runs.insert(task.id, (ends, task.command.trim() == "false"));
+        }
+        let id = task.id;
+        self.stored_status.insert(id, task.status.clone());
+        self.tasks.insert(id, task);
+        Ok(id)
+    }
+
+    pub(crate) fn task(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<Task, Refusal> {
+        self.settle(now);
+        self.tasks.get(&id).cloned().ok_or(Refusal::NotFound)
+    }
+
+    pub(crate) fn stored_status(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<TaskStatus, Refusal> {
+        self.settle(now);
+        self.stored_status.get(&id).cloned().ok_or(Refusal::NotFound)
+    }
+
+    /// Every task (of a project), in hash order; `status` matches the
+    /// lowercase form, except that `implementation` never matches.
+    pub(crate) fn tasks(&mut self, project: Option<Uuid>, status: Option<&str>, now: DateTime<Utc>) -> Vec<Task> {
+        self.settle(now);
+        self.tasks
+            .values()
+            .filter(|t| project.is_none_or(|p| t.project_id == Some(p)))
+            .filter(|t| {
+                status.is_none_or(|s| t.status != TaskStatus::Implementation && t.status.as_str().to_ascii_lowercase() == s)
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn update_task(&mut self, id: Uuid, changes: TaskChanges, now: DateTime<Utc>) -> Result<Task, Refusal> {
+        self.settle(now);
+        let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
+        if let Some(to) = &changes.status {
+            // A refused change is answered like a missing task: 404, no body.
+            if !allowed(&task.status, to) {
+                return Err(Refusal::NotFound);
+            }
+        }
+        if let Some(v) = changes.name {
+            task.name = v;
+        }
+        if let Some(v) = changes.command {
+            task.command = v;
+        }
+        if let Some(v) = changes.description {
+            task.description = v;
+        }
+        if let Some(v) = changes.priority {
+            task.priority = v;
+        }
+        if let Some(v) = changes.project_id {
+            task.project_id = Some(v);
+        }
+        if let Some(status) = changes.status {
+            self.runs.remove(&id);
+            task.current_phase = status.clone();
+            task.status = status.clone();
+            self.stored_status.insert(id, status);
+        }
+        task.updated_at = now;
+        Ok(task.clone())
+    }
+
+    /// Cancels in any status. The stored status becomes `Cancelled`; the task
+    /// keeps showing its old status, with `{"Cancelled": …}` as its result.
+    pub(crate) fn cancel_task(&mut self, id: Uuid, reason: Option<String>, now: DateTime<Utc>) -> Result<(), Refusal> {
+        self.settle(now);
+        let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
+        self.runs.remove(&id);
+        task.result = Some(serde_json::json!({ "Cancelled": { "reason": reason } }));
+        task.updated_at = now;
+        self.stored_status.insert(id, TaskStatus::Cancelled);
+        Ok(())
+    }
+
+    pub(crate) fn delete_task(&mut self, id: Uuid) -> Result<(), Refusal> {
+        self.runs.remove(&id);
+        self.stored_status.remove(&id);
+        self.tasks.remove(&id).map(|_| ()).ok_or(Refusal::NotFound)
+    }
+
+    pub(crate) fn create_project(&mut self, fields: ProjectFields, now: DateTime<Utc>) -> Result<Uuid, Refusal> {
+        let name = fields.name.filter(|n| !n.is_empty()).ok_or(Refusal::BadRequest)?;
+        let mut project = Project::new(Uuid::new_v4(), name, now);
+        project.description = fields.description;
+        let id = project.id;
+        self.projects.insert(id, project);
+        Ok(id)
+    }
+
+    pub(crate) fn project(&self, id: Uuid) -> Result<Project, Refusal> {
+        self.projects.get(&id).cloned().ok_or(Refusal::NotFound)
+    }
+
+    pub(crate) fn projects(&self) -> Vec<Project> {
+        self.projects.values().cloned().collect()
+    }
+
+    pub(crate) fn has_project(&self, id: Uuid) -> bool {
+        self.projects.contains_key(&id)
+    }
+
+    pub(crate) fn update_project(&mut self, id: Uuid, fields: ProjectFields, now: DateTime<Utc>) -> Result<(), Refusal> {
+        let project = self.projects.get_mut(&id).ok_or(Refusal::Internal)?;
+        if let Some(v) = fields.name {
+            project.name = v;
+        }
+        if let Some(v) = fields.description {
+            project.description = Some(v);
+        }
+        project.updated_at = now;
+        Ok(())
+    }
+
+    /// Deletes the project, whatever tasks reference it.
+    pub(crate) fn delete_project(&mut self, id: Uuid) -> Result<(), Refusal> {
+        self.projects.remove(&id).map(|_| ()).ok_or(Refusal::Internal)
+    }
+
+    pub(crate) fn counts(&mut self, now: DateTime<Utc>) -> (usize, usize, usize, usize) {
+        self.settle(now);
+        let count = |s: TaskStatus| self.stored_status.values().filter(|v| **v == s).count();
+        (count(TaskStatus::Running), count(TaskStatus::Completed), count(TaskStatus::Failed), count(TaskStatus::Planning))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc()
+    }
+
+    fn store_with_task() -> (UpstreamStore, Uuid) {
+        let mut s = UpstreamStore::new(None);
+        let p = s.create_project(ProjectFields { name: Some("p".into()), description: None }, now()).unwrap();
+        let new = NewTask {
+            name: "t".into(),
+            command: "x".into(),
+            description: String::new(),
+            task_type: TaskType::Simple,
+            priority: TaskPriority::Normal,
+            project_id: p,
+            technical_specs: None,
+            acceptance_criteria: None,
+        };
+        let id = s.create_task(new, now()).unwrap();
+        (s, id)
+    }
+
+    #[test]
+    fn status_changes_follow_the_workflow() {
+        let (mut s, id) = store_with_task();
+        let to = |st: TaskStatus| TaskChanges { status: Some(st), ..TaskChanges::default() };
+        assert_eq!(s.update_task(id, to(TaskStatus::Finalized), now()), Err(Refusal::NotFound));
+        assert!(s.update_task(id, to(TaskStatus::Implementation), now()).is_ok());
+        assert_eq!(s.update_task(id, to(TaskStatus::Completed), now()), Err(Refusal::NotFound));
+        assert!(s.update_task(id, to(TaskStatus::Cancelled), now()).is_ok());
+    }
+
+    #[test]
+    fn cancel_keeps_the_shown_status_and_stores_cancelled() {
+        let (mut s, id) = store_with_task();
+        s.cancel_task(id, Some("why".into()), now()).unwrap();
+        assert_eq!(s.task(id, now()).unwrap().status, TaskStatus::Planning);
+        assert_eq!(s.stored_status(id, now()).unwrap(), TaskStatus::Cancelled);
+        assert!(s.cancel_task(id, None, now()).is_ok(), "again: still 200 upstream");
+    }
+
+    #[test]
+    fn the_status_filter_is_lowercase_and_never_matches_implementation() {
+        let (mut s, id) = store_with_task();
+        assert_eq!(s.tasks(None, Some("planning"), now()).len(), 1);
+        assert_eq!(s.tasks(None, Some("Planning"), now()).len(), 0);
+        s.update_task(id, TaskChanges { status: Some(TaskStatus::Implementation), ..Default::default() }, now()).unwrap();
+        assert_eq!(s.tasks(None, Some("implementation"), now()).len(), 0);
+    }
+}
