@@ -165,6 +165,25 @@ mod tests {
     }
 
     #[test]
+    fn the_upstream_dialect_defaults_to_port_16080() {
+        use clap::Parser;
+        let empty = std::env::temp_dir().join("taskqueue-cli-no-config.toml");
+        let cli = crate::cli::Cli::try_parse_from([
+            "taskqueue",
+            "--dialect",
+            "upstream",
+            "--config",
+            empty.to_str().unwrap_or_default(),
+            "health",
+        ])
+        .unwrap();
+        std::fs::write(&empty, "").unwrap();
+        let settings = resolve(&cli.global).unwrap();
+        assert_eq!(settings.config.base_url(), "http://localhost:16080");
+        assert_eq!(settings.config.dialect(), Dialect::Upstream);
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<File>("base_ur = \"x\"").is_err());
     }

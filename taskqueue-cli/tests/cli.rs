@@ -657,3 +657,94 @@ fn completions_and_help() {
         assert!(help.stdout.contains(flag), "{flag}");
     }
 }
+
+#[test]
+fn a_workflow_against_the_public_servers_dialect() {
+    let s = spawn(
+        ServerConfig::ephemeral()
+            .dialect(taskqueue_proto::Dialect::Upstream)
+            .complete_after(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let up = |args: &[&str]| {
+        let mut all = vec!["--dialect", "upstream"];
+        all.extend_from_slice(args);
+        on(&s, &all)
+    };
+    let p = up(&[
+        "projects",
+        "create",
+        "demo",
+        "--description",
+        "Demo project",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let project = p.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        p.json()["name"],
+        "demo",
+        "the full project, fetched after the acknowledgement"
+    );
+
+    let t = up(&[
+        "tasks",
+        "create",
+        "build",
+        "make",
+        "--project-id",
+        &project,
+        "--priority",
+        "high",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    let task = t.json()["id"].as_str().unwrap().to_owned();
+    assert!(
+        t.json()["created_at"].is_string(),
+        "printed as the SDK's wire JSON (RFC 3339)"
+    );
+
+    let listed = up(&["tasks", "list", "--priority", "High", "--format", "json"]);
+    assert_eq!(listed.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        up(&["tasks", "wait", &task, "--timeout", "10", "--format", "json"]).json()["status"],
+        "Completed"
+    );
+
+    let other = up(&[
+        "tasks",
+        "create",
+        "lint",
+        "clippy",
+        "--project-id",
+        &project,
+        "--format",
+        "json",
+    ])
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancelled = up(&["tasks", "cancel", &other, "--format", "json"]);
+    assert_eq!(cancelled.json()["status"], "Cancelled");
+    assert_eq!(up(&["tasks", "cancel", &other]).code, 5, "already finished");
+    assert_eq!(
+        up(&["tasks", "update", &task, "--timeout", "5"]).code,
+        2,
+        "the server would drop it"
+    );
+    assert_eq!(
+        up(&["projects", "delete", &project, "--yes"]).code,
+        5,
+        "tasks still reference it"
+    );
+    assert_eq!(up(&["tasks", "delete", &task, "--yes"]).code, 0);
+    assert_eq!(up(&["tasks", "delete", &task, "--yes"]).code, 3);
+    assert_eq!(up(&["tasks", "delete", &other, "--yes"]).code, 0);
+    assert_eq!(up(&["projects", "delete", &project, "--yes"]).code, 0);
+    assert_eq!(up(&["projects", "get", &project]).code, 3);
+    assert_eq!(up(&["health", "--format", "json"]).json()["status"], "healthy");
+}

@@ -51,8 +51,15 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let dialect = if args.dialect == "upstream" { Dialect::Upstream } else { Dialect::Spec };
-    let mut config = ServerConfig::new().addr(args.addr).log_requests(args.log_requests).dialect(dialect);
+    let dialect = if args.dialect == "upstream" {
+        Dialect::Upstream
+    } else {
+        Dialect::Spec
+    };
+    let mut config = ServerConfig::new()
+        .addr(args.addr)
+        .log_requests(args.log_requests)
+        .dialect(dialect);
     if let Some(token) = args.token {
         config = config.token(token);
     }

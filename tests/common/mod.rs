@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use http::Method;
 use taskqueue::{
-    CallOptions, Config, Error, HealthStatus, Project, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest,
-    RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+    CallOptions, Config, ConfigBuilder, Dialect, Error, HealthStatus, Project, ProjectCreateRequest, ProjectStatus,
+    ProjectUpdateRequest, RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
+    TaskUpdateRequest,
 };
 use taskqueue_server::{Fault, FaultBody, FaultRule, RunningServer, ServerConfig, spawn};
 use uuid::Uuid;
@@ -46,14 +47,52 @@ pub fn quick_retries() -> RetryPolicy {
         .max_backoff(Duration::from_millis(50))
 }
 
+/// Which server the suite runs against: the reference server in the spec
+/// dialect, or in upstream mode (answering as the public server does).
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub dialect: Dialect,
+}
+
+/// The reference server speaking the documented API.
+pub const SPEC: Target = Target { dialect: Dialect::Spec };
+/// The reference server answering as the public Task Queue server does.
+pub const UPSTREAM: Target = Target {
+    dialect: Dialect::Upstream,
+};
+
+impl Target {
+    /// Starts the reference server in this dialect, and a config for it.
+    pub fn start(self, config: ServerConfig) -> (RunningServer, Config) {
+        let server = spawn(config.dialect(self.dialect)).unwrap();
+        let config = self.builder(&server.base_url()).build().unwrap();
+        (server, config)
+    }
+
+    /// A config builder for this dialect at `base_url`, with quick retries.
+    pub fn builder(self, base_url: &str) -> ConfigBuilder {
+        Config::builder()
+            .base_url(base_url)
+            .dialect(self.dialect)
+            .retry_policy(quick_retries())
+    }
+
+    /// The server's route for a spec path (`/tasks` is `/api/tasks` in the spec dialect).
+    pub fn route(self, path: &str) -> String {
+        match self.dialect {
+            Dialect::Upstream => path.to_owned(),
+            _ => format!("/api{path}"),
+        }
+    }
+
+    fn is_upstream(self) -> bool {
+        self.dialect == Dialect::Upstream
+    }
+}
+
+/// Starts the spec reference server and a config for it.
 pub fn start(config: ServerConfig) -> (RunningServer, Config) {
-    let server = spawn(config).unwrap();
-    let config = Config::builder()
-        .base_url(server.base_url())
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap();
-    (server, config)
+    SPEC.start(config)
 }
 
 fn project(sdk: &dyn Sdk, name: &str) -> Project {
@@ -69,8 +108,8 @@ fn failing(status: u16) -> Fault {
 
 // ---- every operation, end to end -------------------------------------------------
 
-pub fn every_operation_end_to_end(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn every_operation_end_to_end(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     assert!(sdk.health().unwrap().is_healthy());
 
@@ -81,9 +120,12 @@ pub fn every_operation_end_to_end(connect: Connect) {
     assert_eq!(sdk.get_project(p.id).unwrap(), p);
     assert_eq!(sdk.list_projects().unwrap(), vec![p.clone()]);
     let p2 = sdk
-        .update_project(p.id, ProjectUpdateRequest::new().status(ProjectStatus::Active))
+        .update_project(p.id, ProjectUpdateRequest::new().description("the new site"))
         .unwrap();
-    assert_eq!((p2.status, p2.name.as_str()), (ProjectStatus::Active, "website"));
+    assert_eq!(
+        (p2.description.as_deref(), p2.name.as_str()),
+        (Some("the new site"), "website")
+    );
 
     let t = sdk
         .create_task(
@@ -95,9 +137,11 @@ pub fn every_operation_end_to_end(connect: Connect) {
         )
         .unwrap();
     assert_eq!(
-        (t.status.clone(), t.priority.clone(), t.timeout),
-        (TaskStatus::Planning, TaskPriority::High, Some(60))
+        (t.status.clone(), t.priority.clone()),
+        (TaskStatus::Planning, TaskPriority::High)
     );
+    // The public server drops the timeout; the SDK reports what was stored.
+    assert_eq!(t.timeout, if target.is_upstream() { None } else { Some(60) });
     assert_eq!(sdk.get_task(t.id).unwrap(), t);
     let low = sdk
         .create_task(TaskCreateRequest::new("lint", "clippy", p.id).priority(TaskPriority::Low))
@@ -106,21 +150,25 @@ pub fn every_operation_end_to_end(connect: Connect) {
     let updated = sdk
         .update_task(
             t.id,
-            TaskUpdateRequest::new().status(TaskStatus::Testing).name("build-2"),
+            TaskUpdateRequest::new()
+                .status(TaskStatus::Implementation)
+                .name("build-2"),
         )
         .unwrap();
     assert_eq!(
         (updated.status.clone(), updated.name.as_str()),
-        (TaskStatus::Testing, "build-2")
+        (TaskStatus::Implementation, "build-2")
     );
 
     // Filters.
     let high = sdk.list_tasks(TaskFilters::new().priority(TaskPriority::High)).unwrap();
     assert_eq!(high.iter().map(|t| t.id).collect::<Vec<_>>(), [t.id]);
-    let testing = sdk
-        .list_tasks(TaskFilters::new().status(TaskStatus::Testing).project_id(p.id))
+    let implementing = sdk
+        .list_tasks(TaskFilters::new().status(TaskStatus::Implementation).project_id(p.id))
         .unwrap();
-    assert_eq!(testing.len(), 1);
+    assert_eq!(implementing.iter().map(|t| t.id).collect::<Vec<_>>(), [t.id]);
+    let planning = sdk.list_tasks(TaskFilters::new().status(TaskStatus::Planning)).unwrap();
+    assert_eq!(planning.iter().map(|t| t.id).collect::<Vec<_>>(), [low.id]);
     let workflow = sdk
         .list_tasks(TaskFilters::new().task_type(TaskType::Workflow))
         .unwrap();
@@ -157,8 +205,8 @@ pub fn every_operation_end_to_end(connect: Connect) {
     drop(server);
 }
 
-pub fn invalid_input_is_rejected_before_sending(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn invalid_input_is_rejected_before_sending(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let err = sdk
         .create_task(TaskCreateRequest::new("", "make", Uuid::new_v4()))
@@ -172,8 +220,8 @@ pub fn invalid_input_is_rejected_before_sending(connect: Connect) {
     assert_eq!(server.total_requests(), 0);
 }
 
-pub fn paging_walks_250_tasks(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let p = project(sdk.as_ref(), "many");
     let requests: Vec<_> = (0..250)
@@ -197,7 +245,11 @@ pub fn paging_walks_250_tasks(connect: Connect) {
     names.sort();
     let expected: Vec<String> = (0..250).map(|i| format!("t{i:03}")).collect();
     assert_eq!(names, expected, "every task exactly once");
-    assert_eq!(server.request_count("GET", "/api/tasks"), 3, "pages of 100, 100, 50");
+    assert_eq!(
+        server.request_count("GET", &target.route("/tasks")),
+        3,
+        "pages of 100, 100, 50"
+    );
 
     let small_pages: Vec<Task> = sdk
         .list_tasks_all(TaskFilters::new().limit(50).offset(200))
@@ -209,8 +261,8 @@ pub fn paging_walks_250_tasks(connect: Connect) {
     assert!(matches!(bad.as_slice(), [Err(Error::InvalidInput { .. })]));
 }
 
-pub fn batch_create_reports_each_item_in_order(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn batch_create_reports_each_item_in_order(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let p = project(sdk.as_ref(), "batch");
     server.reset_counts();
@@ -227,7 +279,7 @@ pub fn batch_create_reports_each_item_in_order(connect: Connect) {
         matches!(err, Error::InvalidInput { ref field, .. } if field == "tasks[1].command"),
         "{err:?}"
     );
-    assert_eq!(server.request_count("POST", "/api/tasks"), 0);
+    assert_eq!(server.request_count("POST", &target.route("/tasks")), 0);
 
     // One item the server refuses (its project does not exist): the others are created.
     let results = sdk
@@ -244,8 +296,8 @@ pub fn batch_create_reports_each_item_in_order(connect: Connect) {
     assert_eq!(sdk.list_tasks(TaskFilters::new()).unwrap().len(), 2);
 }
 
-pub fn wait_for_completion_follows_the_simulation(connect: Connect) {
-    let (_server, config) = start(ServerConfig::ephemeral().complete_after(Duration::from_millis(600)));
+pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Target) {
+    let (_server, config) = target.start(ServerConfig::ephemeral().complete_after(Duration::from_millis(600)));
     let sdk = connect(config);
     let p = project(sdk.as_ref(), "runs");
     let ok = sdk.create_task(TaskCreateRequest::new("ok", "make", p.id)).unwrap();
@@ -273,8 +325,8 @@ pub fn wait_for_completion_follows_the_simulation(connect: Connect) {
 
 // ---- faults ----------------------------------------------------------------------
 
-pub fn retries_503_with_the_same_request_id_and_key(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn retries_503_with_the_same_request_id_and_key(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let p = project(sdk.as_ref(), "retry");
     server.reset_counts();
@@ -298,8 +350,8 @@ pub fn retries_503_with_the_same_request_id_and_key(connect: Connect) {
     assert_eq!(sdk.list_tasks(TaskFilters::new()).unwrap().len(), 1, "created once");
 }
 
-pub fn waits_out_retry_after(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn waits_out_retry_after(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     server.faults().push(
         FaultRule::new(Fault::RateLimited {
@@ -317,8 +369,8 @@ pub fn waits_out_retry_after(connect: Connect) {
     assert_eq!(server.request_count("GET", "/api/projects"), 2);
 }
 
-pub fn retry_after_beyond_the_cap_fails_at_once(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn retry_after_beyond_the_cap_fails_at_once(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     server.faults().push(FaultRule::new(Fault::RateLimited {
         retry_after: "3600".into(),
@@ -329,8 +381,8 @@ pub fn retry_after_beyond_the_cap_fails_at_once(connect: Connect) {
     assert_eq!(server.request_count("GET", "/api/projects"), 1);
 }
 
-pub fn unkeyed_post_answered_500_is_not_retried(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn unkeyed_post_answered_500_is_not_retried(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let config = Config::builder()
         .base_url(config.base_url())
         .retry_policy(quick_retries())
@@ -346,30 +398,26 @@ pub fn unkeyed_post_answered_500_is_not_retried(connect: Connect) {
     let err = sdk.create_task(TaskCreateRequest::new("t", "true", p.id)).unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(
-        server.request_count("POST", "/api/tasks"),
+        server.request_count("POST", &target.route("/tasks")),
         1,
         "exactly one request reached the server"
     );
 }
 
-pub fn connection_refused_is_a_connection_error_after_every_attempt(connect: Connect) {
+pub fn connection_refused_is_a_connection_error_after_every_attempt(connect: Connect, target: Target) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let config = Config::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap();
+    let config = target.builder(&format!("http://127.0.0.1:{port}")).build().unwrap();
     let sdk = connect(config);
     let err = sdk.health().unwrap_err();
     assert!(matches!(err, Error::Connection { sent: false, .. }), "{err:?}");
 }
 
-pub fn delayed_headers_time_out(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn delayed_headers_time_out(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let config = Config::builder()
         .base_url(config.base_url())
         .retry_policy(quick_retries())
@@ -395,8 +443,8 @@ pub fn delayed_headers_time_out(connect: Connect) {
     assert!(took < Duration::from_millis(3 * 200 + 100 + 1000), "took {took:?}");
 }
 
-pub fn truncated_body_is_retried_for_get(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn truncated_body_is_retried_for_get(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let p = project(sdk.as_ref(), "cut");
     server.reset_counts();
@@ -419,8 +467,8 @@ pub fn truncated_body_is_retried_for_get(connect: Connect) {
     );
 }
 
-pub fn invalid_json_on_200_is_decode_and_not_retried(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn invalid_json_on_200_is_decode_and_not_retried(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     server
         .faults()
@@ -431,8 +479,8 @@ pub fn invalid_json_on_200_is_decode_and_not_retried(connect: Connect) {
     assert_eq!(server.request_count("GET", "/api/projects"), 1);
 }
 
-pub fn html_502_is_api_with_status_and_snippet(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn html_502_is_api_with_status_and_snippet(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     let page = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>";
     server.faults().push(
@@ -455,8 +503,8 @@ pub fn html_502_is_api_with_status_and_snippet(connect: Connect) {
     );
 }
 
-pub fn a_100_mib_body_hits_the_limit(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn a_100_mib_body_hits_the_limit(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let config = Config::builder()
         .base_url(config.base_url())
         .retry_policy(quick_retries())
@@ -475,8 +523,8 @@ pub fn a_100_mib_body_hits_the_limit(connect: Connect) {
     assert_eq!(server.request_count("GET", "/api/projects"), 1, "not retried");
 }
 
-pub fn wrong_credentials_are_not_retried(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral().token("right"));
+pub fn wrong_credentials_are_not_retried(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral().token("right"));
     let wrong = Config::builder()
         .base_url(config.base_url())
         .retry_policy(quick_retries())
@@ -505,8 +553,8 @@ pub fn wrong_credentials_are_not_retried(connect: Connect) {
     assert!(connect(with_key).list_projects().is_ok());
 }
 
-pub fn per_call_options_override_the_config(connect: Connect) {
-    let (server, config) = start(ServerConfig::ephemeral());
+pub fn per_call_options_override_the_config(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
     server
         .faults()
@@ -527,11 +575,13 @@ pub fn per_call_options_override_the_config(connect: Connect) {
     assert_eq!(keys, ["my-key-1", "my-key-1"]);
 }
 
-/// Expands one `#[test]` per suite case for a transport.
+/// Expands one `#[test]` per suite case for a transport: every case against
+/// the spec reference server, and the operation cases again, in a module
+/// `upstream`, against the reference server in upstream mode.
 #[macro_export]
 macro_rules! integration_suite {
     ($connect:expr) => {
-        $crate::integration_suite!(@cases $connect;
+        $crate::integration_suite!(@cases $connect, common::SPEC;
             every_operation_end_to_end,
             invalid_input_is_rejected_before_sending,
             paging_walks_250_tasks,
@@ -550,12 +600,22 @@ macro_rules! integration_suite {
             wrong_credentials_are_not_retried,
             per_call_options_override_the_config,
         );
+        mod upstream {
+            use super::*;
+            $crate::integration_suite!(@cases $connect, common::UPSTREAM;
+                every_operation_end_to_end,
+                invalid_input_is_rejected_before_sending,
+                paging_walks_250_tasks,
+                batch_create_reports_each_item_in_order,
+                wait_for_completion_follows_the_simulation,
+            );
+        }
     };
-    (@cases $connect:expr; $($case:ident),+ $(,)?) => {
+    (@cases $connect:expr, $target:expr; $($case:ident),+ $(,)?) => {
         $(
             #[test]
             fn $case() {
-                common::$case($connect);
+                common::$case($connect, $target);
             }
         )+
     };

@@ -83,16 +83,28 @@ pub(crate) struct UpstreamStore {
 
 impl UpstreamStore {
     pub(crate) fn new(complete_after: Option<Duration>) -> Self {
-        UpstreamStore { complete_after, ..Self::default() }
+        UpstreamStore {
+            complete_after,
+            ..Self::default()
+        }
     }
 
     fn settle(&mut self, now: DateTime<Utc>) {
-        let due: Vec<(Uuid, bool)> = self.runs.iter().filter(|(_, (at, _))| *at <= now).map(|(id, (_, f))| (*id, *f)).collect();
+        let due: Vec<(Uuid, bool)> = self
+            .runs
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .map(|(id, (_, f))| (*id, *f))
+            .collect();
         for (id, fails) in due {
             if let Some((at, _)) = self.runs.remove(&id)
                 && let Some(task) = self.tasks.get_mut(&id)
             {
-                let status = if fails { TaskStatus::Failed } else { TaskStatus::Completed };
+                let status = if fails {
+                    TaskStatus::Failed
+                } else {
+                    TaskStatus::Completed
+                };
                 task.status = status.clone();
                 task.updated_at = at;
                 task.result = Some(if fails {
@@ -150,7 +162,9 @@ impl UpstreamStore {
             .values()
             .filter(|t| project.is_none_or(|p| t.project_id == Some(p)))
             .filter(|t| {
-                status.is_none_or(|s| t.status != TaskStatus::Implementation && t.status.as_str().to_ascii_lowercase() == s)
+                status.is_none_or(|s| {
+                    t.status != TaskStatus::Implementation && t.status.as_str().to_ascii_lowercase() == s
+                })
             })
             .cloned()
             .collect()
@@ -229,7 +243,12 @@ impl UpstreamStore {
         self.projects.contains_key(&id)
     }
 
-    pub(crate) fn update_project(&mut self, id: Uuid, fields: ProjectFields, now: DateTime<Utc>) -> Result<(), Refusal> {
+    pub(crate) fn update_project(
+        &mut self,
+        id: Uuid,
+        fields: ProjectFields,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
         let project = self.projects.get_mut(&id).ok_or(Refusal::Internal)?;
         if let Some(v) = fields.name {
             project.name = v;
@@ -249,7 +268,12 @@ impl UpstreamStore {
     pub(crate) fn counts(&mut self, now: DateTime<Utc>) -> (usize, usize, usize, usize) {
         self.settle(now);
         let count = |s: TaskStatus| self.stored_status.values().filter(|v| **v == s).count();
-        (count(TaskStatus::Running), count(TaskStatus::Completed), count(TaskStatus::Failed), count(TaskStatus::Planning))
+        (
+            count(TaskStatus::Running),
+            count(TaskStatus::Completed),
+            count(TaskStatus::Failed),
+            count(TaskStatus::Planning),
+        )
     }
 }
 
@@ -263,7 +287,15 @@ mod tests {
 
     fn store_with_task() -> (UpstreamStore, Uuid) {
         let mut s = UpstreamStore::new(None);
-        let p = s.create_project(ProjectFields { name: Some("p".into()), description: None }, now()).unwrap();
+        let p = s
+            .create_project(
+                ProjectFields {
+                    name: Some("p".into()),
+                    description: None,
+                },
+                now(),
+            )
+            .unwrap();
         let new = NewTask {
             name: "t".into(),
             command: "x".into(),
@@ -281,10 +313,19 @@ mod tests {
     #[test]
     fn status_changes_follow_the_workflow() {
         let (mut s, id) = store_with_task();
-        let to = |st: TaskStatus| TaskChanges { status: Some(st), ..TaskChanges::default() };
-        assert_eq!(s.update_task(id, to(TaskStatus::Finalized), now()), Err(Refusal::NotFound));
+        let to = |st: TaskStatus| TaskChanges {
+            status: Some(st),
+            ..TaskChanges::default()
+        };
+        assert_eq!(
+            s.update_task(id, to(TaskStatus::Finalized), now()),
+            Err(Refusal::NotFound)
+        );
         assert!(s.update_task(id, to(TaskStatus::Implementation), now()).is_ok());
-        assert_eq!(s.update_task(id, to(TaskStatus::Completed), now()), Err(Refusal::NotFound));
+        assert_eq!(
+            s.update_task(id, to(TaskStatus::Completed), now()),
+            Err(Refusal::NotFound)
+        );
         assert!(s.update_task(id, to(TaskStatus::Cancelled), now()).is_ok());
     }
 
@@ -302,7 +343,15 @@ mod tests {
         let (mut s, id) = store_with_task();
         assert_eq!(s.tasks(None, Some("planning"), now()).len(), 1);
         assert_eq!(s.tasks(None, Some("Planning"), now()).len(), 0);
-        s.update_task(id, TaskChanges { status: Some(TaskStatus::Implementation), ..Default::default() }, now()).unwrap();
+        s.update_task(
+            id,
+            TaskChanges {
+                status: Some(TaskStatus::Implementation),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
         assert_eq!(s.tasks(None, Some("implementation"), now()).len(), 0);
     }
 }
