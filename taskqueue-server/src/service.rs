@@ -14,7 +14,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, StatusCode, header};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::sync::watch;
 use tower_service::Service;
 
@@ -258,10 +258,13 @@ pub(crate) async fn serve(
                 }
             }
         });
-        let connection = hyper::server::conn::http1::Builder::new()
+        // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), whichever the client speaks.
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(std::time::Duration::from_secs(30))
-            .serve_connection(TokioIo::new(stream), service);
+            .header_read_timeout(std::time::Duration::from_secs(30));
+        let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
         let watched = graceful.watch(connection);
         let state = state.clone();
         tokio::spawn(async move {
