@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed setup should be loud
 
-use std::sync::OnceLock;
-
 use bytes::Bytes;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
@@ -16,31 +14,15 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as RawClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use taskqueue::{Client, Config, ProjectCreateRequest, Task, TaskCreateRequest};
-use taskqueue_server::{RunningServer, ServerConfig, spawn};
+use taskqueue::{Client, Config, Task};
 use tokio::runtime::Runtime;
-use uuid::Uuid;
+
+mod support;
+
+use support::fixture;
 
 fn main() {
     divan::main();
-}
-
-struct Fixture {
-    server: RunningServer,
-    task: Uuid,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let server = spawn(ServerConfig::ephemeral()).unwrap();
-        let client = taskqueue::blocking::Client::with_base_url(&server.base_url()).unwrap();
-        let project = client.create_project(ProjectCreateRequest::new("bench")).unwrap();
-        let task = client
-            .create_task(TaskCreateRequest::new("bench", "cargo test --workspace", project.id).description("a task"))
-            .unwrap();
-        Fixture { server, task: task.id }
-    })
 }
 
 fn runtime(flavour: &str) -> Runtime {

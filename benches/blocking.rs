@@ -12,34 +12,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed setup should be loud
 
-use std::sync::OnceLock;
-
 use divan::{Bencher, black_box};
 use taskqueue::blocking::Client;
-use taskqueue::{Config, ProjectCreateRequest, Task, TaskCreateRequest};
-use taskqueue_server::{RunningServer, ServerConfig, spawn};
-use uuid::Uuid;
+use taskqueue::{Config, Task};
+
+mod support;
+
+use support::fixture;
 
 fn main() {
     divan::main();
-}
-
-struct Fixture {
-    server: RunningServer,
-    task: Uuid,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let server = spawn(ServerConfig::ephemeral()).unwrap();
-        let client = Client::with_base_url(&server.base_url()).unwrap();
-        let project = client.create_project(ProjectCreateRequest::new("bench")).unwrap();
-        let task = client
-            .create_task(TaskCreateRequest::new("bench", "cargo test --workspace", project.id).description("a task"))
-            .unwrap();
-        Fixture { server, task: task.id }
-    })
 }
 
 #[divan::bench(sample_count = 200, sample_size = 10)]

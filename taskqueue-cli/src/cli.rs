@@ -168,6 +168,13 @@ pub(crate) struct TaskCreateArgs {
     /// The project it belongs to.
     #[arg(long, value_name = "ID")]
     pub(crate) project_id: String,
+    #[command(flatten)]
+    pub(crate) fields: TaskFields,
+}
+
+/// The task fields `tasks create` sets and `tasks update` changes.
+#[derive(Debug, Args)]
+pub(crate) struct TaskFields {
     /// Free text.
     #[arg(long)]
     pub(crate) description: Option<String>,
@@ -186,10 +193,10 @@ pub(crate) struct TaskCreateArgs {
     /// Seconds between execution retries.
     #[arg(long, value_name = "SECS")]
     pub(crate) retry_delay: Option<u64>,
-    /// An acceptance criterion (repeatable).
+    /// An acceptance criterion (repeatable; on update, replaces them all).
     #[arg(long = "criteria", value_name = "TEXT")]
     pub(crate) criteria: Vec<String>,
-    /// An environment variable KEY=VALUE (repeatable).
+    /// An environment variable KEY=VALUE (repeatable; on update, replaces the environment).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub(crate) env: Vec<String>,
     /// Working directory for the command.
@@ -241,39 +248,11 @@ pub(crate) struct TaskUpdateArgs {
     /// New command.
     #[arg(long)]
     pub(crate) command: Option<String>,
-    /// New description.
-    #[arg(long)]
-    pub(crate) description: Option<String>,
-    /// New priority.
-    #[arg(long)]
-    pub(crate) priority: Option<String>,
     /// New status.
     #[arg(long)]
     pub(crate) status: Option<String>,
-    /// New type.
-    #[arg(long = "type", value_name = "TYPE")]
-    pub(crate) task_type: Option<String>,
-    /// New execution timeout in seconds.
-    #[arg(long, value_name = "SECS")]
-    pub(crate) timeout: Option<u64>,
-    /// New execution retries.
-    #[arg(long, value_name = "N")]
-    pub(crate) retry_attempts: Option<u32>,
-    /// New seconds between execution retries.
-    #[arg(long, value_name = "SECS")]
-    pub(crate) retry_delay: Option<u64>,
-    /// Replace the acceptance criteria (repeatable).
-    #[arg(long = "criteria", value_name = "TEXT")]
-    pub(crate) criteria: Vec<String>,
-    /// Replace the environment with these KEY=VALUE pairs (repeatable).
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    pub(crate) env: Vec<String>,
-    /// New working directory.
-    #[arg(long, value_name = "DIR")]
-    pub(crate) working_dir: Option<String>,
-    /// New technical specification.
-    #[arg(long, value_name = "TEXT")]
-    pub(crate) specs: Option<String>,
+    #[command(flatten)]
+    pub(crate) fields: TaskFields,
 }
 
 #[derive(Debug, Subcommand)]

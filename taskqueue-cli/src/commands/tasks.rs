@@ -70,21 +70,22 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
 }
 
 fn create_request(a: TaskCreateArgs) -> Result<TaskCreateRequest, Failure> {
+    let f = a.fields;
     let mut req = TaskCreateRequest::new(a.name, a.command, parse::id("project", &a.project_id)?);
-    if let Some(p) = parse::optional("priority", a.priority.as_deref())? {
+    if let Some(p) = parse::optional("priority", f.priority.as_deref())? {
         req = req.priority(p);
     }
-    if let Some(t) = parse::optional("type", a.task_type.as_deref())? {
+    if let Some(t) = parse::optional("type", f.task_type.as_deref())? {
         req = req.task_type(t);
     }
-    req.description = a.description;
-    req.technical_specs = a.specs;
-    req.acceptance_criteria = a.criteria;
-    req.timeout = a.timeout;
-    req.retry_attempts = a.retry_attempts.unwrap_or(req.retry_attempts);
-    req.retry_delay = a.retry_delay.unwrap_or(req.retry_delay);
-    req.environment = parse::env(&a.env)?;
-    req.working_directory = a.working_dir;
+    req.description = f.description;
+    req.technical_specs = f.specs;
+    req.acceptance_criteria = f.criteria;
+    req.timeout = f.timeout;
+    req.retry_attempts = f.retry_attempts.unwrap_or(req.retry_attempts);
+    req.retry_delay = f.retry_delay.unwrap_or(req.retry_delay);
+    req.environment = parse::env(&f.env)?;
+    req.working_directory = f.working_dir;
     Ok(req)
 }
 
@@ -110,23 +111,24 @@ fn filters(a: TaskListArgs) -> Result<TaskFilters, Failure> {
 }
 
 fn update_request(a: TaskUpdateArgs) -> Result<TaskUpdateRequest, Failure> {
+    let f = a.fields;
     let mut u = TaskUpdateRequest::new();
     u.name = a.name;
     u.command = a.command;
-    u.description = a.description;
-    u.technical_specs = a.specs;
-    u.priority = parse::optional("priority", a.priority.as_deref())?;
     u.status = parse::optional("status", a.status.as_deref())?;
-    u.task_type = parse::optional("type", a.task_type.as_deref())?;
-    u.timeout = a.timeout;
-    u.retry_attempts = a.retry_attempts;
-    u.retry_delay = a.retry_delay;
-    u.working_directory = a.working_dir;
-    if !a.criteria.is_empty() {
-        u.acceptance_criteria = Some(a.criteria);
+    u.description = f.description;
+    u.technical_specs = f.specs;
+    u.priority = parse::optional("priority", f.priority.as_deref())?;
+    u.task_type = parse::optional("type", f.task_type.as_deref())?;
+    u.timeout = f.timeout;
+    u.retry_attempts = f.retry_attempts;
+    u.retry_delay = f.retry_delay;
+    u.working_directory = f.working_dir;
+    if !f.criteria.is_empty() {
+        u.acceptance_criteria = Some(f.criteria);
     }
-    if !a.env.is_empty() {
-        u.environment = Some(parse::env(&a.env)?);
+    if !f.env.is_empty() {
+        u.environment = Some(parse::env(&f.env)?);
     }
     if u.is_empty() {
         return Err(Failure::usage(
