@@ -92,6 +92,37 @@ fn malformed(e: &serde_json::Error) -> ApiError {
     )
 }
 
+/// The request body, read up to [`MAX_REQUEST_BODY`]; an extractor whose
+/// rejection is the contract's JSON error (413 beyond the limit).
+pub(crate) struct BodyBytes(pub(crate) Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for BodyBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, _state: &S) -> Result<Self, ApiError> {
+        read_body(request.into_body()).await.map(BodyBytes)
+    }
+}
+
+/// The `{task_id}` or `{project_id}` of the path as a UUID; 400 `invalid_id` otherwise.
+pub(crate) struct PathId(pub(crate) Uuid);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", e.body_text()))?;
+        let kind = if parts.uri.path().contains("/projects/") {
+            "project"
+        } else {
+            "task"
+        };
+        parse_id(kind, &raw).map(PathId)
+    }
+}
+
 /// An id from the path: 400 `invalid_id` if it is not a UUID.
 pub(crate) fn parse_id(kind: &str, raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| {

@@ -2,25 +2,20 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use http::{HeaderMap, StatusCode, Uri};
 use taskqueue_proto::{TaskCreateRequest, TaskUpdateRequest};
 
-use super::{idempotent, json, send};
+use super::{Answer, idempotent, json, send};
 use crate::api_error::ApiError;
-use crate::extract::{parse_filters, parse_id, parse_json, read_body};
+use crate::extract::{BodyBytes, PathId, parse_filters, parse_json};
 use crate::state::{AppState, lock};
 
 type Shared = State<Arc<AppState>>;
 
-pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, body: Body) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
+pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, BodyBytes(body): BodyBytes) -> Response {
     idempotent(&state, &headers, uri.path(), body, |bytes| {
         let req: TaskCreateRequest = parse_json(&headers, bytes, false)?;
         let task = lock(&state.store).create_task(req, Utc::now())?;
@@ -35,28 +30,25 @@ pub(crate) async fn list(State(state): Shared, uri: Uri) -> Response {
     }))
 }
 
-pub(crate) async fn get(State(state): Shared, Path(id): Path<String>) -> Response {
-    send(parse_id("task", &id).and_then(|id| {
-        let task = lock(&state.store).get_task(id, Utc::now())?;
-        json(StatusCode::OK, &task)
-    }))
+pub(crate) async fn get(State(state): Shared, PathId(id): PathId) -> Response {
+    let task = lock(&state.store).get_task(id, Utc::now());
+    send(
+        task.map_err(ApiError::from)
+            .and_then(|task| json(StatusCode::OK, &task)),
+    )
 }
 
-pub(crate) async fn update(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let id = match parse_id("task", &id) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
-    send(
-        parse_json::<TaskUpdateRequest>(&headers, &body, false).and_then(|update| {
-            let task = lock(&state.store).update_task(id, update, Utc::now())?;
-            json(StatusCode::OK, &task)
-        }),
-    )
+pub(crate) async fn update(
+    State(state): Shared,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes,
+) -> Response {
+    let answer: Answer = parse_json::<TaskUpdateRequest>(&headers, &body, false).and_then(|update| {
+        let task = lock(&state.store).update_task(id, update, Utc::now())?;
+        json(StatusCode::OK, &task)
+    });
+    send(answer)
 }
 
 #[derive(serde::Deserialize)]
@@ -67,19 +59,11 @@ struct CancelBody {
 
 pub(crate) async fn cancel(
     State(state): Shared,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     uri: Uri,
-    body: Body,
+    BodyBytes(body): BodyBytes,
 ) -> Response {
-    let id = match parse_id("task", &id) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
     idempotent(&state, &headers, uri.path(), body, |bytes| {
         let CancelBody { reason } = parse_json(&headers, bytes, true)?;
         let task = lock(&state.store).cancel_task(id, reason, Utc::now())?;
@@ -87,10 +71,9 @@ pub(crate) async fn cancel(
     })
 }
 
-pub(crate) async fn delete(State(state): Shared, Path(id): Path<String>) -> Response {
-    let result: Result<(), ApiError> = parse_id("task", &id).and_then(|id| Ok(lock(&state.store).delete_task(id)?));
-    match result {
+pub(crate) async fn delete(State(state): Shared, PathId(id): PathId) -> Response {
+    match lock(&state.store).delete_task(id) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
