@@ -138,3 +138,129 @@ proptest! {
         prop_assert_eq!(back, p);
     }
 }
+
+/// One scripted outcome of an attempt.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Answer {
+        status: u16,
+        body: Vec<u8>,
+        retry_after: Option<String>,
+    },
+    Fail(u8),
+}
+
+fn any_outcome() -> impl Strategy<Value = Outcome> {
+    prop_oneof![
+        (
+            prop_oneof![
+                Just(200u16),
+                Just(201),
+                Just(204),
+                Just(400),
+                Just(404),
+                Just(409),
+                Just(429),
+                Just(500),
+                Just(503),
+                100u16..600
+            ],
+            any_body(),
+            proptest::option::of(prop_oneof![
+                Just("1".to_owned()),
+                Just("0".to_owned()),
+                Just("99999999999".to_owned()),
+                "[ -~]{0,12}"
+            ]),
+        )
+            .prop_map(|(status, body, retry_after)| Outcome::Answer {
+                status,
+                body,
+                retry_after
+            }),
+        (0u8..6).prop_map(Outcome::Fail),
+    ]
+}
+
+/// Drives `op` through a `Call` whose attempts get `script`'s outcomes (then
+/// 503s): it must finish, without panicking, within a bounded number of sends.
+fn drive_any<O: Operation>(op: O, config: &taskqueue_proto::Config, script: &[Outcome], seed: u64) -> usize {
+    use std::time::{Duration, Instant};
+    use taskqueue_proto::{Action, Call, CallOptions, SplitMix64, TransportError, TransportErrorKind};
+    let mut call = Call::new(op, config, CallOptions::new(), &mut SplitMix64::new(seed));
+    let mut now = Instant::now();
+    let mut sends = 0;
+    let mut script = script.iter().cloned();
+    loop {
+        match call.poll(now) {
+            Action::Send { .. } => {
+                sends += 1;
+                assert!(sends <= 64, "the call does not end");
+                let outcome = match script.next() {
+                    Some(Outcome::Answer {
+                        status,
+                        body,
+                        retry_after,
+                    }) => {
+                        let mut b = Response::builder().status(status);
+                        if let Some(ra) = retry_after {
+                            b = b.header("retry-after", ra);
+                        }
+                        match b.body(body) {
+                            Ok(r) => Ok(r),
+                            Err(_) => Err(TransportError::new(TransportErrorKind::Io, "bad header")),
+                        }
+                    }
+                    Some(Outcome::Fail(kind)) => {
+                        let kind = match kind {
+                            0 => TransportErrorKind::Connect,
+                            1 => TransportErrorKind::ConnectTimeout,
+                            2 => TransportErrorKind::Timeout,
+                            3 => TransportErrorKind::Io,
+                            4 => TransportErrorKind::BodyTooLarge,
+                            _ => TransportErrorKind::Unusable,
+                        };
+                        Err(TransportError::new(kind, "scripted"))
+                    }
+                    None => Ok(Response::builder().status(503).body(Vec::new()).unwrap()),
+                };
+                now += Duration::from_millis(3);
+                call.record(outcome, now);
+            }
+            Action::Sleep(d) => now += d,
+            Action::Done(_) => return sends,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_sequence_of_outcomes_ends_every_call_in_either_dialect(
+        script in prop::collection::vec(any_outcome(), 0..8),
+        upstream in any::<bool>(),
+        seed in any::<u64>(),
+        which in 0usize..12,
+    ) {
+        let dialect = if upstream { taskqueue_proto::Dialect::Upstream } else { taskqueue_proto::Dialect::Spec };
+        let config = taskqueue_proto::Config::builder().dialect(dialect).build().unwrap();
+        let id = Uuid::from_u128(7);
+        let sends = match which {
+            0 => drive_any(CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id)), &config, &script, seed),
+            1 => drive_any(GetTask::new(id), &config, &script, seed),
+            2 => drive_any(ListTasks::default(), &config, &script, seed),
+            3 => drive_any(UpdateTask::new(id, taskqueue_proto::TaskUpdateRequest::new().status(TaskStatus::Testing)), &config, &script, seed),
+            4 => drive_any(CancelTask::new(id), &config, &script, seed),
+            5 => drive_any(DeleteTask::new(id), &config, &script, seed),
+            6 => drive_any(CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")), &config, &script, seed),
+            7 => drive_any(GetProject::new(id), &config, &script, seed),
+            8 => drive_any(ListProjects, &config, &script, seed),
+            9 => drive_any(UpdateProject::new(id, Default::default()), &config, &script, seed),
+            10 => drive_any(DeleteProject::new(id), &config, &script, seed),
+            _ => drive_any(Health, &config, &script, seed),
+        };
+        // At most 3 exchanges per operation, 3 attempts each.
+        prop_assert!(sends <= 9, "{sends} sends");
+    }
+}
