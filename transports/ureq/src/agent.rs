@@ -36,7 +36,15 @@ fn root_certs(config: &Config) -> Result<RootCerts, Error> {
     for (i, pem) in config.root_certificates().iter().enumerate() {
         for item in ureq::tls::parse_pem(pem) {
             match item {
-                Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(ureq::tls::PemItem::Certificate(cert)) => {
+                    // Check it is a usable trust anchor now, as the async client does,
+                    // rather than failing every handshake later.
+                    let der = rustls::pki_types::CertificateDer::from(cert.der());
+                    rustls::RootCertStore::empty()
+                        .add(der)
+                        .map_err(|e| Error::invalid_input(format!("root_certificates[{i}]"), e.to_string()))?;
+                    certs.push(cert);
+                }
                 Ok(_) => {}
                 Err(e) => {
                     return Err(Error::invalid_input(format!("root_certificates[{i}]"), e.to_string()));

@@ -14,6 +14,9 @@ pub(crate) fn classify(error: ureq::Error) -> TransportError {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Kind::Connect,
         // The TLS handshake happens before the request is written.
         ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => Kind::Connect,
+        // A TLS handshake failure (an untrusted certificate, say) comes as an
+        // I/O error wrapping rustls's: nothing was sent yet.
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => Kind::Connect,
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NotFound => Kind::Connect,
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Kind::Timeout,
@@ -45,6 +48,10 @@ mod tests {
             ureq::Error::ConnectionFailed,
             ureq::Error::Io(std::io::Error::from(ErrorKind::ConnectionRefused)),
             ureq::Error::Tls("handshake failed"),
+            ureq::Error::Io(std::io::Error::new(
+                ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            )),
         ] {
             let t = classify(e);
             assert_eq!(t.kind(), Kind::Connect);
