@@ -1,6 +1,6 @@
 //! HTTPS on both clients: rustls with the ring provider, Mozilla's roots,
 //! and `Config`'s extra root certificates. The server is a small rustls
-//! endpoint with a freshly generated certificate for `localhost`.
+//! endpoint with a freshly generated certificate for 127.0.0.1.
 
 #![cfg(all(feature = "blocking", feature = "async"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -16,7 +16,7 @@ use taskqueue::{Config, Error, RetryPolicy};
 /// A TLS server answering every request with a health document; returns the
 /// port and the certificate (PEM) a client must trust.
 fn tls_server() -> (u16, String) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let cert_pem = cert.cert.pem();
     let key_pem = cert.signing_key.serialize_pem();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -65,7 +65,7 @@ fn tls_server() -> (u16, String) {
 
 fn config(port: u16, extra_root: Option<&str>) -> Config {
     let mut builder = Config::builder()
-        .base_url(format!("https://localhost:{port}"))
+        .base_url(format!("https://127.0.0.1:{port}"))
         .retry_policy(RetryPolicy::never());
     if let Some(pem) = extra_root {
         builder = builder.add_root_certificate(pem.as_bytes().to_vec());
