@@ -166,19 +166,23 @@ mod tests {
 
     #[test]
     fn the_upstream_dialect_defaults_to_port_16080() {
-        use clap::Parser;
-        let empty = std::env::temp_dir().join("taskqueue-cli-no-config.toml");
-        let cli = crate::cli::Cli::try_parse_from([
-            "taskqueue",
-            "--dialect",
-            "upstream",
-            "--config",
-            empty.to_str().unwrap_or_default(),
-            "health",
-        ])
-        .unwrap();
+        // Built by hand, not parsed, so that TASKQUEUE_* variables of the
+        // environment the tests run in cannot change the answer.
+        let empty = std::env::temp_dir().join(format!("taskqueue-cli-empty-{}.toml", std::process::id()));
         std::fs::write(&empty, "").unwrap();
-        let settings = resolve(&cli.global).unwrap();
+        let global = Global {
+            base_url: None,
+            token: None,
+            api_key: None,
+            dialect: Some("upstream".into()),
+            http_timeout: None,
+            retries: None,
+            format: Some(Format::Json),
+            profile: None,
+            config: Some(empty),
+            verbose: false,
+        };
+        let settings = resolve(&global).unwrap();
         assert_eq!(settings.config.base_url(), "http://localhost:16080");
         assert_eq!(settings.config.dialect(), Dialect::Upstream);
     }

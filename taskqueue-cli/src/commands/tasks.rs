@@ -227,22 +227,20 @@ fn error_json(e: &Error) -> serde_json::Value {
 fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Failure> {
     let spinner = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
         bar.enable_steady_tick(Duration::from_millis(120));
         bar.set_message(format!("waiting for task {id}"));
         bar
     });
-    let started = Instant::now();
     let mut wait = Wait::new(id, timeout);
     let result = loop {
         match wait.poll(Instant::now()) {
             WaitAction::Fetch(op) => {
                 let fetched = client.execute(op);
                 if let (Some(bar), Ok(task)) = (&spinner, &fetched) {
-                    bar.set_message(format!(
-                        "task {id}: {} ({:.0}s)",
-                        task.status,
-                        started.elapsed().as_secs_f64()
-                    ));
+                    bar.set_message(format!("task {id}: {}", task.status));
                 }
                 wait.record(fetched, Instant::now());
             }
