@@ -47,15 +47,19 @@ pub(crate) fn utc(flag: &str, raw: &str) -> Result<DateTime<Utc>, Failure> {
     time(flag, raw).map(|t| t.to_utc())
 }
 
-/// `KEY=VALUE` pairs; a repeated key keeps its last value.
+/// `KEY=VALUE` pairs; a key given twice is an error rather than a silent overwrite.
 pub(crate) fn env(pairs: &[String]) -> Result<BTreeMap<String, String>, Failure> {
-    pairs
-        .iter()
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
-            _ => Err(Failure::usage(format!("invalid --env {pair:?}: expected KEY=VALUE"))),
-        })
-        .collect()
+    let mut env = BTreeMap::new();
+    for pair in pairs {
+        let (key, value) = match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => (k.trim().to_owned(), v.to_owned()),
+            _ => return Err(Failure::usage(format!("invalid --env {pair:?}: expected KEY=VALUE"))),
+        };
+        if env.insert(key.clone(), value).is_some() {
+            return Err(Failure::usage(format!("--env {key} is given twice")));
+        }
+    }
+    Ok(env)
 }
 
 #[cfg(test)]
@@ -89,5 +93,6 @@ mod tests {
         assert_eq!(env(&["A=1".into(), "B=x=y".into()]).unwrap()["B"], "x=y");
         assert!(env(&["=1".into()]).is_err());
         assert!(env(&["novalue".into()]).is_err());
+        assert!(env(&["A=1".into(), "A=2".into()]).is_err(), "no silent overwrite");
     }
 }

@@ -540,6 +540,32 @@ fn create_batch_reports_every_item() {
     let run = on(&s, &["tasks", "create-batch", &malformed]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("tasks[1] (line 2)"), "{}", run.stderr);
+    // A misspelt field or an unknown enum value is not silently dropped or sent on.
+    let typo = write(
+        &dir,
+        "typo.json",
+        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}","priorty":"High"}}]"#),
+    );
+    let run = on(&s, &["tasks", "create-batch", &typo]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("tasks[0]: unknown field `priorty`"),
+        "{}",
+        run.stderr
+    );
+    let urgent = write(
+        &dir,
+        "urgent.json",
+        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}","priority":"Urgent"}}]"#),
+    );
+    let run = on(&s, &["tasks", "create-batch", &urgent]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("tasks[0].priority: unknown value \"Urgent\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.request_count("POST", "/api/tasks"), before, "still nothing sent");
 
     // A failing item (unknown project): the others are created, and every result is printed.
     let missing = "00000000-0000-4000-8000-000000000000";

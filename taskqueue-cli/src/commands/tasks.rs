@@ -4,7 +4,10 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use taskqueue_proto::{Error, Task, TaskCreateRequest, TaskFilters, TaskStatus, TaskUpdateRequest, Wait, WaitAction};
+use taskqueue_proto::{
+    Error, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest, Wait,
+    WaitAction,
+};
 use taskqueue_ureq::Client;
 
 use super::confirm;
@@ -168,8 +171,50 @@ fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
     }
 }
 
+/// The fields a batch item may have: the wire names of `TaskCreateRequest`.
+const ITEM_FIELDS: &[&str] = &[
+    "name",
+    "command",
+    "project_id",
+    "description",
+    "technical_specs",
+    "acceptance_criteria",
+    "priority",
+    "task_type",
+    "timeout",
+    "retry_attempts",
+    "retry_delay",
+    "environment",
+    "working_directory",
+];
+
+/// One batch item. A misspelt field or an unknown priority or type is an
+/// error naming the item, not something silently dropped or sent on.
 fn item_of(index: usize, value: serde_json::Value) -> Result<TaskCreateRequest, Failure> {
-    serde_json::from_value(value).map_err(|e| Failure::usage(format!("tasks[{index}]: {e}")))
+    let Some(object) = value.as_object() else {
+        return Err(Failure::usage(format!("tasks[{index}]: expected a JSON object")));
+    };
+    if let Some(unknown) = object.keys().find(|k| !ITEM_FIELDS.contains(&k.as_str())) {
+        return Err(Failure::usage(format!(
+            "tasks[{index}]: unknown field `{unknown}` (fields: {})",
+            ITEM_FIELDS.join(", ")
+        )));
+    }
+    let request: TaskCreateRequest =
+        serde_json::from_value(value).map_err(|e| Failure::usage(format!("tasks[{index}]: {e}")))?;
+    if !TaskPriority::KNOWN.contains(&request.priority) {
+        return Err(Failure::usage(format!(
+            "tasks[{index}].priority: unknown value {:?}",
+            request.priority.as_str()
+        )));
+    }
+    if !TaskType::KNOWN.contains(&request.task_type) {
+        return Err(Failure::usage(format!(
+            "tasks[{index}].task_type: unknown value {:?}",
+            request.task_type.as_str()
+        )));
+    }
+    Ok(request)
 }
 
 fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize) -> Result<(), Failure> {
@@ -252,4 +297,26 @@ fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Fail
         bar.finish_and_clear();
     }
     Ok(result?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_fields_are_exactly_the_wire_fields_of_a_create_request() {
+        let full = TaskCreateRequest::new("n", "c", uuid::Uuid::nil())
+            .description("d")
+            .technical_specs("s")
+            .criterion("a")
+            .timeout(1)
+            .env("K", "V")
+            .working_directory("/w");
+        let value = serde_json::to_value(&full).unwrap();
+        let mut wire: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut known = ITEM_FIELDS.to_vec();
+        wire.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(wire, known);
+    }
 }
