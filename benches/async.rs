@@ -1,6 +1,6 @@
 //! The async client against a raw hyper-util client: `GET /api/tasks/{id}` +
 //! JSON parse of one task, against the same in-process reference server, at
-//! concurrency 1 and 64, on the current-thread and the multi-thread runtime,
+//! concurrency 1 (awaited in `block_on`, or spawned) and 64, on the current-thread and the multi-thread runtime,
 //! in the same run.
 //!
 //! Run: `cargo bench --bench async`. Figures: docs/PERFORMANCE.md.
@@ -40,21 +40,24 @@ fn runtime(flavour: &str) -> Runtime {
 }
 
 const FLAVOURS: &[&str] = &["current_thread", "multi_thread"];
-const CONCURRENCY: &[usize] = &[1, 64];
+/// "1": one request awaited directly in `block_on`; "1-spawned": one request
+/// as a spawned task (as a service handles a call); "64": 64 spawned at once.
+const MODES: &[&str] = &["1", "1-spawned", "64"];
 /// Both clients keep up to 64 idle connections, so that the 64-way cells
 /// measure requests rather than reconnecting (the SDK's default is 20).
 const IDLE: usize = 64;
 
-/// `concurrency` requests at once per iteration, each a spawned task.
-fn bench_with<F, Fut>(bencher: Bencher, flavour: &str, concurrency: usize, request: F)
+/// The requests of one iteration, as `mode` says.
+fn bench_with<F, Fut>(bencher: Bencher, flavour: &str, mode: &str, request: F)
 where
     F: Fn() -> Fut + Send + Sync + 'static + Clone,
     Fut: std::future::Future<Output = Task> + Send + 'static,
 {
     let rt = runtime(flavour);
+    let concurrency: usize = if mode == "64" { 64 } else { 1 };
     bencher.counter(ItemsCount::new(concurrency)).bench_local(|| {
         rt.block_on(async {
-            if concurrency == 1 {
+            if mode == "1" {
                 black_box(request().await);
                 return;
             }
@@ -70,30 +73,30 @@ where
     });
 }
 
-#[divan::bench(args = CONCURRENCY, consts = [0, 1], sample_count = 60, sample_size = 5)]
-fn sdk_async_get_task<const FLAVOUR: usize>(bencher: Bencher, concurrency: usize) {
+#[divan::bench(args = MODES, consts = [0, 1], sample_count = 60, sample_size = 5)]
+fn sdk_async_get_task<const FLAVOUR: usize>(bencher: Bencher, mode: &str) {
     let f = fixture();
-    let client = Client::builder(Config::new(f.server.base_url()).unwrap())
+    let client = Client::builder(Config::new(f.base_url()).unwrap())
         .max_idle_per_host(IDLE)
         .build()
         .unwrap();
     let id = f.task;
-    bench_with(bencher, FLAVOURS[FLAVOUR], concurrency, move || {
+    bench_with(bencher, FLAVOURS[FLAVOUR], mode, move || {
         let client = client.clone();
         async move { client.get_task(id).await.unwrap() }
     });
 }
 
-#[divan::bench(args = CONCURRENCY, consts = [0, 1], sample_count = 60, sample_size = 5)]
-fn raw_hyper_get_task<const FLAVOUR: usize>(bencher: Bencher, concurrency: usize) {
+#[divan::bench(args = MODES, consts = [0, 1], sample_count = 60, sample_size = 5)]
+fn raw_hyper_get_task<const FLAVOUR: usize>(bencher: Bencher, mode: &str) {
     let f = fixture();
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     let client: RawClient<HttpConnector, Empty<Bytes>> = RawClient::builder(TokioExecutor::new())
         .pool_max_idle_per_host(IDLE)
         .build(connector);
-    let uri: http::Uri = format!("{}/api/tasks/{}", f.server.base_url(), f.task).parse().unwrap();
-    bench_with(bencher, FLAVOURS[FLAVOUR], concurrency, move || {
+    let uri: http::Uri = format!("{}/api/tasks/{}", f.base_url(), f.task).parse().unwrap();
+    bench_with(bencher, FLAVOURS[FLAVOUR], mode, move || {
         let client = client.clone();
         let uri = uri.clone();
         async move {

@@ -27,7 +27,7 @@ fn main() {
 #[divan::bench(sample_count = 200, sample_size = 10)]
 fn sdk_blocking_get_task(bencher: Bencher) {
     let f = fixture();
-    let client = Client::new(Config::new(f.server.base_url()).unwrap()).unwrap();
+    let client = Client::new(Config::new(f.base_url()).unwrap()).unwrap();
     bencher.bench_local(|| client.get_task(black_box(f.task)).unwrap());
 }
 
@@ -53,7 +53,7 @@ fn raw_ureq_with_timeouts_get_task(bencher: Bencher) {
 
 fn raw(bencher: Bencher, agent: ureq::Agent) {
     let f = fixture();
-    let url = format!("{}/api/tasks/{}", f.server.base_url(), f.task);
+    let url = format!("{}/api/tasks/{}", f.base_url(), f.task);
     bencher.bench_local(|| {
         let mut response = agent.get(&url).header("accept", "application/json").call().unwrap();
         let body = response.body_mut().read_to_vec().unwrap();
