@@ -9,10 +9,12 @@
 //! says so. Then: a project, a batch of tasks created concurrently, a filtered
 //! list, every task streamed page by page, a cancel, a delete, and a wait.
 
+mod support;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
-use taskqueue::{Client, Config, Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
+use taskqueue::{Client, Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -26,27 +28,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Error> {
-    let (base_url, _server) = match std::env::var("TASKQUEUE_BASE_URL") {
-        Ok(url) if !url.trim().is_empty() => {
-            println!("Using the server at {url} (TASKQUEUE_BASE_URL)");
-            (url, None)
-        }
-        _ => {
-            let config = taskqueue_server::ServerConfig::ephemeral().complete_after(Duration::from_secs(1));
-            let server = taskqueue_server::spawn(config)
-                .map_err(|e| Error::invalid_input("server", format!("could not start the embedded server: {e}")))?;
-            println!(
-                "TASKQUEUE_BASE_URL is not set: started the reference server in-process at {}",
-                server.base_url()
-            );
-            (server.base_url(), Some(server))
-        }
-    };
-    let mut config = Config::builder().base_url(base_url);
-    if let Ok(token) = std::env::var("TASKQUEUE_TOKEN") {
-        config = config.token(token);
-    }
-    let client = Client::new(config.build()?)?;
+    // Keep the embedded server (if any) alive for the whole run.
+    let (config, _server) = support::server_config()?;
+    let client = Client::new(config)?;
 
     println!("\n1. Health: {}", client.health().await?.status);
     let project = client

@@ -10,11 +10,13 @@
 //! a project and a batch of tasks, lists them with a filter, cancels one,
 //! deletes one, waits for one to complete, and prints each step.
 
+mod support;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
 use taskqueue::blocking::Client;
-use taskqueue::{Config, Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
+use taskqueue::{Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
 
 fn main() -> ExitCode {
     match run() {
@@ -27,29 +29,9 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), Error> {
-    // Keep the embedded server alive for the whole run.
-    let (base_url, _server) = match std::env::var("TASKQUEUE_BASE_URL") {
-        Ok(url) if !url.trim().is_empty() => {
-            println!("Using the server at {url} (TASKQUEUE_BASE_URL)");
-            (url, None)
-        }
-        _ => {
-            let config = taskqueue_server::ServerConfig::ephemeral().complete_after(Duration::from_secs(1));
-            let server = taskqueue_server::spawn(config)
-                .map_err(|e| Error::invalid_input("server", format!("could not start the embedded server: {e}")))?;
-            println!(
-                "TASKQUEUE_BASE_URL is not set: started the reference server in-process at {}",
-                server.base_url()
-            );
-            (server.base_url(), Some(server))
-        }
-    };
-
-    let mut config = Config::builder().base_url(base_url);
-    if let Ok(token) = std::env::var("TASKQUEUE_TOKEN") {
-        config = config.token(token);
-    }
-    let client = Client::new(config.build()?)?;
+    // Keep the embedded server (if any) alive for the whole run.
+    let (config, _server) = support::server_config()?;
+    let client = Client::new(config)?;
     let health = client.health()?;
     println!(
         "\n1. Health: {} (version {})",
