@@ -62,9 +62,10 @@ fn build_create_task(bencher: Bencher) {
 fn parse_one_task(bencher: Bencher) {
     let body = task_json(1).into_bytes();
     let op = GetTask::new(Uuid::from_u128(1));
+    let config = Config::default();
     bencher.bench_local(|| {
         let response = http::Response::new(black_box(body.as_slice()));
-        op.parse_response(response)
+        op.parse_response(&config, response)
     });
 }
 
@@ -75,11 +76,12 @@ mod list_1000 {
     #[divan::bench]
     fn sdk_list_tasks(bencher: Bencher) {
         let body = list_json(1000);
+        let config = Config::default();
         bencher
             .counter(divan::counter::BytesCount::new(body.len()))
             .bench_local(|| {
                 let response = http::Response::new(black_box(body.as_slice()));
-                ListTasks::default().parse_response(response)
+                ListTasks::default().parse_response(&config, response)
             });
     }
 

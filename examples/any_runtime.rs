@@ -4,8 +4,9 @@
 //! cargo run --example any_runtime
 //! ```
 //!
-//! `taskqueue_proto::driver::run` needs only an `AsyncTransport`: send one
-//! request, sleep, tell the time, draw a random number. Here the executor is
+//! The async client runs over any `AsyncTransport`: send one request, sleep,
+//! tell the time, draw a random number (`Client::with_transport`; proto's
+//! one async driver does the rest). Here the executor is
 //! `futures::executor::block_on`, requests go through ureq on a helper
 //! thread, and sleeping is a thread and a oneshot channel: no tokio in the
 //! calls at all. (The reference server it talks to runs its own tokio
@@ -17,12 +18,8 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 use http::{Request, Response};
-use taskqueue::driver::{AsyncTransport, run, wait_for_completion};
-use taskqueue::ops::{CreateProject, CreateTask, Health, ListTasks};
-use taskqueue::{
-    CallOptions, Config, Error, ProjectCreateRequest, TaskCreateRequest, TaskFilters, TransportError,
-    TransportErrorKind,
-};
+use taskqueue::driver::{AsyncTransport, TransportError, TransportErrorKind};
+use taskqueue::{Client, Config, Error, ProjectCreateRequest, TaskCreateRequest, TaskFilters};
 
 /// Any HTTP client and timer will do; this one is ureq on a helper thread.
 struct ThreadTransport {
@@ -103,34 +100,18 @@ fn main() -> Result<(), Error> {
         body_limit: config.body_limit(),
     };
 
+    let client = Client::with_transport(config, transport);
     futures_executor::block_on(async {
-        let options = CallOptions::new();
-        let health = run(&transport, &config, Health, options.clone()).await?;
+        let health = client.health().await?;
         println!("health: {}", health.status);
-        let project = run(
-            &transport,
-            &config,
-            CreateProject::new(ProjectCreateRequest::new("elsewhere")),
-            options.clone(),
-        )
-        .await?;
-        let task = run(
-            &transport,
-            &config,
-            CreateTask::new(TaskCreateRequest::new("build", "make", project.id)),
-            options.clone(),
-        )
-        .await?;
+        let project = client.create_project(ProjectCreateRequest::new("elsewhere")).await?;
+        let task = client
+            .create_task(TaskCreateRequest::new("build", "make", project.id))
+            .await?;
         println!("created {} ({}), status {}", task.name, task.id, task.status);
-        let done = wait_for_completion(&transport, &config, options.clone(), task.id, Duration::from_secs(10)).await?;
+        let done = client.wait_for_completion(task.id, Duration::from_secs(10)).await?;
         println!("finished: {}", done.status);
-        let all = run(
-            &transport,
-            &config,
-            ListTasks::new(TaskFilters::new().project_id(project.id)),
-            options,
-        )
-        .await?;
+        let all = client.list_tasks(TaskFilters::new().project_id(project.id)).await?;
         println!("the project has {} task(s)", all.len());
         Ok(())
     })

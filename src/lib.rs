@@ -1,9 +1,9 @@
 //! `taskqueue`: the Rust SDK for the Task Queue HTTP API.
 //!
-//! This facade re-exports the sans-IO protocol core, [`taskqueue_proto`], at
-//! its root: models, operations, [`Config`], [`Error`], [`RetryPolicy`] and
-//! the [`Call`] state machine. The clients that send the requests come behind
-//! cargo features:
+//! This facade holds at its root what users write: [`Config`], [`Dialect`],
+//! [`Error`], [`RetryPolicy`], [`CallOptions`], the models, [`ops`], and the
+//! two clients. The state machines and drivers, for transport authors, are
+//! under [`driver`]. The clients come behind cargo features:
 //!
 //! | feature | client | built on |
 //! |---|---|---|
@@ -20,14 +20,22 @@
 //! # Ok::<(), taskqueue::Error>(())
 //! ```
 
-pub use taskqueue_proto::*;
+pub use taskqueue_proto::models::*;
+pub use taskqueue_proto::{
+    ApiError, BODY_SNIPPET_LIMIT, BoxError, CallOptions, Config, ConfigBuilder, DEFAULT_BASE_URL,
+    DEFAULT_BATCH_CONCURRENCY, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    Dialect, Error, FieldError, HealthStatus, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, RetryBudget, RetryPolicy,
+    Secret, TimeoutKind, endpoints, models, ops, retry,
+};
+
+pub use taskqueue_proto::driver;
 
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
 #[cfg(feature = "blocking")]
 pub mod blocking {
-    pub use taskqueue_ureq::{Client, TaskPages};
+    pub use taskqueue_ureq::{Client, TaskPages, UreqTransport};
 }
 
 /// The async client (feature `async`): see [`taskqueue_hyper`].
 #[cfg(feature = "async")]
-pub use taskqueue_hyper::{Client, ClientBuilder, TaskStream};
+pub use taskqueue_hyper::{Client, ClientBuilder, HyperTransport, TaskStream};

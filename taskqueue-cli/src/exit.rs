@@ -89,7 +89,13 @@ mod tests {
     #[test]
     fn codes_follow_the_documented_table() {
         assert_eq!(code_of(&Error::invalid_input("x", "y")), 2);
-        assert_eq!(code_of(&Error::Timeout { message: "t".into() }), 7);
+        assert_eq!(
+            code_of(&Error::Timeout {
+                kind: taskqueue_proto::TimeoutKind::Attempt,
+                after: std::time::Duration::from_secs(1)
+            }),
+            7
+        );
         assert_eq!(
             code_of(&Error::Connection {
                 message: "c".into(),

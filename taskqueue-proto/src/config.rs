@@ -1,6 +1,7 @@
 //! `Config`: where the server is, how to authenticate, and the limits of a call.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
@@ -34,8 +35,16 @@ pub const DEFAULT_USER_AGENT: &str = concat!("taskqueue-rust/", env!("CARGO_PKG_
 /// assert!(!format!("{config:?}").contains("s3cret"));
 /// # Ok::<(), taskqueue_proto::Error>(())
 /// ```
+///
+/// Cloning is cheap (the settings are shared), so calls and state machines
+/// keep their own handle instead of borrowing one.
 #[derive(Clone)]
 pub struct Config {
+    inner: Arc<Settings>,
+}
+
+/// The validated settings behind a [`Config`].
+struct Settings {
     base_url: String,
     /// `base_url` + the dialect's prefix: every request URL starts with it.
     endpoint_prefix: String,
@@ -67,55 +76,55 @@ impl Config {
 
     /// The base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.inner.base_url
     }
     /// The wire dialect.
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        self.inner.dialect
     }
     /// The bearer token, if one is set.
     pub fn token(&self) -> Option<&Secret> {
-        self.token.as_ref()
+        self.inner.token.as_ref()
     }
     /// The API key, if one is set.
     pub fn api_key(&self) -> Option<&Secret> {
-        self.api_key.as_ref()
+        self.inner.api_key.as_ref()
     }
     /// The `User-Agent` sent.
     pub fn user_agent(&self) -> &str {
-        &self.user_agent
+        &self.inner.user_agent
     }
     /// The headers every request carries (auth values are marked sensitive).
     pub fn default_headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.inner.headers
     }
     /// How long one attempt may take, from sending to the end of the body.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.inner.timeout
     }
     /// How long connecting may take.
     pub fn connect_timeout(&self) -> Duration {
-        self.connect_timeout
+        self.inner.connect_timeout
     }
     /// How long a whole logical call may take, retries and sleeps included.
     pub fn total_timeout(&self) -> Option<Duration> {
-        self.total_timeout
+        self.inner.total_timeout
     }
     /// The largest response body a transport reads, in bytes.
     pub fn body_limit(&self) -> u64 {
-        self.body_limit
+        self.inner.body_limit
     }
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+        &self.inner.retry
     }
     /// Whether creating and cancelling POSTs carry an `Idempotency-Key`.
     pub fn idempotency_keys(&self) -> bool {
-        self.idempotency_keys
+        self.inner.idempotency_keys
     }
     /// Extra root certificates (PEM) that transports trust besides their default roots.
     pub fn root_certificates(&self) -> &[Vec<u8>] {
-        &self.root_certificates
+        &self.inner.root_certificates
     }
 
     /// A request to `path` (below the dialect's prefix) with the config's
@@ -127,8 +136,8 @@ impl Config {
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let mut url = String::with_capacity(self.endpoint_prefix.len() + path.len() + 64);
-        url.push_str(&self.endpoint_prefix);
+        let mut url = String::with_capacity(self.inner.endpoint_prefix.len() + path.len() + 64);
+        url.push_str(&self.inner.endpoint_prefix);
         url.push_str(path);
         for (i, (key, value)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -137,7 +146,7 @@ impl Config {
             crate::query::encode_into(&mut url, value);
         }
         let uri = Uri::try_from(url).map_err(|e| Error::invalid_input("url", e.to_string()))?;
-        let mut headers = self.headers.clone();
+        let mut headers = self.inner.headers.clone();
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
@@ -164,25 +173,26 @@ impl Default for Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let extra: Vec<&str> = self
+            .inner
             .headers
             .keys()
             .filter(|k| ![ACCEPT, USER_AGENT, AUTHORIZATION].contains(k) && k.as_str() != "x-api-key")
             .map(HeaderName::as_str)
             .collect();
         f.debug_struct("Config")
-            .field("base_url", &self.base_url)
-            .field("dialect", &self.dialect)
-            .field("token", &self.token)
-            .field("api_key", &self.api_key)
-            .field("user_agent", &self.user_agent)
+            .field("base_url", &self.inner.base_url)
+            .field("dialect", &self.inner.dialect)
+            .field("token", &self.inner.token)
+            .field("api_key", &self.inner.api_key)
+            .field("user_agent", &self.inner.user_agent)
             .field("extra_headers", &extra)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("total_timeout", &self.total_timeout)
-            .field("body_limit", &self.body_limit)
-            .field("retry", &self.retry)
-            .field("idempotency_keys", &self.idempotency_keys)
-            .field("root_certificates", &self.root_certificates.len())
+            .field("timeout", &self.inner.timeout)
+            .field("connect_timeout", &self.inner.connect_timeout)
+            .field("total_timeout", &self.inner.total_timeout)
+            .field("body_limit", &self.inner.body_limit)
+            .field("retry", &self.inner.retry)
+            .field("idempotency_keys", &self.inner.idempotency_keys)
+            .field("root_certificates", &self.inner.root_certificates.len())
             .finish()
     }
 }
@@ -359,20 +369,22 @@ impl ConfigBuilder {
 
         let endpoint_prefix = format!("{base_url}{}", self.dialect.api_prefix());
         Ok(Config {
-            base_url,
-            endpoint_prefix,
-            dialect: self.dialect,
-            token: self.token,
-            api_key: self.api_key,
-            user_agent: self.user_agent,
-            headers,
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
-            total_timeout: self.total_timeout,
-            body_limit: self.body_limit,
-            retry: self.retry,
-            idempotency_keys: self.idempotency_keys,
-            root_certificates: self.root_certificates,
+            inner: Arc::new(Settings {
+                base_url,
+                endpoint_prefix,
+                dialect: self.dialect,
+                token: self.token,
+                api_key: self.api_key,
+                user_agent: self.user_agent,
+                headers,
+                timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                total_timeout: self.total_timeout,
+                body_limit: self.body_limit,
+                retry: self.retry,
+                idempotency_keys: self.idempotency_keys,
+                root_certificates: self.root_certificates,
+            }),
         })
     }
 }

@@ -100,11 +100,21 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-    /// No answer in time: a per-attempt timeout or the call's deadline.
-    #[error("timed out: {message}")]
+    /// No answer in time: which bound was hit, and after how long.
+    #[error("timed out: {}", kind.describe(*after))]
     Timeout {
-        /// Which limit was hit.
-        message: String,
+        /// Which bound: connecting, one attempt, or the whole call's deadline.
+        kind: TimeoutKind,
+        /// The bound's length (the time the call waited against it).
+        after: Duration,
+    },
+    /// An upstream operation of several exchanges was given to the
+    /// single-exchange [`parse_response`](crate::ops::Operation::parse_response):
+    /// run it through a client or a [`driver`](crate::driver) instead.
+    #[error("`{operation}` takes more than one exchange in this dialect: run it through a client or a driver")]
+    NeedsDriver {
+        /// The operation's name (`create_task`).
+        operation: &'static str,
     },
     /// The response body was larger than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
@@ -180,7 +190,8 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Decode { message, .. } => message.clone(),
-            Error::Connection { message, .. } | Error::Timeout { message } => message.clone(),
+            Error::Connection { message, .. } => message.clone(),
+            Error::Timeout { kind, after } => kind.describe(*after),
             Error::InvalidInput { field, message } => format!("{field}: {message}"),
             other => match other.api_error() {
                 Some(e) => e.message.clone(),
@@ -231,6 +242,30 @@ impl Error {
     /// Whether this is a 404 of either kind.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::TaskNotFound(_) | Error::ProjectNotFound(_))
+    }
+}
+
+/// Which bound of a call ran out ([`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting took longer than the config's connect timeout; nothing was sent.
+    Connect,
+    /// One attempt had no complete response within its timeout.
+    Attempt,
+    /// The whole call's deadline (`total_timeout`) passed, retries included.
+    Deadline,
+}
+
+impl TimeoutKind {
+    /// `no connection within 10.0s`, and the like.
+    fn describe(self, after: Duration) -> String {
+        let secs = after.as_secs_f64();
+        match self {
+            TimeoutKind::Connect => format!("no connection within {secs:.1}s"),
+            TimeoutKind::Attempt => format!("no complete response within {secs:.1}s"),
+            TimeoutKind::Deadline => format!("the call's deadline of {secs:.1}s passed"),
+        }
     }
 }
 

@@ -25,83 +25,62 @@
 //! # Ok::<(), taskqueue_proto::Error>(())
 //! ```
 //!
-//! # The Call loop
+//! # Running calls
 //!
-//! A [`Call`] runs one logical call: it yields [`Action::Send`] (send this
-//! request, with this timeout), [`Action::Sleep`] (back off) or
-//! [`Action::Done`]. Every transport is this loop with its own `send` and
-//! `sleep`; here the "network" is a closure that fails once with 503:
+//! Everything that talks to a server runs as a state machine of the
+//! [`driver`] module, run by one of its two loops: [`driver::run_blocking`]
+//! over a [`driver::BlockingTransport`] or [`driver::run`] over a
+//! [`driver::AsyncTransport`]. A transport sends one request, sleeps, tells
+//! the time and draws random numbers; the machine does the rest. Here the
+//! "network" is a closure on virtual time that fails once with 503:
 //!
 //! ```
 //! use std::time::Instant;
-//! use taskqueue_proto::{Action, Call, CallOptions, Config, SplitMix64, ops::GetTask};
+//! use taskqueue_proto::driver::{IntoMachine, Simulated, run_blocking};
+//! use taskqueue_proto::{CallOptions, Config, ops::GetTask};
 //!
-//! let config = Config::default();
 //! let id = uuid::Uuid::nil();
 //! let mut server_calls = 0;
-//! let mut send = |req: http::Request<Vec<u8>>| {
+//! let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
 //!     server_calls += 1;
 //!     let status = if server_calls == 1 { 503 } else { 200 };
 //!     let body = format!(r#"{{"id":"{id}","name":"n","command":"c",
 //!         "created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}"#);
-//!     assert!(req.headers().contains_key("x-request-id"));
+//!     assert!(request.headers().contains_key("x-request-id"));
 //!     Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
-//! };
-//!
-//! let mut now = Instant::now(); // the transport's clock, not the crate's
-//! let mut call = Call::new(GetTask::new(id), &config, CallOptions::new(), &mut SplitMix64::new(42));
-//! let task = loop {
-//!     match call.poll(now) {
-//!         Action::Send { request, timeout: _ } => {
-//!             let outcome = send(request);
-//!             call.record(outcome, now);
-//!         }
-//!         Action::Sleep(pause) => now += pause, // a real transport sleeps here
-//!         Action::Done(result) => break result?,
-//!     }
-//! };
+//! });
+//! let call = GetTask::new(id).into_machine(&Config::default(), &CallOptions::new(), 42);
+//! let task = run_blocking(&transport, call)?;
 //! assert_eq!(task.id, id);
-//! assert_eq!(call.attempts(), 2);
+//! assert_eq!(transport.sent().len(), 2); // the 503 was retried after a (virtual) backoff
 //! # Ok::<(), taskqueue_proto::Error>(())
 //! ```
 //!
-//! [`Pager`] (every page of a listing) and [`Wait`] (poll a task until it
-//! finishes) are driven the same way; [`BatchCreate`] validates a batch
-//! before anything is sent and keeps results in input order.
-//!
-//! In an async runtime, [`driver::run`] is this loop once and for all: give
-//! it an [`driver::AsyncTransport`] (send, sleep, now, a random number) built
-//! on any HTTP client and timer.
+//! The clients (`taskqueue-ureq`, `taskqueue-hyper`) are these loops over
+//! their HTTP client; their methods come from one table of endpoints,
+//! [`endpoints!`].
 
-mod batch;
-mod call;
 mod config;
 mod dialect;
 pub mod driver;
-mod entropy;
+mod endpoints;
 mod error;
 pub mod models;
 pub mod ops;
-mod paging;
+mod options;
 mod query;
-mod retry;
+pub mod retry;
 mod secret;
-mod wait;
 
-pub use batch::{BatchCreate, BatchResults, DEFAULT_BATCH_CONCURRENCY};
-pub use call::{
-    Action, Call, CallOptions, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, TransportError, TransportErrorKind,
-};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT,
 };
 pub use dialect::Dialect;
-pub use entropy::{Entropy, SplitMix64, ThreadEntropy};
-pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError};
+pub use driver::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
+pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError, TimeoutKind};
 pub use models::*;
-pub use ops::{HealthStatus, Operation, Step};
-pub use paging::Pager;
-pub use retry::{Attempt, DEFAULT_RETRYABLE_STATUSES, GiveUp, RetryBudget, RetryDecision, RetryPolicy};
+pub use ops::HealthStatus;
+pub use options::{CallOptions, DEFAULT_BATCH_CONCURRENCY};
+pub use retry::{RetryBudget, RetryPolicy};
 pub use secret::Secret;
-pub use wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY, Wait, WaitAction};

@@ -317,7 +317,8 @@ mod tests {
 
     fn timeout() -> Error {
         Error::Timeout {
-            message: "no response".into(),
+            kind: crate::TimeoutKind::Attempt,
+            after: Duration::from_secs(30),
         }
     }
 

@@ -53,18 +53,27 @@ fn parse_all(status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) {
         *r.headers_mut() = parts.headers.clone();
         r
     };
-    let _ = GetTask::new(id).parse_response(again());
-    let _ = ListTasks::default().parse_response(again());
-    let _ = CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id)).parse_response(again());
-    let _ = UpdateTask::new(id, Default::default()).parse_response(again());
-    let _ = CancelTask::new(id).parse_response(again());
-    let _ = DeleteTask::new(id).parse_response(again());
-    let _ = CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")).parse_response(again());
-    let _ = GetProject::new(id).parse_response(again());
-    let _ = ListProjects.parse_response(again());
-    let _ = UpdateProject::new(id, Default::default()).parse_response(again());
-    let _ = DeleteProject::new(id).parse_response(again());
-    if let Err(e) = Health.parse_response(again()) {
+    for config in [
+        taskqueue_proto::Config::default(),
+        taskqueue_proto::Config::builder()
+            .dialect(taskqueue_proto::Dialect::Upstream)
+            .build()
+            .unwrap(),
+    ] {
+        let c = &config;
+        let _ = GetTask::new(id).parse_response(c, again());
+        let _ = ListTasks::default().parse_response(c, again());
+        let _ = CreateTask::new(taskqueue_proto::TaskCreateRequest::new("n", "c", id)).parse_response(c, again());
+        let _ = UpdateTask::new(id, Default::default()).parse_response(c, again());
+        let _ = CancelTask::new(id).parse_response(c, again());
+        let _ = DeleteTask::new(id).parse_response(c, again());
+        let _ = CreateProject::new(taskqueue_proto::ProjectCreateRequest::new("p")).parse_response(c, again());
+        let _ = GetProject::new(id).parse_response(c, again());
+        let _ = ListProjects.parse_response(c, again());
+        let _ = UpdateProject::new(id, Default::default()).parse_response(c, again());
+        let _ = DeleteProject::new(id).parse_response(c, again());
+    }
+    if let Err(e) = Health.parse_response(&taskqueue_proto::Config::default(), again()) {
         // Every accessor works on whatever came back.
         let _ = (
             e.to_string(),
@@ -182,55 +191,51 @@ fn any_outcome() -> impl Strategy<Value = Outcome> {
     ]
 }
 
-/// Drives `op` through a `Call` whose attempts get `script`'s outcomes (then
-/// 503s): it must finish, without panicking, within a bounded number of sends.
+/// Runs `op` through the blocking driver on virtual time, its attempts
+/// getting `script`'s outcomes (then 503s): it must finish, without
+/// panicking, within a bounded number of sends.
 fn drive_any<O: Operation>(op: O, config: &taskqueue_proto::Config, script: &[Outcome], seed: u64) -> usize {
     use std::time::{Duration, Instant};
-    use taskqueue_proto::{Action, Call, CallOptions, SplitMix64, TransportError, TransportErrorKind};
-    let mut call = Call::new(op, config, CallOptions::new(), &mut SplitMix64::new(seed));
-    let mut now = Instant::now();
-    let mut sends = 0;
+    use taskqueue_proto::CallOptions;
+    use taskqueue_proto::driver::{IntoMachine, Simulated, TransportError, TransportErrorKind, run_blocking};
     let mut script = script.iter().cloned();
-    loop {
-        match call.poll(now) {
-            Action::Send { .. } => {
-                sends += 1;
-                assert!(sends <= 64, "the call does not end");
-                let outcome = match script.next() {
-                    Some(Outcome::Answer {
-                        status,
-                        body,
-                        retry_after,
-                    }) => {
-                        let mut b = Response::builder().status(status);
-                        if let Some(ra) = retry_after {
-                            b = b.header("retry-after", ra);
-                        }
-                        match b.body(body) {
-                            Ok(r) => Ok(r),
-                            Err(_) => Err(TransportError::new(TransportErrorKind::Io, "bad header")),
-                        }
-                    }
-                    Some(Outcome::Fail(kind)) => {
-                        let kind = match kind {
-                            0 => TransportErrorKind::Connect,
-                            1 => TransportErrorKind::ConnectTimeout,
-                            2 => TransportErrorKind::Timeout,
-                            3 => TransportErrorKind::Io,
-                            4 => TransportErrorKind::BodyTooLarge,
-                            _ => TransportErrorKind::Unusable,
-                        };
-                        Err(TransportError::new(kind, "scripted"))
-                    }
-                    None => Ok(Response::builder().status(503).body(Vec::new()).unwrap()),
-                };
-                now += Duration::from_millis(3);
-                call.record(outcome, now);
+    let mut sends = 0;
+    let transport = Simulated::new(Instant::now(), move |_: &http::Request<Vec<u8>>| {
+        sends += 1;
+        assert!(sends <= 64, "the call does not end");
+        match script.next() {
+            Some(Outcome::Answer {
+                status,
+                body,
+                retry_after,
+            }) => {
+                let mut b = Response::builder().status(status);
+                if let Some(ra) = retry_after {
+                    b = b.header("retry-after", ra);
+                }
+                match b.body(body) {
+                    Ok(r) => Ok(r),
+                    Err(_) => Err(TransportError::new(TransportErrorKind::Io, "bad header")),
+                }
             }
-            Action::Sleep(d) => now += d,
-            Action::Done(_) => return sends,
+            Some(Outcome::Fail(kind)) => {
+                let kind = match kind {
+                    0 => TransportErrorKind::Connect,
+                    1 => TransportErrorKind::ConnectTimeout,
+                    2 => TransportErrorKind::Timeout,
+                    3 => TransportErrorKind::Io,
+                    4 => TransportErrorKind::BodyTooLarge,
+                    _ => TransportErrorKind::Unusable,
+                };
+                Err(TransportError::new(kind, "scripted"))
+            }
+            None => Ok(Response::builder().status(503).body(Vec::new()).unwrap()),
         }
-    }
+    })
+    .latency(Duration::from_millis(3))
+    .seed(seed);
+    let _ = run_blocking(&transport, op.into_machine(config, &CallOptions::new(), seed));
+    transport.sent().len()
 }
 
 proptest! {

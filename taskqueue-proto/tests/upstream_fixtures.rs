@@ -10,14 +10,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use http::Response;
 use serde_json::Value;
+use taskqueue_proto::driver::{IntoMachine, Simulated, run_blocking};
 use taskqueue_proto::ops::*;
 use taskqueue_proto::{
-    Action, Call, CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest, SplitMix64,
-    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+    CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskFilters,
+    TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
 use uuid::Uuid;
 
@@ -85,51 +86,73 @@ fn config() -> Config {
         .unwrap()
 }
 
-/// Runs `op` as a call whose exchanges must be exactly `script`, in order.
-fn replay<O: Operation>(op: O, script: &[Exchange]) -> Result<O::Output, Error> {
-    let config = config();
-    let mut call = Call::new(op, &config, CallOptions::new(), &mut SplitMix64::new(1));
-    let mut now = Instant::now();
-    let mut script = script.iter();
-    loop {
-        match call.poll(now) {
-            Action::Send { request, .. } => {
-                let expected = script
-                    .next()
-                    .unwrap_or_else(|| panic!("unexpected extra request {} {}", request.method(), request.uri()));
-                let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                assert_eq!(
-                    (request.method().as_str(), path),
-                    (expected.method.as_str(), expected.path.as_str())
-                );
-                assert!(
-                    !path.starts_with("/api"),
-                    "no /api prefix upstream (the server answers 404 there)"
-                );
-                if let Some(recorded) = &expected.body {
-                    let sent: Value = serde_json::from_slice(request.body()).expect("a JSON body");
-                    assert_eq!(request.headers()["content-type"], "application/json");
-                    for (field, value) in recorded.as_object().unwrap() {
-                        assert_eq!(
-                            &sent[field], value,
-                            "body field `{field}` of {} {}",
-                            expected.method, expected.path
-                        );
-                    }
-                }
-                let mut response = Response::builder().status(expected.status);
-                if let Some(ct) = &expected.content_type {
-                    response = response.header("content-type", ct);
-                }
-                call.record(Ok(response.body(expected.response_body.clone()).unwrap()), now);
-            }
-            Action::Sleep(d) => now += d.max(Duration::from_millis(1)),
-            Action::Done(result) => {
-                assert!(script.next().is_none(), "the call ended before the script did");
-                return result;
-            }
+/// Checks a request the SDK built against the recorded one: method, path
+/// (no `/api` upstream) and the body fields the server needs.
+fn check_request(request: &http::Request<Vec<u8>>, expected: &Exchange) {
+    let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    assert_eq!(
+        (request.method().as_str(), path),
+        (expected.method.as_str(), expected.path.as_str())
+    );
+    assert!(
+        !path.starts_with("/api"),
+        "no /api prefix upstream (the server answers 404 there)"
+    );
+    if let Some(recorded) = &expected.body {
+        let sent: Value = serde_json::from_slice(request.body()).expect("a JSON body");
+        assert_eq!(request.headers()["content-type"], "application/json");
+        for (field, value) in recorded.as_object().unwrap() {
+            assert_eq!(
+                &sent[field], value,
+                "body field `{field}` of {} {}",
+                expected.method, expected.path
+            );
         }
     }
+}
+
+/// Replays `script` in both forms and returns the driver's result:
+///
+/// - through the blocking driver (a [`Simulated`] transport answering each
+///   request with the next recorded response, after checking the request);
+/// - through the single-exchange API (`build_request`, then
+///   `parse_response` of the first recorded response): for a one-exchange
+///   script it must give the same answer; for a longer one, say that the
+///   operation needs a driver.
+fn replay<O>(op: O, script: &[Exchange]) -> Result<O::Output, Error>
+where
+    O: Operation + Clone,
+    O::Output: std::fmt::Debug,
+{
+    let config = config();
+    let mut answers = script.iter().cloned();
+    let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
+        let expected = answers
+            .next()
+            .unwrap_or_else(|| panic!("unexpected extra request {} {}", request.method(), request.uri()));
+        check_request(request, &expected);
+        Ok(response_of(&expected))
+    });
+    let driven = run_blocking(&transport, op.clone().into_machine(&config, &CallOptions::new(), 1));
+    assert_eq!(
+        transport.sent().len(),
+        script.len(),
+        "the call ended before the script did"
+    );
+
+    let first = op.build_request(&config).expect("the first request builds");
+    check_request(&first, &script[0]);
+    let single = op.parse_response(&config, response_of(&script[0]));
+    if script.len() == 1 {
+        assert_eq!(format!("{single:?}"), format!("{driven:?}"), "both forms agree");
+    } else {
+        assert!(
+            matches!(single, Err(Error::NeedsDriver { .. })),
+            "a flow of {} exchanges says it needs the driver: {single:?}",
+            script.len()
+        );
+    }
+    driven
 }
 
 fn id(s: &str) -> Uuid {
@@ -215,7 +238,7 @@ fn a_create_without_description_sends_an_empty_one() {
     // The recorded answer to a spec-style body without `description`.
     let r = recorded();
     let e = CreateTask::new(TaskCreateRequest::new("build", "cargo build", id(PROJECT)))
-        .parse_response(response_of(&r["create_task_minimal_spec_style"]))
+        .parse_response(&config, response_of(&r["create_task_minimal_spec_style"]))
         .unwrap_err();
     assert!(matches!(e, Error::Validation(_)));
     assert!(e.message().contains("missing field `description`"), "{}", e.message());
@@ -233,20 +256,42 @@ fn response_of(e: &Exchange) -> Response<Vec<u8>> {
 fn text_and_empty_error_bodies_keep_status_and_message() {
     let r = recorded();
     let op = CreateTask::new(TaskCreateRequest::new("n", "x", id(PROJECT)));
-    let bad_enum = op.parse_response(response_of(&r["create_task_bad_enum"])).unwrap_err();
+    let config = config();
+    let bad_enum = op
+        .parse_response(&config, response_of(&r["create_task_bad_enum"]))
+        .unwrap_err();
     assert!(matches!(bad_enum, Error::Validation(_)));
     assert_eq!(bad_enum.status().unwrap().as_u16(), 422);
     assert!(bad_enum.message().contains("unknown variant `urgent`"));
-    let malformed = op
-        .parse_response(response_of(&r["create_task_malformed_json"]))
-        .unwrap_err();
+    // A 400 for a task of a named project: alone, the answer is ambiguous…
+    let single = op.parse_response(&config, response_of(&r["create_task_malformed_json"]));
+    assert!(
+        matches!(
+            single,
+            Err(Error::NeedsDriver {
+                operation: "create_task"
+            })
+        ),
+        "{single:?}"
+    );
+    // …so the driver asks whether the project exists; it does: the server's error stands.
+    let probe = synthetic(
+        "GET",
+        &format!("/projects/{PROJECT}"),
+        200,
+        &String::from_utf8(r["get_project"].response_body.clone()).unwrap(),
+    );
+    let mut malformed_json = r["create_task_malformed_json"].clone();
+    malformed_json.body = None; // the recording's body was deliberately broken; the SDK's is not
+    malformed_json.path = "/tasks".into();
+    let malformed = replay(op.clone(), &[malformed_json, probe]).unwrap_err();
     assert!(matches!(malformed, Error::Validation(_)) && malformed.message().starts_with("Failed to parse"));
     let missing = replay(GetTask::new(id(MISSING)), &[r["get_task_missing"].clone()]).unwrap_err();
     assert!(matches!(missing, Error::TaskNotFound(_)));
     assert_eq!(missing.to_string(), format!("[404] Task {MISSING} not found"));
     // An empty name never reaches the server (it would answer 400 with no body).
     assert!(matches!(
-        CreateTask::new(TaskCreateRequest::new("", "x", id(PROJECT))).build_request(&config()),
+        CreateTask::new(TaskCreateRequest::new("", "x", id(PROJECT))).build_request(&config),
         Err(Error::InvalidInput { .. })
     ));
 }

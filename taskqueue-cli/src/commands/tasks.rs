@@ -2,11 +2,11 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use taskqueue_proto::ops::WaitForCompletion;
 use taskqueue_proto::{
-    Error, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest, Wait,
-    WaitAction,
+    Error, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
 use taskqueue_ureq::Client;
 
@@ -279,20 +279,12 @@ fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Fail
         bar.set_message(format!("waiting for task {id}"));
         bar
     });
-    let mut wait = Wait::new(id, timeout);
-    let result = loop {
-        match wait.poll(Instant::now()) {
-            WaitAction::Fetch(op) => {
-                let fetched = client.execute(op);
-                if let (Some(bar), Ok(task)) = (&spinner, &fetched) {
-                    bar.set_message(format!("task {id}: {}", task.status));
-                }
-                wait.record(fetched, Instant::now());
-            }
-            WaitAction::Sleep(pause) => std::thread::sleep(pause),
-            WaitAction::Done(result) => break result,
-        }
-    };
+    let mut job = WaitForCompletion::new(id, timeout);
+    if let Some(bar) = &spinner {
+        let bar = bar.clone();
+        job = job.on_poll(move |task| bar.set_message(format!("task {id}: {}", task.status)));
+    }
+    let result = client.execute(job);
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }

@@ -8,9 +8,10 @@ use http::Request;
 use uuid::Uuid;
 
 use super::*;
+use crate::driver::{Action, Call};
 use crate::{
-    Action, Call, CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest, SplitMix64,
-    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+    CallOptions, ProjectCreateRequest, ProjectStatus, ProjectUpdateRequest, TaskCreateRequest, TaskFilters,
+    TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
@@ -21,9 +22,9 @@ fn first_request<O: Operation<Output: std::fmt::Debug>>(
     op: O,
     config: &Config,
 ) -> (Request<Vec<u8>>, String, Option<String>) {
-    let mut call = Call::new(op, config, CallOptions::new(), &mut SplitMix64::new(7));
+    let mut call = Call::new(op, config.clone(), CallOptions::new(), 7);
     match call.poll(Instant::now()) {
-        Action::Send { request, timeout } => {
+        Action::Send { request, timeout, .. } => {
             assert_eq!(timeout, config.timeout());
             (
                 request,
@@ -350,12 +351,7 @@ fn idempotency_keys_can_be_turned_off_or_chosen() {
 
     let config = Config::default();
     let op = CreateProject::new(ProjectCreateRequest::new("p"));
-    let mut call = Call::new(
-        op,
-        &config,
-        CallOptions::new().idempotency_key("order-42"),
-        &mut SplitMix64::new(1),
-    );
+    let mut call = Call::new(op, config, CallOptions::new().idempotency_key("order-42"), 1);
     let Action::Send { request, .. } = call.poll(Instant::now()) else {
         panic!("expected a send")
     };
@@ -405,9 +401,9 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
     let config = Config::default();
     let mut call = Call::new(
         ListTasks::new(TaskFilters::new().limit(0)),
-        &config,
+        config,
         CallOptions::new(),
-        &mut SplitMix64::new(1),
+        1,
     );
     assert!(matches!(
         call.poll(Instant::now()),

@@ -39,16 +39,17 @@ impl HealthStatus {
 
 impl Operation for Health {
     type Output = HealthStatus;
+    type Upstream = super::AsSpec;
 
     fn name(&self) -> &'static str {
         "health"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, "/health", &[], None)
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<HealthStatus, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<HealthStatus, Error> {
         parse_json(response, Missing::Nothing)
     }
 }

@@ -3,60 +3,71 @@
 //!
 //! ```
 //! use taskqueue_proto::{Config, ops::{GetTask, Operation}};
+//! let config = Config::default();
 //! let id = uuid::Uuid::nil();
-//! let request = GetTask::new(id).build_request(&Config::default())?;
+//! let request = GetTask::new(id).build_request(&config)?;
 //! assert_eq!(request.uri(), "http://localhost:8080/api/tasks/00000000-0000-0000-0000-000000000000");
 //!
 //! let response = http::Response::builder().status(404).body(Vec::new()).unwrap();
-//! let err = GetTask::new(id).parse_response(response).unwrap_err();
+//! let err = GetTask::new(id).parse_response(&config, response).unwrap_err();
 //! assert!(matches!(err, taskqueue_proto::Error::TaskNotFound(_)));
 //! # Ok::<(), taskqueue_proto::Error>(())
 //! ```
+//!
+//! An operation is written once, for the documented API. How it runs
+//! against the public server ([`Dialect::Upstream`]) is its [`Flow`], kept
+//! apart in the `upstream` layer; the spec operations hold no dialect
+//! branches. Jobs of many exchanges ([`WaitForCompletion`], [`CreateTasks`],
+//! [`ListAllTasks`]) are not operations: a client runs them as state
+//! machines of the [`driver`](crate::driver).
 
+mod flow;
 mod health;
+mod jobs;
 mod projects;
 mod tasks;
-mod upstream;
+pub mod upstream;
 
+pub use flow::{Flow, Transition};
 pub use health::{Health, HealthStatus};
+pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
 pub use tasks::{CancelTask, CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask};
+pub use upstream::AsSpec;
 
 use http::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Missing, error_from_response, request_id_of, snippet};
-use crate::{Config, Error};
-
-/// What an operation wants after reading a response.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // made once per exchange and moved at once
-pub enum Step<T> {
-    /// The logical call is over with this output.
-    Done(T),
-    /// Send this request next (same logical call, same request id). Used by
-    /// dialects where one operation takes more than one exchange.
-    FollowUp(Request<Vec<u8>>),
-}
+use crate::{Config, Dialect, Error};
 
 /// One API operation: a value that knows its request and how to read its response.
 ///
-/// Single-exchange use needs only [`build_request`](Operation::build_request)
-/// and [`parse_response`](Operation::parse_response). The [`Call`](crate::Call)
-/// state machine drives [`next_step`](Operation::next_step), which lets an
-/// operation ask for follow-up requests without the transports knowing.
-pub trait Operation {
+/// An implementation says three things: its documented request
+/// ([`build_spec_request`](Operation::build_spec_request)), how to read the
+/// documented response ([`parse_spec_response`](Operation::parse_spec_response)),
+/// and how it runs against the public server ([`Upstream`](Operation::Upstream):
+/// [`AsSpec`] where the server answers as documented). The provided
+/// [`build_request`](Operation::build_request) and
+/// [`parse_response`](Operation::parse_response) pick the config's dialect,
+/// for testing request building without a network; a
+/// [`Call`](crate::driver::Call) runs every exchange of either dialect.
+pub trait Operation: Sized {
     /// What a successful call returns.
     type Output;
+
+    /// How the operation runs in [`Dialect::Upstream`]: its exchanges as an
+    /// explicit state type.
+    type Upstream: Flow<Self, Output = Self::Output>;
 
     /// The operation's name, for logs and traces (`"get_task"`).
     fn name(&self) -> &'static str;
 
-    /// Validates the input and builds the first request. Nothing is sent if this fails.
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error>;
+    /// Validates the input and builds the documented request. Nothing is sent if this fails.
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error>;
 
-    /// Reads the response to a single-exchange request.
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Self::Output, Error>;
+    /// Reads the documented response.
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Self::Output, Error>;
 
     /// Whether the call should carry an `Idempotency-Key` (creating and
     /// cancelling POSTs), so that retrying it after a lost response is safe.
@@ -64,17 +75,30 @@ pub trait Operation {
         false
     }
 
-    /// Reads the response to exchange number `step` (0 for the first) and says
-    /// whether the call is over. The default is the single-exchange case.
-    /// `&mut self` lets a multi-exchange operation remember where it is.
-    fn next_step(
-        &mut self,
-        config: &Config,
-        step: usize,
-        response: Response<Vec<u8>>,
-    ) -> Result<Step<Self::Output>, Error> {
-        let _ = (config, step);
-        self.parse_response(response).map(Step::Done)
+    /// Validates the input and builds the first request in the config's dialect.
+    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        match config.dialect() {
+            Dialect::Upstream => Self::Upstream::start(self, config).map(|(_, request)| request),
+            _ => self.build_spec_request(config),
+        }
+    }
+
+    /// Reads the response to [`build_request`](Operation::build_request)'s
+    /// request in the config's dialect. An upstream operation that needs a
+    /// further exchange (a create, which the public server acknowledges
+    /// without the entity) answers [`Error::NeedsDriver`]: run it through a
+    /// client or a driver instead.
+    fn parse_response<B: AsRef<[u8]>>(&self, config: &Config, response: Response<B>) -> Result<Self::Output, Error> {
+        match config.dialect() {
+            Dialect::Upstream => {
+                let (state, _) = Self::Upstream::start(self, config)?;
+                match state.read(self, config, response.map(|body| body.as_ref().to_vec()))? {
+                    Transition::Done(output) => Ok(output),
+                    Transition::Next(..) => Err(Error::NeedsDriver { operation: self.name() }),
+                }
+            }
+            _ => self.parse_spec_response(response),
+        }
     }
 }
 

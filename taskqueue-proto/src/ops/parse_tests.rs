@@ -42,7 +42,7 @@ fn ok(body: &str) -> Response<Vec<u8>> {
 
 #[test]
 fn task_bodies_parse_for_every_task_operation() {
-    let task = GetTask::new(TASK).parse_response(ok(FULL_TASK)).unwrap();
+    let task = GetTask::new(TASK).parse_spec_response(ok(FULL_TASK)).unwrap();
     assert_eq!(task.id, TASK);
     assert_eq!(task.status, TaskStatus::AIReview);
     assert_eq!(task.priority, TaskPriority::High);
@@ -52,40 +52,42 @@ fn task_bodies_parse_for_every_task_operation() {
     assert_eq!(task.metadata["team"], "infra");
     assert_eq!(task.created_at.timestamp_subsec_nanos(), 560_942_500);
     let created = CreateTask::new(crate::TaskCreateRequest::new("b", "c", PROJECT))
-        .parse_response(resp(201, Some("application/json"), FULL_TASK))
+        .parse_spec_response(resp(201, Some("application/json"), FULL_TASK))
         .unwrap();
     assert_eq!(created, task);
     assert_eq!(
         UpdateTask::new(TASK, Default::default())
-            .parse_response(ok(FULL_TASK))
+            .parse_spec_response(ok(FULL_TASK))
             .unwrap(),
         task
     );
-    assert_eq!(CancelTask::new(TASK).parse_response(ok(FULL_TASK)).unwrap(), task);
+    assert_eq!(CancelTask::new(TASK).parse_spec_response(ok(FULL_TASK)).unwrap(), task);
     let list = ListTasks::default()
-        .parse_response(ok(&format!("[{FULL_TASK},{FULL_TASK}]")))
+        .parse_spec_response(ok(&format!("[{FULL_TASK},{FULL_TASK}]")))
         .unwrap();
     assert_eq!(list.len(), 2);
-    assert!(ListTasks::default().parse_response(ok("[]")).unwrap().is_empty());
+    assert!(ListTasks::default().parse_spec_response(ok("[]")).unwrap().is_empty());
 }
 
 #[test]
 fn project_bodies_parse_for_every_project_operation() {
-    let p = GetProject::new(PROJECT).parse_response(ok(PROJECT_JSON)).unwrap();
+    let p = GetProject::new(PROJECT).parse_spec_response(ok(PROJECT_JSON)).unwrap();
     assert_eq!(p.status, ProjectStatus::OnHold);
     assert_eq!(p.description.as_deref(), Some("Demo project"));
     let created = CreateProject::new(crate::ProjectCreateRequest::new("demo"))
-        .parse_response(resp(201, None, PROJECT_JSON))
+        .parse_spec_response(resp(201, None, PROJECT_JSON))
         .unwrap();
     assert_eq!(created, p);
     assert_eq!(
         UpdateProject::new(PROJECT, Default::default())
-            .parse_response(ok(PROJECT_JSON))
+            .parse_spec_response(ok(PROJECT_JSON))
             .unwrap(),
         p
     );
     assert_eq!(
-        ListProjects.parse_response(ok(&format!("[{PROJECT_JSON}]"))).unwrap(),
+        ListProjects
+            .parse_spec_response(ok(&format!("[{PROJECT_JSON}]")))
+            .unwrap(),
         vec![p]
     );
 }
@@ -93,7 +95,7 @@ fn project_bodies_parse_for_every_project_operation() {
 #[test]
 fn health_parses() {
     let h = Health
-        .parse_response(ok(r#"{"status":"healthy","version":"1.2.3"}"#))
+        .parse_spec_response(ok(r#"{"status":"healthy","version":"1.2.3"}"#))
         .unwrap();
     assert!(h.is_healthy());
     assert_eq!(h.version.as_deref(), Some("1.2.3"));
@@ -101,12 +103,16 @@ fn health_parses() {
 
 #[test]
 fn deletes_are_true_on_204_and_false_on_404() {
-    assert!(DeleteTask::new(TASK).parse_response(resp(204, None, "")).unwrap());
-    assert!(!DeleteTask::new(TASK).parse_response(resp(404, None, "")).unwrap());
-    assert!(DeleteProject::new(PROJECT).parse_response(resp(204, None, "")).unwrap());
+    assert!(DeleteTask::new(TASK).parse_spec_response(resp(204, None, "")).unwrap());
+    assert!(!DeleteTask::new(TASK).parse_spec_response(resp(404, None, "")).unwrap());
+    assert!(
+        DeleteProject::new(PROJECT)
+            .parse_spec_response(resp(204, None, ""))
+            .unwrap()
+    );
     assert!(
         !DeleteProject::new(PROJECT)
-            .parse_response(resp(
+            .parse_spec_response(resp(
                 404,
                 Some("application/json"),
                 r#"{"error":"project_not_found","message":"nope"}"#
@@ -114,7 +120,7 @@ fn deletes_are_true_on_204_and_false_on_404() {
             .unwrap()
     );
     let conflict = DeleteProject::new(PROJECT)
-        .parse_response(resp(
+        .parse_spec_response(resp(
             409,
             Some("application/json"),
             r#"{"error":"project_not_empty","message":"2 tasks reference it"}"#,
@@ -169,7 +175,7 @@ fn every_error_status_maps_to_its_variant_whatever_the_body() {
     ];
     for (status, check) in table {
         for (kind, response) in bodies(*status) {
-            let err = GetTask::new(TASK).parse_response(response).unwrap_err();
+            let err = GetTask::new(TASK).parse_spec_response(response).unwrap_err();
             assert!(check(&err), "{status} with a {kind} body gave {err:?}");
             assert_eq!(err.status().unwrap().as_u16(), *status, "{kind}");
             assert_eq!(err.request_id(), Some("req-1"));
@@ -193,13 +199,13 @@ fn every_error_status_maps_to_its_variant_whatever_the_body() {
 
 #[test]
 fn not_found_is_task_or_project_by_operation_with_a_helpful_message() {
-    let e = GetTask::new(TASK).parse_response(resp(404, None, "")).unwrap_err();
+    let e = GetTask::new(TASK).parse_spec_response(resp(404, None, "")).unwrap_err();
     assert_eq!(
         e.to_string(),
         "[404] Task 6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90 not found"
     );
     let e = GetProject::new(PROJECT)
-        .parse_response(resp(404, None, ""))
+        .parse_spec_response(resp(404, None, ""))
         .unwrap_err();
     assert!(matches!(e, Error::ProjectNotFound(_)));
     assert_eq!(
@@ -207,12 +213,12 @@ fn not_found_is_task_or_project_by_operation_with_a_helpful_message() {
         "[404] Project 90f92073-d0a3-4d9f-b713-4c06876dde15 not found"
     );
     let e = UpdateProject::new(PROJECT, Default::default())
-        .parse_response(resp(404, None, ""))
+        .parse_spec_response(resp(404, None, ""))
         .unwrap_err();
     assert!(matches!(e, Error::ProjectNotFound(_)));
     // Creating a task in an unknown project is a project error.
     let e = CreateTask::new(crate::TaskCreateRequest::new("b", "c", PROJECT))
-        .parse_response(resp(
+        .parse_spec_response(resp(
             404,
             Some("application/json"),
             r#"{"error":"project_not_found","message":"Project 90f92073-d0a3-4d9f-b713-4c06876dde15 not found"}"#,
@@ -227,7 +233,7 @@ fn validation_errors_carry_field_errors() {
     let body = r#"{"error":"validation_error","message":"invalid task","details":{"fields":[
         {"field":"name","message":"must not be empty"},{"field":"timeout","message":"must be > 0"}]}}"#;
     let e = CreateTask::new(crate::TaskCreateRequest::new("b", "c", PROJECT))
-        .parse_response(resp(422, Some("application/json"), body))
+        .parse_spec_response(resp(422, Some("application/json"), body))
         .unwrap_err();
     let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["name", "timeout"]);
@@ -244,7 +250,7 @@ fn rate_limited_carries_retry_after() {
         .header("retry-after", "3")
         .body(Vec::new())
         .unwrap();
-    let e = ListProjects.parse_response(r).unwrap_err();
+    let e = ListProjects.parse_spec_response(r).unwrap_err();
     assert!(matches!(e, Error::RateLimited(_)));
     assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(3)));
     assert!(e.is_retryable());
@@ -256,7 +262,7 @@ fn a_2xx_body_that_does_not_parse_is_decode_with_the_failing_path() {
         r#""created_at": "2026-11-26T05:06:00.560942500Z""#,
         r#""created_at": "yesterday""#,
     );
-    let e = GetTask::new(TASK).parse_response(ok(&bad)).unwrap_err();
+    let e = GetTask::new(TASK).parse_spec_response(ok(&bad)).unwrap_err();
     match &e {
         Error::Decode {
             path,
@@ -279,13 +285,16 @@ fn a_2xx_body_that_does_not_parse_is_decode_with_the_failing_path() {
     );
 
     let list = format!(r#"[{FULL_TASK}, {{"id": "not-a-uuid"}}]"#);
-    match ListTasks::default().parse_response(ok(&list)).unwrap_err() {
+    match ListTasks::default().parse_spec_response(ok(&list)).unwrap_err() {
         Error::Decode { path, .. } => assert_eq!(path, "[1].id"),
         other => panic!("expected Decode, got {other:?}"),
     }
     for body in ["", "<html>oops</html>", "{\"id\":", "null"] {
         assert!(
-            matches!(GetTask::new(TASK).parse_response(ok(body)), Err(Error::Decode { .. })),
+            matches!(
+                GetTask::new(TASK).parse_spec_response(ok(body)),
+                Err(Error::Decode { .. })
+            ),
             "{body:?}"
         );
     }
@@ -295,7 +304,7 @@ fn a_2xx_body_that_does_not_parse_is_decode_with_the_failing_path() {
 fn a_huge_error_body_is_kept_only_as_a_capped_snippet() {
     let big = "x".repeat(100_000);
     let e = GetTask::new(TASK)
-        .parse_response(resp(500, Some("text/plain"), &big))
+        .parse_spec_response(resp(500, Some("text/plain"), &big))
         .unwrap_err();
     assert_eq!(e.response_body().unwrap().len(), crate::BODY_SNIPPET_LIMIT);
     assert!(e.message().chars().count() <= 301);

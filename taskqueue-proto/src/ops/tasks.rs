@@ -1,18 +1,21 @@
 //! The task operations: create, get, list, update, cancel, delete.
+//!
+//! Each is written for the documented API; its `Upstream` type names how it
+//! runs against the public server (see the `upstream` layer).
 
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response};
 use uuid::Uuid;
 
-use super::upstream::{self, Flow, is_upstream};
-use super::{Operation, Step, json_body, parse_delete, parse_json, parse_json_list};
+use super::upstream::{self, AsSpec};
+use super::{Operation, json_body, parse_delete, parse_json, parse_json_list};
 use crate::error::Missing;
-use crate::{Config, Error, Task, TaskCreateRequest, TaskFilters, TaskStatus, TaskUpdateRequest};
+use crate::{Config, Error, Task, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
 
 /// A typical task's size in JSON: with every field, as servers send it, a task
 /// takes 700 to 900 bytes. Used to reserve room when reading a list.
-const TASK_JSON_BYTES: usize = 700;
+pub(crate) const TASK_JSON_BYTES: usize = 700;
 
-fn task_path(id: &Uuid) -> String {
+pub(crate) fn task_path(id: &Uuid) -> String {
     format!("/tasks/{}", id.as_hyphenated())
 }
 
@@ -25,80 +28,35 @@ fn task_path(id: &Uuid) -> String {
 pub struct CreateTask {
     /// The new task's fields.
     pub request: TaskCreateRequest,
-    flow: Flow,
 }
 
 impl CreateTask {
     /// Creates the task described by `request`.
     pub fn new(request: TaskCreateRequest) -> Self {
-        CreateTask {
-            request,
-            flow: Flow::Start,
-        }
+        CreateTask { request }
     }
 }
 
 impl Operation for CreateTask {
     type Output = Task;
+    type Upstream = upstream::CreateTaskFlow;
 
     fn name(&self) -> &'static str {
         "create_task"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.request.validate()?;
-        let body = if is_upstream(config) && self.request.description.is_none() {
-            json_body(&self.request.clone().description(""))?
-        } else {
-            json_body(&self.request)?
-        };
-        config.request(Method::POST, "/tasks", &[], Some(body))
+        config.request(Method::POST, "/tasks", &[], Some(json_body(&self.request)?))
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
         // A 404 here means the named project does not exist.
         parse_json(response, Missing::Project(self.request.project_id))
     }
 
     fn wants_idempotency_key(&self) -> bool {
         true
-    }
-
-    fn next_step(&mut self, config: &Config, _step: usize, response: Response<Vec<u8>>) -> Result<Step<Task>, Error> {
-        if !is_upstream(config) {
-            return self.parse_response(response).map(Step::Done);
-        }
-        let project = self.request.project_id;
-        let ok = response.status().is_success();
-        match std::mem::take(&mut self.flow) {
-            Flow::Start if ok => {
-                let id = upstream::acknowledged_id(&response, "task_id")?;
-                self.flow = Flow::Fetch;
-                Ok(Step::FollowUp(upstream::get(config, &task_path(&id))?))
-            }
-            Flow::Start if response.status() == StatusCode::BAD_REQUEST && project.is_some() => {
-                let id = project.unwrap_or_default();
-                self.flow = Flow::Probe(Box::new(upstream::error_of(&response, Missing::Project(project))));
-                Ok(Step::FollowUp(upstream::get(
-                    config,
-                    &format!("/projects/{}", id.as_hyphenated()),
-                )?))
-            }
-            Flow::Start => Err(upstream::error_of(&response, Missing::Project(project))),
-            Flow::Fetch if ok => upstream::task_of(&response).map(Step::Done),
-            Flow::Fetch => {
-                self.flow = Flow::Fetch; // a retry of the fetch lands here again
-                Err(upstream::error_of(&response, Missing::Task(None)))
-            }
-            Flow::Probe(_) if response.status() == StatusCode::NOT_FOUND => {
-                Err(upstream::error_of(&response, Missing::Project(project)))
-            }
-            Flow::Probe(original) => {
-                let error = (*original).clone();
-                self.flow = Flow::Probe(original);
-                Err(error)
-            }
-        }
     }
 }
 
@@ -118,24 +76,18 @@ impl GetTask {
 
 impl Operation for GetTask {
     type Output = Task;
+    type Upstream = upstream::GetTaskFlow;
 
     fn name(&self) -> &'static str {
         "get_task"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, &task_path(&self.id), &[], None)
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
         parse_json(response, Missing::Task(Some(self.id)))
-    }
-
-    fn next_step(&mut self, config: &Config, _step: usize, response: Response<Vec<u8>>) -> Result<Step<Task>, Error> {
-        if is_upstream(config) && response.status().is_success() {
-            return upstream::task_of(&response).map(Step::Done);
-        }
-        self.parse_response(response).map(Step::Done)
     }
 }
 
@@ -160,33 +112,19 @@ impl ListTasks {
 
 impl Operation for ListTasks {
     type Output = Vec<Task>;
+    type Upstream = upstream::ListTasksFlow;
 
     fn name(&self) -> &'static str {
         "list_tasks"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.filters.validate()?;
-        if is_upstream(config) {
-            return upstream::list_request(config, &self.filters);
-        }
         config.request(Method::GET, "/tasks", &self.filters.query_pairs(), None)
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Vec<Task>, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Vec<Task>, Error> {
         parse_json_list(response, TASK_JSON_BYTES)
-    }
-
-    fn next_step(
-        &mut self,
-        config: &Config,
-        _step: usize,
-        response: Response<Vec<u8>>,
-    ) -> Result<Step<Vec<Task>>, Error> {
-        if is_upstream(config) {
-            return upstream::list_tasks(&response, &self.filters).map(Step::Done);
-        }
-        self.parse_response(response).map(Step::Done)
     }
 }
 
@@ -203,88 +141,30 @@ pub struct UpdateTask {
     pub id: Uuid,
     /// The fields to change.
     pub update: TaskUpdateRequest,
-    flow: Flow,
 }
 
 impl UpdateTask {
     /// Applies `update` to the task `id`.
     pub fn new(id: Uuid, update: TaskUpdateRequest) -> Self {
-        UpdateTask {
-            id,
-            update,
-            flow: Flow::Start,
-        }
+        UpdateTask { id, update }
     }
 }
 
 impl Operation for UpdateTask {
     type Output = Task;
+    type Upstream = upstream::UpdateTaskFlow;
 
     fn name(&self) -> &'static str {
         "update_task"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
-        if is_upstream(config) {
-            let u = &self.update;
-            let dropped = [
-                ("technical_specs", u.technical_specs.is_some()),
-                ("acceptance_criteria", u.acceptance_criteria.is_some()),
-                ("task_type", u.task_type.is_some()),
-                ("timeout", u.timeout.is_some()),
-                ("retry_attempts", u.retry_attempts.is_some()),
-                ("retry_delay", u.retry_delay.is_some()),
-                ("environment", u.environment.is_some()),
-                ("working_directory", u.working_directory.is_some()),
-                ("metadata", u.metadata.is_some()),
-            ];
-            if let Some((field, _)) = dropped.iter().find(|(_, set)| *set) {
-                return Err(upstream::unsupported(field));
-            }
-        }
         config.request(Method::PUT, &task_path(&self.id), &[], Some(json_body(&self.update)?))
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
         parse_json(response, Missing::Task(Some(self.id)))
-    }
-
-    fn next_step(&mut self, config: &Config, _step: usize, response: Response<Vec<u8>>) -> Result<Step<Task>, Error> {
-        if !is_upstream(config) {
-            return self.parse_response(response).map(Step::Done);
-        }
-        let missing = Missing::Task(Some(self.id));
-        let status = response.status();
-        match std::mem::take(&mut self.flow) {
-            Flow::Start if status.is_success() => {
-                self.flow = Flow::Fetch;
-                Ok(Step::FollowUp(upstream::get(config, &task_path(&self.id))?))
-            }
-            Flow::Start if status == StatusCode::NOT_FOUND && self.update.status.is_some() => {
-                self.flow = Flow::Probe(Box::new(upstream::error_of(&response, missing)));
-                Ok(Step::FollowUp(upstream::get(config, &task_path(&self.id))?))
-            }
-            Flow::Start => Err(upstream::error_of(&response, missing)),
-            Flow::Fetch if status.is_success() => upstream::task_of(&response).map(Step::Done),
-            Flow::Probe(_) if status.is_success() => {
-                let current = upstream::task_of(&response)?;
-                let to = self.update.status.clone().unwrap_or(TaskStatus::Planning);
-                Err(upstream::conflict(
-                    "invalid_transition",
-                    format!(
-                        "Task {} cannot go from {} to {to}: the server allows Planning → Implementation → \
-                         TestCreation → Testing → AIReview → Finalized, or Cancelled",
-                        self.id, current.status
-                    ),
-                    &response,
-                ))
-            }
-            flow => {
-                self.flow = flow; // a retry of this exchange lands here again
-                Err(upstream::error_of(&response, missing))
-            }
-        }
     }
 }
 
@@ -317,60 +197,14 @@ impl CancelTask {
 
 impl Operation for CancelTask {
     type Output = Task;
+    type Upstream = upstream::CancelTaskFlow;
 
     fn name(&self) -> &'static str {
         "cancel_task"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
-        if is_upstream(config) {
-            return upstream::get(config, &task_path(&self.id));
-        }
-        self.cancel_request(config)
-    }
-
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
-        parse_json(response, Missing::Task(Some(self.id)))
-    }
-
-    fn wants_idempotency_key(&self) -> bool {
-        true
-    }
-
-    fn next_step(&mut self, config: &Config, step: usize, response: Response<Vec<u8>>) -> Result<Step<Task>, Error> {
-        if !is_upstream(config) {
-            return self.parse_response(response).map(Step::Done);
-        }
-        if !response.status().is_success() {
-            return Err(upstream::error_of(&response, Missing::Task(Some(self.id))));
-        }
-        match step {
-            // The check: a finished task cannot be cancelled, as on a spec server.
-            0 => {
-                let task = upstream::task_of(&response)?;
-                if task.status.is_terminal() {
-                    let message = format!("Task {} is already {}", self.id, task.status);
-                    return Err(upstream::conflict("already_terminal", message, &response));
-                }
-                Ok(Step::FollowUp(self.cancel_request(config)?))
-            }
-            // Cancelled: fetch the task.
-            1 => Ok(Step::FollowUp(upstream::get(config, &task_path(&self.id))?)),
-            _ => {
-                let mut task = upstream::task_of(&response)?;
-                // The server said it cancelled the task; its GET may lag behind.
-                if !task.status.is_terminal() {
-                    task.status = TaskStatus::Cancelled;
-                }
-                Ok(Step::Done(task))
-            }
-        }
-    }
-}
-
-impl CancelTask {
-    /// `POST …/cancel` with `{}` or `{"reason": …}` (the public server insists on a JSON body).
-    fn cancel_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    /// `POST …/cancel` with `{}` or `{"reason": …}` (the public server insists on a JSON body too).
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         #[derive(serde::Serialize)]
         struct Body<'a> {
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -385,6 +219,14 @@ impl CancelTask {
             &[],
             Some(body),
         )
+    }
+
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Task, Error> {
+        parse_json(response, Missing::Task(Some(self.id)))
+    }
+
+    fn wants_idempotency_key(&self) -> bool {
+        true
     }
 }
 
@@ -404,16 +246,17 @@ impl DeleteTask {
 
 impl Operation for DeleteTask {
     type Output = bool;
+    type Upstream = AsSpec;
 
     fn name(&self) -> &'static str {
         "delete_task"
     }
 
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::DELETE, &task_path(&self.id), &[], None)
     }
 
-    fn parse_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<bool, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<bool, Error> {
         parse_delete(response, Missing::Task(Some(self.id)))
     }
 }

@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::io::ErrorKind;
 
-use taskqueue_proto::{TransportError, TransportErrorKind as Kind};
+use taskqueue_proto::driver::{TransportError, TransportErrorKind as Kind};
 
 /// An error of the pooled client: connecting (nothing sent) or after.
 pub(crate) fn classify_request(error: hyper_util::client::legacy::Error) -> TransportError {

@@ -1,26 +1,19 @@
 //! `Client`: every operation of the API as an `async` method.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use taskqueue_proto::driver::{run, wait_for_completion};
-use taskqueue_proto::ops::{
-    CancelTask, CreateProject, CreateTask, DeleteProject, DeleteTask, GetProject, GetTask, Health, ListProjects,
-    ListTasks, Operation, UpdateProject, UpdateTask,
-};
-use taskqueue_proto::{
-    BatchCreate, CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, HealthStatus, Project, ProjectCreateRequest,
-    ProjectUpdateRequest, Task, TaskCreateRequest, TaskFilters, TaskUpdateRequest,
-};
+use taskqueue_proto::driver::{AsyncItems, AsyncTransport, IntoMachine, Machine, run};
+use taskqueue_proto::ops::ListAllTasks;
+use taskqueue_proto::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, TaskFilters};
 use tokio::sync::Semaphore;
-use uuid::Uuid;
 
-use crate::TaskStream;
 use crate::connector::connector;
-use crate::transport::Transport;
+use crate::{HyperTransport, TaskStream};
 
 /// Idle connections kept per host by default (the original SDK's `max_keepalive_connections`).
 pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 20;
@@ -47,21 +40,33 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 100;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Transport>,
+///
+/// The client runs over any [`AsyncTransport`] with [`Client::with_transport`]
+/// (another HTTP client, another runtime, a test double); the methods are
+/// the same.
+pub struct Client<T = HyperTransport> {
+    transport: Arc<T>,
+    config: Config,
     options: CallOptions,
-    batch_concurrency: usize,
 }
 
-impl fmt::Debug for Client {
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            transport: self.transport.clone(),
+            config: self.config.clone(),
+            options: self.options.clone(),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.inner.config)
+            .field("config", &self.config)
             .field("options", &self.options)
-            .field("batch_concurrency", &self.batch_concurrency)
-            .field("in_flight_available", &self.inner.in_flight.available_permits())
-            .finish_non_exhaustive()
+            .field("transport", &self.transport)
+            .finish()
     }
 }
 
@@ -111,21 +116,17 @@ impl ClientBuilder {
             .timer(TokioTimer::new());
         #[cfg(feature = "http2")]
         pool.http2_only(self.http2_prior_knowledge);
-        let http = pool.build(connector);
-        let inner = Transport {
-            config: self.config,
-            http,
+        let transport = HyperTransport {
+            http: pool.build(connector),
             in_flight: Semaphore::new(self.max_in_flight),
+            body_limit: self.config.body_limit(),
         };
-        Ok(Client {
-            inner: Arc::new(inner),
-            options: CallOptions::new(),
-            batch_concurrency: self.batch_concurrency,
-        })
+        let client = Client::with_transport(self.config, transport);
+        Ok(client.with_options(CallOptions::new().batch_concurrency(self.batch_concurrency)))
     }
 }
 
-impl Client {
+impl Client<HyperTransport> {
     /// A client for `config` with the default pool bounds.
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::builder(config).build()
@@ -147,112 +148,73 @@ impl Client {
             http2_prior_knowledge: false,
         }
     }
+}
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
+/// Turns each line of the endpoint table into an async method.
+macro_rules! async_endpoints {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+            self.execute($job).await
+        }
+    )*};
+}
 
-    /// A client sharing this one's pool whose calls use `options`.
-    pub fn with_options(&self, options: CallOptions) -> Client {
+impl<T: AsyncTransport + Send + 'static> Client<T> {
+    /// A client for `config` over `transport`.
+    pub fn with_transport(config: Config, transport: T) -> Self {
         Client {
-            inner: self.inner.clone(),
-            options,
-            batch_concurrency: self.batch_concurrency,
+            transport: Arc::new(transport),
+            config,
+            options: CallOptions::new(),
         }
     }
 
-    /// Runs any operation as one logical call.
-    pub async fn execute<O>(&self, op: O) -> Result<O::Output, Error>
-    where
-        O: Operation + Send,
-        O::Output: Send,
-    {
-        run(&*self.inner, &self.inner.config, op, self.options.clone()).await
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
-    /// Runs an operation with these options instead of the client's.
-    pub async fn execute_with<O>(&self, op: O, options: CallOptions) -> Result<O::Output, Error>
-    where
-        O: Operation + Send,
-        O::Output: Send,
-    {
-        run(&*self.inner, &self.inner.config, op, options).await
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
     }
 
-    /// Creates a task.
-    pub async fn create_task(&self, request: TaskCreateRequest) -> Result<Task, Error> {
-        self.execute(CreateTask::new(request)).await
+    /// A client sharing this one's transport (pool and in-flight limit) whose
+    /// calls use `options`.
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        Client {
+            options,
+            ..self.clone()
+        }
     }
-    /// Fetches a task; [`Error::TaskNotFound`] if there is none.
-    pub async fn get_task(&self, id: Uuid) -> Result<Task, Error> {
-        self.execute(GetTask::new(id)).await
+
+    /// Runs any operation (or job) as one logical call.
+    pub async fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
+    where
+        J: IntoMachine,
+        J::Machine: Machine<Item = Infallible> + Send,
+    {
+        let machine = job.into_machine(&self.config, &self.options, self.transport.random_u64());
+        run(&*self.transport, machine).await
     }
-    /// One page of tasks matching `filters` (`limit` 100 by default).
-    pub async fn list_tasks(&self, filters: TaskFilters) -> Result<Vec<Task>, Error> {
-        self.execute(ListTasks::new(filters)).await
+
+    /// Runs an operation (or job) with these options instead of the client's.
+    pub async fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
+    where
+        J: IntoMachine,
+        J::Machine: Machine<Item = Infallible> + Send,
+    {
+        let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
+        run(&*self.transport, machine).await
     }
+
     /// Every task matching `filters` as a [`futures_core::Stream`], fetching
     /// a page when the previous one is used up; an error ends the stream.
-    pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskStream {
-        TaskStream::new(self.clone(), filters)
-    }
-    /// Changes the fields set in `update`.
-    pub async fn update_task(&self, id: Uuid, update: TaskUpdateRequest) -> Result<Task, Error> {
-        self.execute(UpdateTask::new(id, update)).await
-    }
-    /// Cancels a task, optionally saying why; [`Error::Conflict`] if it already finished.
-    pub async fn cancel_task(&self, id: Uuid, reason: Option<&str>) -> Result<Task, Error> {
-        let mut op = CancelTask::new(id);
-        op.reason = reason.map(str::to_owned);
-        self.execute(op).await
-    }
-    /// Deletes a task: `true` if it was deleted, `false` if there was none.
-    pub async fn delete_task(&self, id: Uuid) -> Result<bool, Error> {
-        self.execute(DeleteTask::new(id)).await
-    }
-    /// Creates a project.
-    pub async fn create_project(&self, request: ProjectCreateRequest) -> Result<Project, Error> {
-        self.execute(CreateProject::new(request)).await
-    }
-    /// Fetches a project; [`Error::ProjectNotFound`] if there is none.
-    pub async fn get_project(&self, id: Uuid) -> Result<Project, Error> {
-        self.execute(GetProject::new(id)).await
-    }
-    /// Every project.
-    pub async fn list_projects(&self) -> Result<Vec<Project>, Error> {
-        self.execute(ListProjects).await
-    }
-    /// Changes the fields set in `update`.
-    pub async fn update_project(&self, id: Uuid, update: ProjectUpdateRequest) -> Result<Project, Error> {
-        self.execute(UpdateProject::new(id, update)).await
-    }
-    /// Deletes a project: `true` if deleted, `false` if there was none;
-    /// [`Error::Conflict`] while tasks reference it.
-    pub async fn delete_project(&self, id: Uuid) -> Result<bool, Error> {
-        self.execute(DeleteProject::new(id)).await
-    }
-    /// Whether the server is up.
-    pub async fn health(&self) -> Result<HealthStatus, Error> {
-        self.execute(Health).await
+    pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskStream<T> {
+        let pages = ListAllTasks::new(filters).into_machine(&self.config, &self.options, self.transport.random_u64());
+        TaskStream::new(AsyncItems::new(self.transport.clone(), pages))
     }
 
-    /// Creates many tasks, at most `batch_concurrency` (default 8) at a time.
-    ///
-    /// Every request is validated first: if one is invalid, nothing is sent
-    /// and the error names its index. Otherwise there is one result per
-    /// request, in input order. Dropping the future cancels the creates still
-    /// in flight.
-    pub async fn create_tasks(&self, requests: Vec<TaskCreateRequest>) -> Result<Vec<Result<Task, Error>>, Error> {
-        let batch = BatchCreate::new(requests)?;
-        batch.check(&self.inner.config)?;
-        Ok(crate::batch::run(self, batch, self.batch_concurrency).await)
-    }
-
-    /// Polls a task until its status is terminal (`Completed`, `Failed`,
-    /// `Cancelled`, `Finalized`), backing off from 0.5 s to 5 s, or until
-    /// `timeout`, when it fails with [`Error::WaitTimedOut`] and the last task seen.
-    pub async fn wait_for_completion(&self, id: Uuid, timeout: Duration) -> Result<Task, Error> {
-        wait_for_completion(&*self.inner, &self.inner.config, self.options.clone(), id, timeout).await
-    }
+    taskqueue_proto::endpoints!(async_endpoints);
 }

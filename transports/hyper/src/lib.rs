@@ -6,11 +6,12 @@
 //! no redirects, HTTPS through rustls with the `ring` provider (Mozilla's
 //! roots plus `Config`'s extra roots), HTTP/2 behind the `http2` feature.
 //!
-//! It drives the same sans-IO state machine as every transport, through
+//! It drives the same sans-IO state machines as every transport, through
 //! [`taskqueue_proto::driver::run`]: this crate only implements
 //! [`AsyncTransport`](taskqueue_proto::driver::AsyncTransport) (send, sleep,
-//! now) for hyper and tokio. To run the SDK on another runtime or HTTP
-//! client, implement that trait for yours (see `examples/any_runtime.rs`).
+//! now, random) for hyper and tokio, as [`HyperTransport`]. To run the SDK
+//! on another runtime or HTTP client, implement that trait for yours and
+//! give it to [`Client::with_transport`] (see `examples/any_runtime.rs`).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -34,12 +35,12 @@
 //! `taskqueue.call` span and each attempt an event, from the same code as
 //! the blocking client's.
 
-mod batch;
 mod classify;
 mod client;
 mod connector;
 mod stream;
-mod transport;
+pub mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_MAX_IN_FLIGHT};
 pub use stream::TaskStream;
+pub use transport::HyperTransport;

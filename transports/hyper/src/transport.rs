@@ -1,48 +1,64 @@
-//! One attempt over hyper: a permit from the in-flight limit, the request,
-//! the body collected up to the limit, all within the attempt's timeout.
+//! `HyperTransport`: the SDK's [`AsyncTransport`] on hyper 1 and tokio — a
+//! permit from the in-flight limit, the request, the body collected up to
+//! the limit, all within the attempt's timeout.
 
 use std::future::Future;
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as PooledClient;
-use std::hash::BuildHasher;
-
-use taskqueue_proto::driver::AsyncTransport;
-use taskqueue_proto::{Config, Entropy, ThreadEntropy, TransportError, TransportErrorKind};
+use taskqueue_proto::driver::{AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
 use tokio::sync::Semaphore;
 
 use crate::classify::{classify_body, classify_request};
 use crate::connector::Connector;
 
-/// What the client shares between its clones.
-pub(crate) struct Transport {
-    pub(crate) config: Config,
+/// One exchange over a pooled hyper-util client (at most
+/// `max_in_flight` at once across clones, bodies read through
+/// `http_body_util::Limited`, every attempt under `tokio::time::timeout`),
+/// `tokio::time::sleep`, `Instant::now`, and a per-thread generator seeded
+/// from the operating system. Built by [`ClientBuilder`](crate::ClientBuilder);
+/// [`Client`](crate::Client) uses it by default.
+pub struct HyperTransport {
     pub(crate) http: PooledClient<Connector, Full<Bytes>>,
     pub(crate) in_flight: Semaphore,
+    pub(crate) body_limit: u64,
 }
 
-const ENTROPY: ThreadEntropy = ThreadEntropy::new(seed);
+impl std::fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("in_flight_available", &self.in_flight.available_permits())
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Randomness for request ids, idempotency keys and jitter: a per-thread
+/// generator seeded once per thread from the operating system.
+const RANDOM: ThreadRandom = ThreadRandom::new(seed);
+
 /// 64 bits from the OS; should that fail, std's randomly keyed hasher.
 fn seed() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
 
-impl Transport {
-    async fn exchange(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+impl HyperTransport {
+    async fn exchange(&self, request: Request<Vec<u8>>) -> Outcome {
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let response = self.http.request(request).await.map_err(classify_request)?;
         let (parts, body) = response.into_parts();
-        let limit = usize::try_from(self.config.body_limit()).unwrap_or(usize::MAX);
+        let limit = usize::try_from(self.body_limit).unwrap_or(usize::MAX);
         let collected = Limited::new(body, limit).collect().await.map_err(classify_body)?;
         Ok(Response::from_parts(parts, Vec::from(collected.to_bytes())))
     }
 }
 
-impl AsyncTransport for Transport {
-    async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<Vec<u8>>, TransportError> {
+impl AsyncTransport for HyperTransport {
+    async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
         // The semaphore is never closed; if it were, the client could not send.
         let _permit = self
             .in_flight
@@ -67,7 +83,6 @@ impl AsyncTransport for Transport {
     }
 
     fn random_u64(&self) -> u64 {
-        let mut entropy = ENTROPY;
-        entropy.next_u64()
+        RANDOM.next_u64()
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::ErrorKind;
 
-use taskqueue_proto::{TransportError, TransportErrorKind as Kind};
+use taskqueue_proto::driver::{TransportError, TransportErrorKind as Kind};
 use ureq::Timeout;
 
 pub(crate) fn classify(error: ureq::Error) -> TransportError {

@@ -1,10 +1,12 @@
 //! The blocking transport of the Task Queue SDK, on ureq 3.
 //!
 //! A small, synchronous client for scripts and tools: **no tokio and no async
-//! runtime anywhere in its dependency tree**. It drives the sans-IO
-//! [`taskqueue_proto::Call`] state machine — send with ureq,
-//! `std::thread::sleep`, loop — so retries, backoff, idempotency keys and
-//! deadlines behave exactly as in every other transport. HTTPS uses rustls
+//! runtime anywhere in its dependency tree**. [`UreqTransport`] implements
+//! the sans-IO core's [`BlockingTransport`](taskqueue_proto::driver::BlockingTransport)
+//! (send with ureq, `std::thread::sleep`, `Instant::now`), and proto's one
+//! blocking driver runs every call over it, so retries, backoff, idempotency
+//! keys and deadlines behave exactly as in every other transport. The
+//! [`Client`] runs over any other `BlockingTransport` the same way. HTTPS uses rustls
 //! with the `ring` provider and Mozilla's roots (plus `Config`'s extra roots);
 //! `HTTPS_PROXY`/`NO_PROXY` are honoured; redirects are never followed.
 //!
@@ -29,11 +31,9 @@
 //! Credentials and bodies are never recorded.
 
 mod agent;
-mod batch;
 mod classify;
 mod client;
-mod entropy;
-mod pages;
+pub mod transport;
 
-pub use client::Client;
-pub use pages::TaskPages;
+pub use client::{Client, TaskPages};
+pub use transport::UreqTransport;

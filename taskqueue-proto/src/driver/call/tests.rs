@@ -1,14 +1,18 @@
 //! The Call state machine on a fake clock: attempts, delays, deadlines, and
 //! the same request id and idempotency key across retries.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 use uuid::Uuid;
 
 use super::*;
+use crate::RetryBudget;
+use crate::TaskCreateRequest;
+use crate::driver::{Simulated, run_blocking};
 use crate::ops::{CreateTask, DeleteTask, GetTask};
-use crate::{RetryBudget, SplitMix64, TaskCreateRequest};
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
 
@@ -27,9 +31,7 @@ fn response(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> Response<Ve
     b.body(body).unwrap()
 }
 
-type Outcome = Result<Response<Vec<u8>>, TransportError>;
-
-/// What a transport saw while driving a call to the end.
+/// What a transport saw while the blocking driver ran a call to the end.
 #[derive(Debug)]
 struct Run<T> {
     result: Result<T, Error>,
@@ -41,42 +43,34 @@ struct Run<T> {
     timeouts: Vec<Duration>,
 }
 
-/// Drives `call` with a fake clock; each send is answered by the next outcome
-/// (and takes `latency` of fake time).
-fn drive<O: Operation>(mut call: Call<'_, O>, outcomes: Vec<Outcome>, latency: Duration) -> Run<O::Output> {
-    let start = Instant::now();
-    let mut now = start;
-    let mut outcomes = outcomes.into_iter();
-    let mut run = Run {
-        result: Err(Error::invalid_input("test", "not run")),
-        sends: vec![],
-        sleeps: vec![],
-        timeouts: vec![],
-    };
-    loop {
-        match call.poll(now) {
-            Action::Send { request, timeout } => {
-                run.sends.push((now - start, request));
-                run.timeouts.push(timeout);
-                now += latency;
-                let outcome = outcomes
-                    .next()
-                    .expect("the call sent more requests than the test scripted");
-                call.record(outcome, now);
-            }
-            Action::Sleep(d) => {
-                run.sleeps.push(d);
-                now += d;
-            }
-            Action::Done(result) => {
-                run.result = result;
-                assert!(
-                    outcomes.next().is_none(),
-                    "the call stopped before using every scripted outcome"
-                );
-                return run;
-            }
-        }
+/// Runs `call` with the blocking driver on virtual time; each send is
+/// answered by the next outcome (and takes `latency` of virtual time). The
+/// call must use every outcome and no more.
+fn drive<M: Machine<Item = std::convert::Infallible>>(
+    call: M,
+    outcomes: Vec<Outcome>,
+    latency: Duration,
+) -> Run<M::Output> {
+    let script = Rc::new(RefCell::new(outcomes.into_iter()));
+    let answers = script.clone();
+    let transport = Simulated::new(Instant::now(), move |_: &Request<Vec<u8>>| {
+        answers
+            .borrow_mut()
+            .next()
+            .expect("the call sent more requests than the test scripted")
+    })
+    .latency(latency);
+    let result = run_blocking(&transport, call);
+    assert!(
+        script.borrow_mut().next().is_none(),
+        "the call stopped before using every scripted outcome"
+    );
+    let sent = transport.sent();
+    Run {
+        result,
+        timeouts: sent.iter().map(|s| s.timeout).collect(),
+        sends: sent.into_iter().map(|s| (s.at, s.request)).collect(),
+        sleeps: transport.sleeps(),
     }
 }
 
@@ -104,7 +98,7 @@ fn create() -> CreateTask {
 #[test]
 fn retries_a_503_then_succeeds_with_the_same_ids() {
     let config = Config::default();
-    let call = Call::new(create(), &config, CallOptions::new(), &mut SplitMix64::new(3));
+    let call = Call::new(create(), config.clone(), CallOptions::new(), 3);
     let (id, key) = (
         call.request_id().to_string(),
         call.idempotency_key().unwrap().to_owned(),
@@ -132,7 +126,7 @@ fn retries_a_503_then_succeeds_with_the_same_ids() {
 #[test]
 fn gives_up_after_three_attempts_with_the_last_error() {
     let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
+    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
     let run = drive(
         call,
         vec![
@@ -154,12 +148,12 @@ fn jitter_is_deterministic_for_a_seed_and_within_the_doubling_bounds() {
     let config = config_with(RetryPolicy::default().max_attempts(5));
     let outcomes = || (0..5).map(|_| Ok(response(503, &[], vec![]))).collect::<Vec<_>>();
     let a = drive(
-        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(9)),
+        Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 9),
         outcomes(),
         Duration::ZERO,
     );
     let b = drive(
-        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(9)),
+        Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 9),
         outcomes(),
         Duration::ZERO,
     );
@@ -173,7 +167,7 @@ fn jitter_is_deterministic_for_a_seed_and_within_the_doubling_bounds() {
 #[test]
 fn retry_after_sets_the_wait() {
     let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
+    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
     let run = drive(
         call,
         vec![
@@ -190,7 +184,7 @@ fn retry_after_sets_the_wait() {
 #[test]
 fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
     let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
+    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
     let run = drive(
         call,
         vec![Ok(response(429, &[("retry-after", "120")], vec![]))],
@@ -206,7 +200,7 @@ fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
 fn a_retry_after_past_the_deadline_stops_at_once() {
     let config = Config::default();
     let options = CallOptions::new().total_timeout(Duration::from_secs(5));
-    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
+    let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     let run = drive(
         call,
         vec![Ok(response(429, &[("retry-after", "10")], vec![]))],
@@ -224,23 +218,11 @@ fn attempt_timeouts_are_cut_to_the_deadline() {
         .initial_backoff(Duration::from_millis(10))
         .max_backoff(Duration::from_millis(10));
     let options = CallOptions::new().total_timeout(Duration::from_secs(10)).retry(policy);
-    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
-    // Each attempt times out after its full budget of fake time.
-    let mut call = call;
-    let start = Instant::now();
-    let mut now = start;
-    let mut timeouts = Vec::new();
-    let result = loop {
-        match call.poll(now) {
-            Action::Send { timeout, .. } => {
-                timeouts.push(timeout);
-                now += timeout;
-                call.record(timed_out(), now);
-            }
-            Action::Sleep(d) => now += d,
-            Action::Done(r) => break r,
-        }
-    };
+    let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
+    // Each attempt times out after its full timeout of virtual time.
+    let transport = Simulated::new(Instant::now(), |_: &Request<Vec<u8>>| timed_out());
+    let result = run_blocking(&transport, call);
+    let timeouts: Vec<Duration> = transport.sent().iter().map(|s| s.timeout).collect();
     assert_eq!(timeouts[0], Duration::from_secs(4));
     assert_eq!(timeouts[1], Duration::from_secs(4));
     assert!(
@@ -248,7 +230,11 @@ fn attempt_timeouts_are_cut_to_the_deadline() {
         "third attempt gets only what is left: {timeouts:?}"
     );
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
-    assert!(now - start <= Duration::from_secs(10) + Duration::from_millis(10));
+    assert!(transport.elapsed() <= Duration::from_secs(10) + Duration::from_millis(10));
+    assert!(
+        matches!(result, Err(Error::Timeout { kind: crate::TimeoutKind::Attempt, after }) if after < Duration::from_secs(2)),
+        "the last attempt's bound, as data: {result:?}"
+    );
 }
 
 #[test]
@@ -258,7 +244,7 @@ fn a_backoff_that_would_end_past_the_deadline_returns_the_last_error() {
         .initial_backoff(Duration::from_secs(2))
         .max_backoff(Duration::from_secs(2));
     let options = CallOptions::new().total_timeout(Duration::from_secs(3)).retry(policy);
-    let call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
+    let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     // The attempt fails after 1.5 s; the server asks for 2 s more; only 1.5 s is left.
     let run = drive(
         call,
@@ -276,19 +262,22 @@ fn a_deadline_reached_during_an_attempt_ends_the_call_with_timeout() {
         .initial_backoff(Duration::ZERO)
         .max_backoff(Duration::ZERO);
     let options = CallOptions::new().total_timeout(Duration::from_secs(1)).retry(policy);
-    let mut call = Call::new(GetTask::new(TASK), &config, options, &mut SplitMix64::new(3));
+    let mut call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     let start = Instant::now();
-    assert!(matches!(call.poll(start), Action::Send { timeout, .. } if timeout == Duration::from_secs(1)));
+    let Action::Send { timeout, ticket, .. } = call.poll(start) else {
+        panic!("expected a send")
+    };
+    assert_eq!(timeout, Duration::from_secs(1));
     // A 503 arrives just at the deadline: no time is left for another attempt.
     let at_deadline = start + Duration::from_secs(1);
-    call.record(Ok(response(503, &[], vec![])), at_deadline);
+    call.record(ticket, Ok(response(503, &[], vec![])), at_deadline);
     assert!(matches!(call.poll(at_deadline), Action::Done(Err(_))));
 }
 
 #[test]
 fn refused_connections_are_retried_even_for_unkeyed_posts() {
     let config = Config::builder().idempotency_keys(false).build().unwrap();
-    let call = Call::new(create(), &config, CallOptions::new(), &mut SplitMix64::new(3));
+    let call = Call::new(create(), config.clone(), CallOptions::new(), 3);
     let run = drive(
         call,
         vec![refused(), Ok(response(201, &[], task_json(TASK)))],
@@ -302,7 +291,7 @@ fn refused_connections_are_retried_even_for_unkeyed_posts() {
 fn a_reset_after_sending_is_retried_only_when_idempotent() {
     let unkeyed = Config::builder().idempotency_keys(false).build().unwrap();
     let run = drive(
-        Call::new(create(), &unkeyed, CallOptions::new(), &mut SplitMix64::new(3)),
+        Call::new(create(), unkeyed.clone(), CallOptions::new(), 3),
         vec![reset()],
         Duration::ZERO,
     );
@@ -311,7 +300,7 @@ fn a_reset_after_sending_is_retried_only_when_idempotent() {
 
     let keyed = Config::default();
     let run = drive(
-        Call::new(create(), &keyed, CallOptions::new(), &mut SplitMix64::new(3)),
+        Call::new(create(), keyed.clone(), CallOptions::new(), 3),
         vec![reset(), timed_out(), Ok(response(201, &[], task_json(TASK)))],
         Duration::ZERO,
     );
@@ -319,12 +308,7 @@ fn a_reset_after_sending_is_retried_only_when_idempotent() {
     assert_eq!(run.sends.len(), 3);
 
     let run = drive(
-        Call::new(
-            DeleteTask::new(TASK),
-            &unkeyed,
-            CallOptions::new(),
-            &mut SplitMix64::new(3),
-        ),
+        Call::new(DeleteTask::new(TASK), unkeyed.clone(), CallOptions::new(), 3),
         vec![timed_out(), Ok(response(204, &[], vec![]))],
         Duration::ZERO,
     );
@@ -336,7 +320,7 @@ fn client_errors_are_not_retried() {
     let config = Config::default();
     for status in [400, 401, 403, 404, 409, 422] {
         let run = drive(
-            Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
+            Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3),
             vec![Ok(response(status, &[], vec![]))],
             Duration::ZERO,
         );
@@ -353,7 +337,7 @@ fn body_too_large_is_not_retried() {
         "more than 1024 bytes",
     ));
     let run = drive(
-        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
+        Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3),
         vec![too_large],
         Duration::ZERO,
     );
@@ -366,9 +350,9 @@ fn a_per_call_policy_overrides_the_config() {
     let run = drive(
         Call::new(
             GetTask::new(TASK),
-            &config,
+            config.clone(),
             CallOptions::new().retry(RetryPolicy::never()),
-            &mut SplitMix64::new(3),
+            3,
         ),
         vec![Ok(response(503, &[], vec![]))],
         Duration::ZERO,
@@ -383,9 +367,9 @@ fn a_per_call_timeout_overrides_the_config() {
     let run = drive(
         Call::new(
             GetTask::new(TASK),
-            &config,
+            config.clone(),
             CallOptions::new().timeout(Duration::from_millis(250)),
-            &mut SplitMix64::new(3),
+            3,
         ),
         vec![Ok(response(200, &[], task_json(TASK)))],
         Duration::ZERO,
@@ -398,7 +382,7 @@ fn an_empty_budget_stops_retries() {
     let budget = RetryBudget::new(5, 5, 10, 1);
     let config = config_with(RetryPolicy::default().budget(budget.clone()));
     let run = drive(
-        Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3)),
+        Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3),
         vec![Ok(response(503, &[], vec![])), Ok(response(503, &[], vec![]))],
         Duration::ZERO,
     );
@@ -409,23 +393,17 @@ fn an_empty_budget_stops_retries() {
     // A success after retries pays back what they cost.
     let refill = RetryBudget::new(10, 5, 10, 1);
     let config = config_with(RetryPolicy::default().budget(refill.clone()));
-    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
-    let run_ok = {
-        let outcomes = vec![Ok(response(503, &[], vec![])), Ok(response(200, &[], task_json(TASK)))];
-        let start = Instant::now();
-        let mut now = start;
-        let mut outcomes = outcomes.into_iter();
-        loop {
-            match call.poll(now) {
-                Action::Send { .. } => call.record(outcomes.next().unwrap(), now),
-                Action::Sleep(d) => {
-                    assert_eq!(refill.available(), 5, "the retry took its cost");
-                    now += d;
-                }
-                Action::Done(r) => break r,
-            }
+    let mut call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
+    let mut answers = vec![Ok(response(503, &[], vec![])), Ok(response(200, &[], task_json(TASK)))].into_iter();
+    let budget = refill.clone();
+    let transport = Simulated::new(Instant::now(), move |_: &Request<Vec<u8>>| {
+        let answer = answers.next().unwrap();
+        if answer.as_ref().is_ok_and(|r| r.status() == 200) {
+            assert_eq!(budget.available(), 5, "the retry took its cost");
         }
-    };
+        answer
+    });
+    let run_ok = run_blocking(&transport, &mut call);
     assert!(run_ok.is_ok());
     assert_eq!(refill.available(), 10);
     assert_eq!(
@@ -434,42 +412,61 @@ fn an_empty_budget_stops_retries() {
     );
 }
 
-/// An operation that needs two exchanges, as some dialects do: a POST that
-/// answers with an acknowledgement, then a GET of the created resource.
+/// An operation that needs two exchanges in the upstream dialect: a POST
+/// that answers with an acknowledgement, then a GET of the created resource.
 struct AckThenFetch;
+
+/// Where [`AckThenFetch`] is.
+#[derive(Debug)]
+enum AckFlow {
+    Post,
+    Fetch,
+}
+
+impl Flow<AckThenFetch> for AckFlow {
+    type Output = crate::Task;
+
+    fn start(op: &AckThenFetch, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error> {
+        Ok((AckFlow::Post, op.build_spec_request(config)?))
+    }
+
+    fn read(
+        &self,
+        _op: &AckThenFetch,
+        config: &Config,
+        response: Response<Vec<u8>>,
+    ) -> Result<Transition<Self, crate::Task>, Error> {
+        match self {
+            AckFlow::Post if response.status().is_success() => Ok(Transition::Next(
+                AckFlow::Fetch,
+                GetTask::new(TASK).build_spec_request(config)?,
+            )),
+            _ => GetTask::new(TASK).parse_spec_response(response).map(Transition::Done),
+        }
+    }
+}
 
 impl Operation for AckThenFetch {
     type Output = crate::Task;
+    type Upstream = AckFlow;
     fn name(&self) -> &'static str {
         "ack_then_fetch"
     }
-    fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+    fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::POST, "/things", &[], Some(b"{}".to_vec()))
     }
-    fn parse_response<B: AsRef<[u8]>>(&self, _response: Response<B>) -> Result<crate::Task, Error> {
+    fn parse_spec_response<B: AsRef<[u8]>>(&self, _response: Response<B>) -> Result<crate::Task, Error> {
         Err(Error::invalid_input("op", "needs two exchanges"))
     }
     fn wants_idempotency_key(&self) -> bool {
         true
     }
-
-    fn next_step(
-        &mut self,
-        config: &Config,
-        step: usize,
-        response: Response<Vec<u8>>,
-    ) -> Result<Step<crate::Task>, Error> {
-        match step {
-            0 if response.status().is_success() => Ok(Step::FollowUp(GetTask::new(TASK).build_request(config)?)),
-            _ => GetTask::new(TASK).parse_response(response).map(Step::Done),
-        }
-    }
 }
 
 #[test]
 fn follow_up_requests_share_the_request_id_and_retry_on_their_own() {
-    let config = Config::default();
-    let call = Call::new(AckThenFetch, &config, CallOptions::new(), &mut SplitMix64::new(5));
+    let config = Config::builder().dialect(crate::Dialect::Upstream).build().unwrap();
+    let call = Call::new(AckThenFetch, config.clone(), CallOptions::new(), 5);
     let id = call.request_id().to_string();
     let run = drive(
         call,
@@ -501,23 +498,27 @@ fn follow_up_requests_share_the_request_id_and_retry_on_their_own() {
 }
 
 #[test]
-fn misuse_is_an_error_not_a_panic() {
+fn misuse_cannot_corrupt_a_call() {
     let config = Config::default();
     let now = Instant::now();
-    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
-    call.record(Ok(response(200, &[], task_json(TASK))), now); // nothing in flight
-    assert!(matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))));
+    let mut call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
+    let Action::Send { ticket, .. } = call.poll(now) else {
+        panic!("expected a send")
+    };
     assert!(
-        matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))),
-        "polled after it finished"
+        matches!(call.poll(now), Action::Pending),
+        "polled while in flight: nothing new to do"
     );
-
-    let mut call = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut SplitMix64::new(3));
-    assert!(matches!(call.poll(now), Action::Send { .. }));
+    let stale = Ticket { slot: 0, attempt: 7 };
+    call.record(stale, Ok(response(500, &[], vec![])), now);
+    assert!(matches!(call.poll(now), Action::Pending), "a stale ticket is ignored");
+    call.record(ticket, Ok(response(200, &[], task_json(TASK))), now);
+    assert!(matches!(call.poll(now), Action::Done(Ok(_))));
     assert!(
-        matches!(call.poll(now), Action::Done(Err(Error::InvalidInput { .. }))),
-        "polled while in flight"
+        matches!(call.poll(now), Action::Pending),
+        "polled after it finished: a no-op"
     );
+    assert_eq!(call.attempts(), 1);
 }
 
 #[test]
@@ -525,9 +526,9 @@ fn a_bad_idempotency_key_is_invalid_input() {
     let config = Config::default();
     let mut call = Call::new(
         create(),
-        &config,
+        config.clone(),
         CallOptions::new().idempotency_key("has space"),
-        &mut SplitMix64::new(3),
+        3,
     );
     assert!(
         matches!(call.poll(Instant::now()), Action::Done(Err(Error::InvalidInput { ref field, .. })) if field == "idempotency_key")
@@ -537,9 +538,8 @@ fn a_bad_idempotency_key_is_invalid_input() {
 #[test]
 fn request_ids_differ_between_calls() {
     let config = Config::default();
-    let mut entropy = SplitMix64::new(11);
-    let a = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut entropy).request_id();
-    let b = Call::new(GetTask::new(TASK), &config, CallOptions::new(), &mut entropy).request_id();
+    let a = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 11).request_id();
+    let b = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 12).request_id();
     assert_ne!(a, b);
     assert_eq!(a.get_version_num(), 4);
 }

@@ -1,18 +1,5 @@
-//! Randomness, passed in: request ids, idempotency keys and jitter all come
-//! from an [`Entropy`] the caller supplies, so tests are deterministic.
-
-/// A source of random 64-bit numbers. Transports back it with the operating
-/// system's generator; tests use [`SplitMix64`] with a fixed seed.
-pub trait Entropy {
-    /// The next random number.
-    fn next_u64(&mut self) -> u64;
-}
-
-impl<F: FnMut() -> u64> Entropy for F {
-    fn next_u64(&mut self) -> u64 {
-        self()
-    }
-}
+//! Randomness, passed in: a machine draws its request id, idempotency key
+//! and jitter from one seed the transport supplies, so tests are deterministic.
 
 /// A small, fast, deterministic generator (SplitMix64). Not for secrets:
 /// seed it from a real random source outside tests.
@@ -34,8 +21,9 @@ impl SplitMix64 {
     }
 }
 
-impl Entropy for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+impl SplitMix64 {
+    /// The next number of the sequence.
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -46,9 +34,10 @@ impl Entropy for SplitMix64 {
 
 /// A per-thread [`SplitMix64`], seeded on each thread's first draw by a
 /// function the transport supplies (from the operating system's generator,
-/// say). One seed per thread instead of a system call per number.
+/// say). One seed per thread instead of a system call per number: what a
+/// transport's [`random_u64`](super::BlockingTransport::random_u64) can return.
 #[derive(Debug, Clone, Copy)]
-pub struct ThreadEntropy {
+pub struct ThreadRandom {
     seed: fn() -> u64,
 }
 
@@ -56,15 +45,14 @@ thread_local! {
     static THREAD_GENERATOR: std::cell::Cell<Option<SplitMix64>> = const { std::cell::Cell::new(None) };
 }
 
-impl ThreadEntropy {
+impl ThreadRandom {
     /// Draws from this thread's generator, seeding it with `seed()` first if needed.
     pub const fn new(seed: fn() -> u64) -> Self {
-        ThreadEntropy { seed }
+        ThreadRandom { seed }
     }
-}
 
-impl Entropy for ThreadEntropy {
-    fn next_u64(&mut self) -> u64 {
+    /// The next number of this thread's sequence.
+    pub fn next_u64(&self) -> u64 {
         THREAD_GENERATOR.with(|cell| {
             let mut generator = cell.take().unwrap_or_else(|| SplitMix64::new((self.seed)()));
             let value = generator.next_u64();
@@ -75,9 +63,9 @@ impl Entropy for ThreadEntropy {
 }
 
 /// A version-4 UUID from 128 random bits.
-pub(crate) fn uuid_v4(entropy: &mut dyn Entropy) -> uuid::Uuid {
-    let hi = entropy.next_u64().to_le_bytes();
-    let lo = entropy.next_u64().to_le_bytes();
+pub(crate) fn uuid_v4(random: &mut SplitMix64) -> uuid::Uuid {
+    let hi = random.next_u64().to_le_bytes();
+    let lo = random.next_u64().to_le_bytes();
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&hi);
     bytes[8..].copy_from_slice(&lo);
@@ -104,7 +92,7 @@ mod tests {
         fn seed() -> u64 {
             7
         }
-        let mut e = ThreadEntropy::new(seed);
+        let e = ThreadRandom::new(seed);
         let here = [e.next_u64(), e.next_u64()];
         assert_ne!(here[0], here[1]);
         let mut fresh = SplitMix64::new(7);

@@ -1,6 +1,7 @@
-//! What the operations share for [`Dialect::Upstream`](crate::Dialect::Upstream):
-//! reading acknowledgements, the multi-exchange flows, normalizing tasks,
-//! and the filters the public server ignores.
+//! The upstream dialect as its own layer: how each operation runs against
+//! the public Task Queue server ([`Dialect::Upstream`](crate::Dialect::Upstream)),
+//! as a [`Flow`] state type per operation, and what the flows share
+//! (reading acknowledgements, normalizing tasks, the filters the server ignores).
 //!
 //! How each difference of CONTRACT §2 is met:
 //! - creates answer an acknowledgement: the SDK fetches the created entity;
@@ -18,34 +19,39 @@
 //! - lists come in no order and ignore most filters: the SDK filters, sorts
 //!   (oldest first) and pages them itself.
 
+mod projects;
+mod tasks;
+
+pub use projects::{CreateProjectFlow, DeleteProjectFlow, ListProjectsFlow, UpdateProjectFlow};
+pub use tasks::{CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, UpdateTaskFlow};
+
 use http::{Method, Request, Response, StatusCode};
 use uuid::Uuid;
 
-use super::decode;
+use super::{Flow, Operation, Transition, decode};
 use crate::error::{ApiError, Missing, error_from_response};
 use crate::{Config, Error, Task, TaskFilters, TaskStatus};
 
-/// Where a multi-exchange operation is.
-#[derive(Debug, Clone, Default)]
-pub(crate) enum Flow {
-    /// The first exchange.
-    #[default]
-    Start,
-    /// The main request was accepted; fetching the entity it made or changed.
-    Fetch,
-    /// The main request failed ambiguously; asking whether the entity exists.
-    /// Holds the server's original error.
-    Probe(Box<Error>),
-}
+/// The flow of an operation the public server answers as documented: the
+/// spec request (under the upstream paths), the spec reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsSpec;
 
-impl PartialEq for Flow {
-    fn eq(&self, other: &Self) -> bool {
-        std::mem::discriminant(self) == std::mem::discriminant(other)
+impl<O: Operation> Flow<O> for AsSpec {
+    type Output = O::Output;
+
+    fn start(op: &O, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error> {
+        Ok((AsSpec, op.build_spec_request(config)?))
     }
-}
 
-pub(crate) fn is_upstream(config: &Config) -> bool {
-    config.dialect() == crate::Dialect::Upstream
+    fn read(
+        &self,
+        op: &O,
+        _config: &Config,
+        response: Response<Vec<u8>>,
+    ) -> Result<Transition<Self, O::Output>, Error> {
+        op.parse_spec_response(response).map(Transition::Done)
+    }
 }
 
 /// `GET path`.

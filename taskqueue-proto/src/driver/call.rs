@@ -1,0 +1,433 @@
+//! `Call`: the state machine of one logical call — attempts, retries, sleeps,
+//! follow-up requests, deadlines — with no I/O of its own.
+//!
+//! A driver runs it: [`Call::poll`] says what to do next; after a send the
+//! driver hands the outcome back with [`Call::record`] and the send's
+//! [`Ticket`]. Time comes in as `Instant`s the transport reads from its own
+//! clock. In the upstream dialect the operation's
+//! [`Flow`](crate::ops::Flow) says which exchange comes next.
+
+use std::time::{Duration, Instant};
+
+use http::header::{HeaderName, HeaderValue};
+use http::{Method, Request, Response};
+use uuid::Uuid;
+
+use super::random::{SplitMix64, uuid_v4};
+use super::{Action, IntoMachine, Machine, Outcome, Ticket, TransportError, TransportErrorKind};
+use crate::error::TimeoutKind;
+use crate::ops::{Flow, Operation, Transition};
+use crate::retry::{Attempt, GiveUp, RetryDecision, RetryPolicy};
+use crate::{CallOptions, Config, Dialect, Error};
+
+/// The header carrying the logical call's id, the same on every attempt.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The header carrying the idempotency key of a creating or cancelling POST.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+/// Which dialect's exchanges the call is making, and where it is in them.
+#[derive(Debug)]
+enum Exchanges<F> {
+    /// The documented single exchange.
+    Spec,
+    /// The upstream flow, in this state.
+    Upstream(F),
+}
+
+#[derive(Debug)]
+enum State<T> {
+    Ready,
+    InFlight { attempt: u32, timeout: Duration },
+    Sleeping(Instant),
+    Finished(Option<Result<T, Error>>),
+}
+
+/// The state machine of one logical call of operation `O`.
+///
+/// One request id (and, for creating or cancelling POSTs, one idempotency
+/// key) is drawn from the seed when the call is made and sent on every
+/// attempt and every follow-up request.
+///
+/// ```
+/// use std::time::Instant;
+/// use taskqueue_proto::driver::{Action, Call, Machine};
+/// use taskqueue_proto::{CallOptions, Config, ops::GetTask};
+///
+/// let mut call = Call::new(GetTask::new(uuid::Uuid::nil()), Config::default(), CallOptions::new(), 42);
+/// let now = Instant::now();
+/// let Action::Send { request, ticket, .. } = call.poll(now) else { unreachable!() };
+/// assert!(request.headers().contains_key("x-request-id"));
+/// call.record(ticket, Ok(http::Response::builder().status(404).body(vec![]).unwrap()), now);
+/// assert!(matches!(call.poll(now), Action::Done(Err(e)) if e.is_not_found()));
+/// ```
+#[derive(Debug)]
+pub struct Call<O: Operation> {
+    op: O,
+    config: Config,
+    retry: Option<RetryPolicy>,
+    attempt_timeout: Duration,
+    total_timeout: Option<Duration>,
+    request_id: Uuid,
+    idempotency_key: Option<String>,
+    jitter: SplitMix64,
+    exchanges: Exchanges<O::Upstream>,
+    state: State<O::Output>,
+    /// The request of the current exchange, re-sent on a retry.
+    pending: Option<Request<Vec<u8>>>,
+    step: usize,
+    attempts_in_step: u32,
+    attempts: u32,
+    deadline: Option<Instant>,
+    started: bool,
+    tokens_spent: u32,
+    last_decision: Option<RetryDecision>,
+    sent_at: Option<Instant>,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+impl<O: Operation> Call<O> {
+    /// Starts a call: builds (and validates) the first request, and draws the
+    /// request id, idempotency key and jitter from `seed`. An invalid input
+    /// makes the first [`poll`](Call::poll) return `Done(Err(..))`.
+    pub fn new(op: O, config: Config, options: CallOptions, seed: u64) -> Self {
+        let mut random = SplitMix64::new(seed);
+        let request_id = uuid_v4(&mut random);
+        let generated_key = uuid_v4(&mut random);
+        let mut call = Call {
+            retry: options.retry,
+            attempt_timeout: options.timeout.unwrap_or(config.timeout()),
+            total_timeout: options.total_timeout.or(config.total_timeout()),
+            request_id,
+            idempotency_key: None,
+            jitter: random,
+            exchanges: Exchanges::Spec,
+            state: State::Ready,
+            pending: None,
+            step: 0,
+            attempts_in_step: 0,
+            attempts: 0,
+            deadline: None,
+            started: false,
+            tokens_spent: 0,
+            last_decision: None,
+            sent_at: None,
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!("taskqueue.call", operation = op.name(), request_id = %request_id),
+            config,
+            op,
+        };
+        let first = call.first_request().and_then(|request| {
+            let is_post = request.method() == Method::POST;
+            call.idempotency_key = match options.idempotency_key {
+                Some(key) if is_post => Some(validate_idempotency_key(key)?),
+                Some(_) => None,
+                None if is_post && call.op.wants_idempotency_key() && call.config.idempotency_keys() => {
+                    Some(generated_key.to_string())
+                }
+                None => None,
+            };
+            Ok(call.prepare(request))
+        });
+        match first {
+            Ok(request) => call.pending = Some(request),
+            Err(e) => call.state = State::Finished(Some(Err(e))),
+        }
+        call
+    }
+
+    /// The first request in the config's dialect, and the flow's first state.
+    fn first_request(&mut self) -> Result<Request<Vec<u8>>, Error> {
+        match self.config.dialect() {
+            Dialect::Upstream => {
+                let (state, request) = O::Upstream::start(&self.op, &self.config)?;
+                self.exchanges = Exchanges::Upstream(state);
+                Ok(request)
+            }
+            _ => self.op.build_spec_request(&self.config),
+        }
+    }
+
+    /// The operation this call runs.
+    pub fn operation(&self) -> &O {
+        &self.op
+    }
+    /// The `X-Request-Id` sent on every attempt.
+    pub fn request_id(&self) -> Uuid {
+        self.request_id
+    }
+    /// The `Idempotency-Key` sent, if any.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
+    /// Attempts sent so far, over all exchanges.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// Which exchange the call is on (0 for the first request).
+    pub fn step(&self) -> usize {
+        self.step
+    }
+    /// The retry decision taken after the most recent failed attempt.
+    pub fn last_decision(&self) -> Option<RetryDecision> {
+        self.last_decision
+    }
+
+    /// One event per attempt: method, path, status or error, duration,
+    /// attempt number and retry decision. Never headers or bodies.
+    #[cfg(feature = "tracing")]
+    fn trace_attempt(&self, outcome: Result<u16, &Error>, now: Instant) {
+        let (method, path) = match &self.pending {
+            Some(p) => (p.method().as_str(), p.uri().path()),
+            None => ("", ""),
+        };
+        let duration_ms = self
+            .sent_at
+            .map(|t| now.saturating_duration_since(t).as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        match (outcome, self.last_decision) {
+            (Ok(status), _) => tracing::debug!(
+                parent: &self.span, method, path, status, duration_ms, attempt = self.attempts, step = self.step,
+                "attempt succeeded"
+            ),
+            (Err(error), decision) => tracing::warn!(
+                parent: &self.span, method, path, status = error.status().map(|s| s.as_u16()), error = %error,
+                duration_ms, attempt = self.attempts, step = self.step, decision = ?decision, "attempt failed"
+            ),
+        }
+    }
+
+    fn policy(&self) -> &RetryPolicy {
+        self.retry.as_ref().unwrap_or(self.config.retry_policy())
+    }
+
+    /// Adds the call's request id and idempotency key to a request.
+    fn prepare(&self, mut request: Request<Vec<u8>>) -> Request<Vec<u8>> {
+        if let Ok(id) = HeaderValue::from_str(&self.request_id.to_string()) {
+            request
+                .headers_mut()
+                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+        }
+        if let Some(key) = self
+            .idempotency_key
+            .as_deref()
+            .and_then(|k| HeaderValue::from_str(k).ok())
+            && request.method() == Method::POST
+        {
+            request
+                .headers_mut()
+                .insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), key);
+        }
+        request
+    }
+
+    /// What to do next, at time `now`.
+    pub fn poll(&mut self, now: Instant) -> Action<O::Output> {
+        if !self.started {
+            self.started = true;
+            self.deadline = self.total_timeout.and_then(|t| now.checked_add(t));
+        }
+        loop {
+            match &mut self.state {
+                State::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),
+                State::InFlight { .. } => return Action::Pending,
+                State::Sleeping(until) => {
+                    if now < *until {
+                        return Action::Sleep(*until - now);
+                    }
+                    self.state = State::Ready;
+                }
+                State::Ready => {
+                    let time_left = self.deadline.map(|d| d.saturating_duration_since(now));
+                    if time_left.is_some_and(|left| left.is_zero()) {
+                        let error = Error::Timeout {
+                            kind: TimeoutKind::Deadline,
+                            after: self.total_timeout.unwrap_or_default(),
+                        };
+                        self.state = State::Finished(None);
+                        return Action::Done(Err(error));
+                    }
+                    let Some(pending) = &self.pending else {
+                        self.state = State::Finished(None);
+                        return Action::Pending;
+                    };
+                    let request = pending.clone();
+                    self.attempts += 1;
+                    self.attempts_in_step += 1;
+                    let timeout = time_left.map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
+                    self.state = State::InFlight {
+                        attempt: self.attempts,
+                        timeout,
+                    };
+                    self.sent_at = Some(now);
+                    let ticket = Ticket {
+                        slot: 0,
+                        attempt: self.attempts,
+                    };
+                    return Action::Send {
+                        request,
+                        timeout,
+                        ticket,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Hands back the outcome of the attempt `ticket` came with. The ticket of
+    /// an attempt this call no longer waits for is ignored.
+    pub fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        let attempt_timeout = match self.state {
+            State::InFlight { attempt, timeout } if attempt == ticket.attempt => timeout,
+            _ => return,
+        };
+        #[cfg(feature = "tracing")]
+        let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+        match outcome {
+            Ok(response) => match self.read(response) {
+                Ok(Transition::Done(output)) => {
+                    #[cfg(feature = "tracing")]
+                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
+                    if let Some(budget) = self.policy().retry_budget() {
+                        budget.release(self.tokens_spent);
+                    }
+                    self.state = State::Finished(Some(Ok(output)));
+                }
+                Ok(Transition::Next(state, request)) => {
+                    #[cfg(feature = "tracing")]
+                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
+                    self.exchanges = Exchanges::Upstream(state);
+                    self.pending = Some(self.prepare(request));
+                    self.step += 1;
+                    self.attempts_in_step = 0;
+                    self.state = State::Ready;
+                }
+                Err(error) => self.failed(error, true, now),
+            },
+            Err(transport) => {
+                let sent = transport.was_sent();
+                let error = self.transport_error(transport, attempt_timeout);
+                self.failed(error, sent, now);
+            }
+        }
+    }
+
+    /// Reads a response in the call's dialect. A failed read leaves the flow's
+    /// state as it was, so a retry re-sends the same exchange.
+    fn read(&self, response: Response<Vec<u8>>) -> Result<Transition<O::Upstream, O::Output>, Error> {
+        match &self.exchanges {
+            Exchanges::Spec => self.op.parse_spec_response(response).map(Transition::Done),
+            Exchanges::Upstream(state) => state.read(&self.op, &self.config, response),
+        }
+    }
+
+    /// The SDK error for a transport's failure; timeouts say which bound and how long.
+    fn transport_error(&self, error: TransportError, attempt_timeout: Duration) -> Error {
+        let (kind, message, source) = error.into_parts();
+        match kind {
+            TransportErrorKind::Connect => Error::Connection {
+                message,
+                sent: false,
+                source,
+            },
+            TransportErrorKind::Io => Error::Connection {
+                message,
+                sent: true,
+                source,
+            },
+            TransportErrorKind::ConnectTimeout => Error::Timeout {
+                kind: TimeoutKind::Connect,
+                after: self.config.connect_timeout().min(attempt_timeout),
+            },
+            TransportErrorKind::Timeout => Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                after: attempt_timeout,
+            },
+            TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
+                limit: self.config.body_limit(),
+            },
+            TransportErrorKind::Unusable => Error::invalid_input("request", message),
+        }
+    }
+
+    fn failed(&mut self, error: Error, sent: bool, now: Instant) {
+        let idempotent = self.pending.as_ref().is_some_and(is_idempotent);
+        let jitter = self.jitter.next_unit();
+        let policy = self.policy();
+        let mut decision = policy.decide(&Attempt {
+            error: &error,
+            sent,
+            idempotent,
+            attempts_made: self.attempts_in_step,
+            time_left: self.deadline.map(|d| d.saturating_duration_since(now)),
+            jitter,
+        });
+        if let (RetryDecision::Retry(_), Some(budget)) = (decision, policy.retry_budget()) {
+            let cost = budget.cost_of(&error);
+            if budget.try_acquire(cost) {
+                self.tokens_spent += cost;
+            } else {
+                decision = RetryDecision::GiveUp(GiveUp::BudgetExhausted);
+            }
+        }
+        self.last_decision = Some(decision);
+        #[cfg(feature = "tracing")]
+        self.trace_attempt(Err(&error), now);
+        self.state = match decision {
+            RetryDecision::Retry(wait) => match now.checked_add(wait) {
+                Some(until) => State::Sleeping(until),
+                None => State::Finished(Some(Err(error))),
+            },
+            RetryDecision::GiveUp(_) => State::Finished(Some(Err(error))),
+        };
+    }
+}
+
+impl<O: Operation> Machine for Call<O> {
+    type Output = O::Output;
+    type Item = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Action<O::Output> {
+        Call::poll(self, now)
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        Call::record(self, ticket, outcome, now)
+    }
+
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        Some(&self.span)
+    }
+}
+
+impl<O: Operation> IntoMachine for O {
+    type Machine = Call<O>;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Call<O> {
+        Call::new(self, config.clone(), options.clone(), seed)
+    }
+}
+
+/// GET, HEAD, PUT, DELETE and OPTIONS are idempotent; a POST is when it carries a key.
+fn is_idempotent(request: &Request<Vec<u8>>) -> bool {
+    match *request.method() {
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => true,
+        _ => request.headers().contains_key(IDEMPOTENCY_KEY_HEADER),
+    }
+}
+
+fn validate_idempotency_key(key: String) -> Result<String, Error> {
+    let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(key)
+    } else {
+        Err(Error::invalid_input(
+            "idempotency_key",
+            "must be 1 to 255 visible ASCII characters",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

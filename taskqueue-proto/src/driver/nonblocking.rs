@@ -1,0 +1,176 @@
+//! The async driver: the one loop that runs a [`Machine`] over an
+//! [`AsyncTransport`], on any executor.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use super::{Action, AsyncTransport, Event, Machine, Outcome, Ticket, stalled};
+use crate::Error;
+
+type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
+
+/// A machine, the transport it runs over, and what it is waiting on: the
+/// attempts in flight (several for a batch) and at most one sleep.
+struct Engine<'t, T, M> {
+    transport: T,
+    machine: M,
+    in_flight: Vec<(Ticket, BoxFuture<'t, Outcome>)>,
+    sleep: Option<(Instant, BoxFuture<'t, ()>)>,
+}
+
+impl<'t, T, M> Engine<'t, T, M>
+where
+    T: AsyncTransport + Clone + Send + 't,
+    M: Machine,
+{
+    fn new(transport: T, machine: M) -> Self {
+        Engine {
+            transport,
+            machine,
+            in_flight: Vec::new(),
+            sleep: None,
+        }
+    }
+
+    /// Drives the machine until it yields an item or ends.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Event<M::Output, M::Item>> {
+        #[cfg(feature = "tracing")]
+        let _entered = self.machine.span().cloned().map(tracing::Span::entered);
+        loop {
+            let now = self.transport.now();
+            match self.machine.poll(now) {
+                Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                } => {
+                    let transport = self.transport.clone();
+                    let send: BoxFuture<'t, Outcome> = Box::pin(async move { transport.send(request, timeout).await });
+                    self.in_flight.push((ticket, send));
+                    continue;
+                }
+                Action::Yield(item) => return Poll::Ready(Event::Yield(item)),
+                Action::Done(result) => {
+                    self.in_flight.clear();
+                    self.sleep = None;
+                    return Poll::Ready(Event::Done(result));
+                }
+                Action::Sleep(pause) => {
+                    let until = now.checked_add(pause);
+                    let sooner = match (&self.sleep, until) {
+                        (Some((current, _)), Some(until)) => until < *current,
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                    };
+                    if sooner {
+                        let transport = self.transport.clone();
+                        let sleep: BoxFuture<'t, ()> = Box::pin(async move { transport.sleep(pause).await });
+                        self.sleep = Some((until.unwrap_or(now), sleep));
+                    }
+                }
+                Action::Pending => {}
+            }
+            if self.in_flight.is_empty() && self.sleep.is_none() {
+                return Poll::Ready(Event::Done(Err(stalled())));
+            }
+            if !self.poll_waiting(cx) {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Polls what is in flight and the sleep; records what finished. Whether anything did.
+    fn poll_waiting(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progressed = false;
+        let mut index = 0;
+        while index < self.in_flight.len() {
+            if let Poll::Ready(outcome) = self.in_flight[index].1.as_mut().poll(cx) {
+                let (ticket, _) = self.in_flight.swap_remove(index);
+                self.machine.record(ticket, outcome, self.transport.now());
+                progressed = true;
+            } else {
+                index += 1;
+            }
+        }
+        if let Some((_, sleep)) = &mut self.sleep
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            self.sleep = None;
+            progressed = true;
+        }
+        progressed
+    }
+}
+
+/// Runs `machine` to its end over `transport`: sends what it asks (several
+/// at once when it has several in flight), sleeps when it says, and returns
+/// its result. Dropping the future cancels whatever is in flight.
+pub async fn run<T, M>(transport: &T, machine: M) -> Result<M::Output, Error>
+where
+    T: AsyncTransport + ?Sized,
+    M: Machine<Item = Infallible>,
+{
+    let mut engine = Engine::new(transport, machine);
+    match std::future::poll_fn(|cx| engine.poll_event(cx)).await {
+        Event::Done(result) => result,
+        Event::Yield(never) => match never {},
+    }
+}
+
+/// The items of a machine that yields them (every task of a listing), for
+/// async code: [`next`](AsyncItems::next), or
+/// [`poll_next`](AsyncItems::poll_next) for a `Stream` implementation. Each
+/// item is fetched when the previous ones are used up; the first error is
+/// the last item. It owns its transport (an `Arc`, say), so it is `'static`.
+pub struct AsyncItems<T, M> {
+    engine: Engine<'static, T, M>,
+    finished: bool,
+}
+
+impl<T, M> std::fmt::Debug for AsyncItems<T, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncItems")
+            .field("in_flight", &self.engine.in_flight.len())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, M> AsyncItems<T, M>
+where
+    T: AsyncTransport + Clone + Send + 'static,
+    M: Machine<Output = ()>,
+{
+    /// Iterates over `machine`'s items, run over `transport`.
+    pub fn new(transport: T, machine: M) -> Self {
+        AsyncItems {
+            engine: Engine::new(transport, machine),
+            finished: false,
+        }
+    }
+
+    /// The next item, or `None` at the end (`Stream::poll_next`'s contract).
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<M::Item, Error>>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        match self.engine.poll_event(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Event::Yield(item)) => Poll::Ready(Some(Ok(item))),
+            Poll::Ready(Event::Done(result)) => {
+                self.finished = true;
+                Poll::Ready(result.err().map(Err))
+            }
+        }
+    }
+
+    /// The next item, or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<M::Item, Error>> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+}
+
+impl<T, M> Unpin for AsyncItems<T, M> {}

@@ -1,0 +1,233 @@
+//! `Pages`: every task of a listing, by `limit`/`offset`, until a page
+//! comes back shorter than `limit`.
+
+use std::time::Instant;
+
+use super::random::SplitMix64;
+use super::{Action, Call, Machine, Outcome, Ticket};
+use crate::ops::ListTasks;
+use crate::{CallOptions, Config, Error, Task, TaskFilters};
+
+/// The machine of [`ListAllTasks`](crate::ops::ListAllTasks): each page is one
+/// [`ListTasks`] call (with the usual retries); it yields the page's tasks one
+/// by one and fetches the next page only when they are used up. The walk
+/// starts at the filters' `offset` (default 0), with pages of their `limit`
+/// (default 100), and ends after a short page or the first error.
+#[derive(Debug)]
+pub struct Pages {
+    filters: TaskFilters,
+    config: Config,
+    options: CallOptions,
+    seeds: SplitMix64,
+    next_offset: u64,
+    /// A short page was seen: no more to fetch.
+    last_page_seen: bool,
+    page: std::vec::IntoIter<Task>,
+    fetching: Option<Call<ListTasks>>,
+    /// Invalid filters, reported on the first poll.
+    invalid: Option<Error>,
+    finished: bool,
+}
+
+impl Pages {
+    /// The walk over the tasks matching `filters`.
+    pub fn new(filters: TaskFilters, config: Config, options: CallOptions, seed: u64) -> Self {
+        let invalid = filters.validate().err();
+        Pages {
+            next_offset: filters.offset.unwrap_or(0),
+            filters,
+            config,
+            options,
+            seeds: SplitMix64::new(seed),
+            last_page_seen: false,
+            page: Vec::new().into_iter(),
+            fetching: None,
+            invalid,
+            finished: false,
+        }
+    }
+
+    /// The operation for the next page.
+    fn next_page(&self) -> ListTasks {
+        let mut filters = self.filters.clone();
+        filters.offset = Some(self.next_offset);
+        filters.limit = Some(self.filters.effective_limit());
+        ListTasks::new(filters)
+    }
+
+    fn finish(&mut self, result: Result<(), Error>) -> Action<(), Task> {
+        self.finished = true;
+        self.fetching = None;
+        Action::Done(result)
+    }
+}
+
+impl Machine for Pages {
+    type Output = ();
+    type Item = Task;
+
+    fn poll(&mut self, now: Instant) -> Action<(), Task> {
+        loop {
+            if let Some(task) = self.page.next() {
+                return Action::Yield(task);
+            }
+            if self.finished {
+                return Action::Pending;
+            }
+            if let Some(error) = self.invalid.take() {
+                return self.finish(Err(error));
+            }
+            let Some(call) = &mut self.fetching else {
+                if self.last_page_seen {
+                    return self.finish(Ok(()));
+                }
+                let call = Call::new(
+                    self.next_page(),
+                    self.config.clone(),
+                    self.options.clone(),
+                    self.seeds.next_u64(),
+                );
+                self.fetching = Some(call);
+                continue;
+            };
+            match call.poll(now) {
+                Action::Done(Ok(tasks)) => {
+                    self.fetching = None;
+                    let len = tasks.len() as u64;
+                    self.next_offset = self.next_offset.saturating_add(len);
+                    self.last_page_seen = len < u64::from(self.filters.effective_limit());
+                    self.page = tasks.into_iter();
+                }
+                Action::Done(Err(error)) => return self.finish(Err(error)),
+                Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                } => {
+                    return Action::Send {
+                        request,
+                        timeout,
+                        ticket,
+                    };
+                }
+                Action::Sleep(pause) => return Action::Sleep(pause),
+                Action::Pending => return Action::Pending,
+                Action::Yield(never) => match never {},
+            }
+        }
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        if let Some(call) = &mut self.fetching {
+            call.record(ticket, outcome, now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{BlockingItems, IntoMachine, Simulated};
+    use crate::ops::ListAllTasks;
+
+    /// A server of `total` tasks answering `limit`/`offset` pages.
+    fn server(total: usize) -> impl FnMut(&http::Request<Vec<u8>>) -> Outcome {
+        move |request| {
+            let query: std::collections::HashMap<String, String> =
+                form_pairs(request.uri().query().unwrap_or_default());
+            let offset: usize = query.get("offset").map_or(0, |v| v.parse().unwrap());
+            let limit: usize = query.get("limit").map_or(100, |v| v.parse().unwrap());
+            let tasks: Vec<Task> = (offset..total.min(offset + limit))
+                .map(|i| {
+                    Task::new(
+                        uuid::Uuid::from_u128(i as u128),
+                        format!("t{i}"),
+                        "c",
+                        chrono::DateTime::UNIX_EPOCH,
+                    )
+                })
+                .collect();
+            Ok(http::Response::new(serde_json::to_vec(&tasks).unwrap()))
+        }
+    }
+
+    fn form_pairs(query: &str) -> std::collections::HashMap<String, String> {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    fn walk(total: usize, filters: TaskFilters) -> (Vec<Result<Task, Error>>, Vec<String>) {
+        let transport = Simulated::new(Instant::now(), server(total));
+        let pages = ListAllTasks::new(filters).into_machine(&Config::default(), &CallOptions::new(), 3);
+        let items: Vec<_> = BlockingItems::new(&transport, pages).collect();
+        let queries = transport
+            .sent()
+            .iter()
+            .map(|s| s.request.uri().query().unwrap_or_default().to_owned())
+            .collect();
+        (items, queries)
+    }
+
+    #[test]
+    fn walks_250_tasks_in_pages_of_100() {
+        let (items, queries) = walk(250, TaskFilters::new());
+        assert_eq!(items.len(), 250);
+        assert!(items.iter().all(Result::is_ok));
+        assert_eq!(
+            queries,
+            ["limit=100&offset=0", "limit=100&offset=100", "limit=100&offset=200"]
+        );
+    }
+
+    #[test]
+    fn an_exact_multiple_ends_with_an_empty_page() {
+        let (items, queries) = walk(20, TaskFilters::new().limit(10));
+        assert_eq!(items.len(), 20);
+        assert_eq!(queries.len(), 3, "{queries:?}");
+    }
+
+    #[test]
+    fn starts_at_the_given_offset_and_keeps_other_filters() {
+        let (items, queries) = walk(
+            10,
+            TaskFilters::new().status(crate::TaskStatus::Running).offset(5).limit(3),
+        );
+        assert_eq!(items.len(), 5);
+        assert!(
+            queries[0].contains("status=Running") && queries[0].contains("offset=5"),
+            "{queries:?}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_limit_is_one_error_and_nothing_is_sent() {
+        for limit in [0, 1001] {
+            let (items, queries) = walk(10, TaskFilters::new().limit(limit));
+            assert!(
+                matches!(items.as_slice(), [Err(Error::InvalidInput { .. })]),
+                "{items:?}"
+            );
+            assert!(queries.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_error_ends_the_walk_after_the_tasks_already_read() {
+        let mut pages_served = 0;
+        let mut serve = server(250);
+        let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
+            pages_served += 1;
+            if pages_served == 2 {
+                return Ok(http::Response::builder().status(400).body(Vec::new()).unwrap());
+            }
+            serve(request)
+        });
+        let pages = ListAllTasks::new(TaskFilters::new()).into_machine(&Config::default(), &CallOptions::new(), 3);
+        let items: Vec<_> = BlockingItems::new(&transport, pages).collect();
+        assert_eq!(items.len(), 101);
+        assert!(matches!(items.last(), Some(Err(Error::Validation(_)))));
+    }
+}

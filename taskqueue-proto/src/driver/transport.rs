@@ -1,0 +1,173 @@
+//! What a host provides for the drivers: one HTTP exchange, a timer, a clock
+//! and randomness — blocking or async — and how an exchange can fail.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+
+use crate::BoxError;
+
+/// The outcome of one attempt: the response (any status, whole body) or why there is none.
+pub type Outcome = Result<Response<Vec<u8>>, TransportError>;
+
+/// A blocking host for the SDK: send one request, sleep, tell the time,
+/// draw a random number. [`run_blocking`](super::run_blocking) does the rest.
+pub trait BlockingTransport {
+    /// Sends the request and reads the whole response body (up to the
+    /// config's limit, else [`TransportErrorKind::BodyTooLarge`]). Gives up
+    /// after `timeout` with [`TransportErrorKind::Timeout`].
+    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome;
+
+    /// Sends several requests a machine wants in flight at once (a batch),
+    /// answering in the same order. The default sends them one after
+    /// another; a transport that can overlap them (threads, a pool) should.
+    fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
+        requests
+            .into_iter()
+            .map(|(request, timeout)| self.send(request, timeout))
+            .collect()
+    }
+
+    /// Returns after `duration`.
+    fn sleep(&self, duration: Duration);
+
+    /// The current time on a monotonic clock.
+    fn now(&self) -> Instant;
+
+    /// A random number (ids and jitter; need not be cryptographic).
+    fn random_u64(&self) -> u64;
+}
+
+/// An async host for the SDK, for any runtime: one HTTP exchange, a timer,
+/// a clock and randomness. Futures must be `Send` so calls can run on
+/// multi-threaded executors.
+pub trait AsyncTransport: Sync {
+    /// Sends the request and reads the whole response body (up to the
+    /// config's limit). Gives up after `timeout` with
+    /// [`TransportErrorKind::Timeout`].
+    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send;
+
+    /// Completes after `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// The current time on a monotonic clock.
+    fn now(&self) -> Instant;
+
+    /// A random number (ids and jitter; need not be cryptographic).
+    fn random_u64(&self) -> u64;
+}
+
+/// Forwards every method of a transport trait to `**self`, for a pointer type.
+macro_rules! forward_transports {
+    ($($pointer:ty $(: $extra:path)?),+) => {$(
+        impl<T: BlockingTransport + ?Sized> BlockingTransport for $pointer {
+            fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+                (**self).send(request, timeout)
+            }
+            fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
+                (**self).send_all(requests)
+            }
+            fn sleep(&self, duration: Duration) {
+                (**self).sleep(duration)
+            }
+            fn now(&self) -> Instant {
+                (**self).now()
+            }
+            fn random_u64(&self) -> u64 {
+                (**self).random_u64()
+            }
+        }
+
+        impl<T: AsyncTransport $(+ $extra)? + ?Sized> AsyncTransport for $pointer {
+            fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
+                (**self).send(request, timeout)
+            }
+            fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+                (**self).sleep(duration)
+            }
+            fn now(&self) -> Instant {
+                (**self).now()
+            }
+            fn random_u64(&self) -> u64 {
+                (**self).random_u64()
+            }
+        }
+    )+};
+}
+
+// An `Arc` is `Sync` only over a `Send` transport.
+forward_transports!(&T, Box<T>, Arc<T>: Send);
+
+/// How an attempt failed without a response, as the transport saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Could not connect (refused, DNS, TLS handshake): nothing was sent.
+    Connect,
+    /// Connecting took longer than the config's connect timeout: nothing was sent.
+    ConnectTimeout,
+    /// Sent, but no complete response within the attempt's timeout.
+    Timeout,
+    /// Sent, then the connection broke (reset, truncated body).
+    Io,
+    /// The response body was larger than the configured limit.
+    BodyTooLarge,
+    /// The transport could not make the request at all (a URI or proxy it
+    /// cannot use): nothing was sent, and trying again will not help.
+    Unusable,
+}
+
+/// A failed attempt with no usable response.
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// A failure of `kind`, described by `message`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Keeps the transport's own error as the source.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// What the transport said.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn was_sent(&self) -> bool {
+        !matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout | TransportErrorKind::Unusable
+        )
+    }
+
+    pub(crate) fn into_parts(self) -> (TransportErrorKind, String, Option<BoxError>) {
+        (self.kind, self.message, self.source)
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,288 @@
+//! `Wait`: polls a task until it reaches a terminal status or time runs out.
+
+use std::time::{Duration, Instant};
+
+use super::random::SplitMix64;
+use super::{Action, Call, Machine, Outcome, Ticket};
+use crate::ops::{GetTask, WaitForCompletion};
+use crate::{CallOptions, Config, Error, Task};
+
+/// The first pause between polls.
+pub const WAIT_INITIAL_DELAY: Duration = Duration::from_millis(500);
+/// The longest pause between polls.
+pub const WAIT_MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// A callback told of every task a wait fetches (for progress displays).
+pub(crate) type Observer = Box<dyn FnMut(&Task) + Send>;
+
+#[allow(clippy::large_enum_variant)] // one per wait
+enum State {
+    Ready,
+    Fetching(Call<GetTask>),
+    Sleeping(Instant),
+    Finished(Option<Result<Task, Error>>),
+}
+
+/// The machine of [`WaitForCompletion`]: fetches the task (each fetch a
+/// [`Call`] with the usual retries), and while its status is not terminal
+/// (`Completed`, `Failed`, `Cancelled`, `Finalized`) sleeps 0.5 s, 1 s, 2 s,
+/// 4 s, then 5 s between fetches. The last fetch happens at the deadline
+/// itself, so a task that finishes just in time is seen. A timeout too large
+/// to add to the clock means no deadline.
+pub struct Wait {
+    id: uuid::Uuid,
+    timeout: Duration,
+    config: Config,
+    options: CallOptions,
+    seeds: SplitMix64,
+    observer: Option<Observer>,
+    started: Option<Instant>,
+    delay: Duration,
+    last_seen: Option<Task>,
+    state: State,
+}
+
+impl std::fmt::Debug for Wait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait")
+            .field("id", &self.id)
+            .field("timeout", &self.timeout)
+            .field("delay", &self.delay)
+            .field("last_status", &self.last_seen.as_ref().map(|t| &t.status))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wait {
+    /// The machine for `job`, fetching with `config` and `options`.
+    pub fn new(job: WaitForCompletion, config: Config, options: CallOptions, seed: u64) -> Self {
+        Wait {
+            id: job.id,
+            timeout: job.timeout,
+            config,
+            options,
+            seeds: SplitMix64::new(seed),
+            observer: job.observer,
+            started: None,
+            delay: WAIT_INITIAL_DELAY,
+            last_seen: None,
+            state: State::Ready,
+        }
+    }
+
+    /// The task as last fetched.
+    pub fn last_seen(&self) -> Option<&Task> {
+        self.last_seen.as_ref()
+    }
+
+    /// Reads the end of one fetch.
+    fn fetched(&mut self, fetched: Result<Task, Error>, now: Instant) {
+        let task = match fetched {
+            Ok(task) => task,
+            Err(error) => {
+                self.state = State::Finished(Some(Err(error)));
+                return;
+            }
+        };
+        if let Some(observe) = &mut self.observer {
+            observe(&task);
+        }
+        if task.status.is_terminal() {
+            self.state = State::Finished(Some(Ok(task)));
+            return;
+        }
+        let started = self.started.unwrap_or(now);
+        let deadline = started.checked_add(self.timeout);
+        if deadline.is_some_and(|deadline| now >= deadline) {
+            let waited = now.saturating_duration_since(started);
+            self.state = State::Finished(Some(Err(Error::WaitTimedOut {
+                task: Box::new(task),
+                waited,
+            })));
+            return;
+        }
+        self.last_seen = Some(task);
+        let pause = deadline.map_or(self.delay, |deadline| self.delay.min(deadline - now));
+        self.delay = (self.delay * 2).min(WAIT_MAX_DELAY);
+        self.state = match now.checked_add(pause) {
+            Some(until) => State::Sleeping(until),
+            None => State::Ready,
+        };
+    }
+}
+
+impl Machine for Wait {
+    type Output = Task;
+    type Item = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Action<Task> {
+        self.started.get_or_insert(now);
+        loop {
+            match &mut self.state {
+                State::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),
+                State::Sleeping(until) => {
+                    if now < *until {
+                        return Action::Sleep(*until - now);
+                    }
+                    self.state = State::Ready;
+                }
+                State::Ready => {
+                    let call = Call::new(
+                        GetTask::new(self.id),
+                        self.config.clone(),
+                        self.options.clone(),
+                        self.seeds.next_u64(),
+                    );
+                    self.state = State::Fetching(call);
+                }
+                State::Fetching(call) => match call.poll(now) {
+                    Action::Done(fetched) => self.fetched(fetched, now),
+                    Action::Send {
+                        request,
+                        timeout,
+                        ticket,
+                    } => {
+                        return Action::Send {
+                            request,
+                            timeout,
+                            ticket,
+                        };
+                    }
+                    Action::Sleep(pause) => return Action::Sleep(pause),
+                    Action::Pending => return Action::Pending,
+                    Action::Yield(never) => match never {},
+                },
+            }
+        }
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        if let State::Fetching(call) = &mut self.state {
+            call.record(ticket, outcome, now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TaskStatus;
+    use crate::driver::{IntoMachine, Simulated, run_blocking};
+    use std::sync::{Arc, Mutex};
+
+    fn task_with(status: TaskStatus) -> Outcome {
+        let mut task = Task::new(uuid::Uuid::nil(), "n", "c", chrono::DateTime::UNIX_EPOCH);
+        task.status = status;
+        Ok(http::Response::new(serde_json::to_vec(&task).unwrap()))
+    }
+
+    /// Waits on virtual time; `statuses` are what successive fetches see
+    /// (then `Running` forever). Returns the result and when each fetch happened.
+    fn drive(timeout: Duration, statuses: &[TaskStatus]) -> (Result<Task, Error>, Vec<Duration>) {
+        let mut seen = statuses.iter().cloned();
+        let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
+            assert!(request.uri().path().ends_with("/00000000-0000-0000-0000-000000000000"));
+            task_with(seen.next().unwrap_or(TaskStatus::Running))
+        });
+        let wait =
+            WaitForCompletion::new(uuid::Uuid::nil(), timeout).into_machine(&Config::default(), &CallOptions::new(), 1);
+        let result = run_blocking(&transport, wait);
+        (result, transport.sent().into_iter().map(|sent| sent.at).collect())
+    }
+
+    #[test]
+    fn backs_off_from_half_a_second_to_five() {
+        use TaskStatus::*;
+        let (r, times) = drive(
+            Duration::from_secs(60),
+            &[Running, Running, Running, Running, Running, Running, Completed],
+        );
+        assert_eq!(r.unwrap().status, Completed);
+        let secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
+        assert_eq!(secs, [0.0, 0.5, 1.5, 3.5, 7.5, 12.5, 17.5]);
+    }
+
+    #[test]
+    fn every_terminal_status_ends_the_wait() {
+        for s in [
+            TaskStatus::Completed,
+            TaskStatus::Failed,
+            TaskStatus::Cancelled,
+            TaskStatus::Finalized,
+        ] {
+            let (r, times) = drive(Duration::from_secs(1), std::slice::from_ref(&s));
+            assert_eq!(r.unwrap().status, s);
+            assert_eq!(times.len(), 1);
+        }
+    }
+
+    #[test]
+    fn times_out_after_a_last_poll_at_the_deadline_keeping_the_last_task() {
+        let (r, times) = drive(Duration::from_secs(2), &[]);
+        assert_eq!(
+            times.last(),
+            Some(&Duration::from_secs(2)),
+            "last fetch exactly at the deadline: {times:?}"
+        );
+        match r {
+            Err(Error::WaitTimedOut { task, waited }) => {
+                assert_eq!(task.status, TaskStatus::Running);
+                assert_eq!(waited, Duration::from_secs(2));
+            }
+            other => panic!("expected WaitTimedOut, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_task_finishing_at_the_deadline_is_seen() {
+        use TaskStatus::*;
+        // Fetches at 0, 0.5, 1.5 and the deadline 2.0: the fourth sees Completed.
+        let (r, times) = drive(Duration::from_secs(2), &[Running, Running, Running, Completed]);
+        assert_eq!(r.unwrap().status, Completed);
+        assert_eq!(times.len(), 4);
+    }
+
+    #[test]
+    fn a_timeout_too_large_for_the_clock_means_no_deadline() {
+        use TaskStatus::*;
+        let (r, times) = drive(Duration::MAX, &[Running, Running, Completed]);
+        assert_eq!(r.unwrap().status, Completed);
+        assert_eq!(times.len(), 3);
+    }
+
+    #[test]
+    fn a_fetch_error_ends_the_wait_with_that_error() {
+        let transport = Simulated::new(Instant::now(), |_: &http::Request<Vec<u8>>| {
+            Ok(http::Response::builder().status(404).body(Vec::new()).unwrap())
+        });
+        let wait = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(5)).into_machine(
+            &Config::default(),
+            &CallOptions::new(),
+            1,
+        );
+        assert!(matches!(run_blocking(&transport, wait), Err(Error::TaskNotFound(_))));
+    }
+
+    #[test]
+    fn the_observer_sees_every_fetched_task() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let mut n = 0;
+        let transport = Simulated::new(Instant::now(), move |_: &http::Request<Vec<u8>>| {
+            n += 1;
+            task_with(if n < 3 {
+                TaskStatus::Running
+            } else {
+                TaskStatus::Completed
+            })
+        });
+        let job = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(60))
+            .on_poll(move |task| log.lock().unwrap().push(task.status.clone()));
+        let wait = job.into_machine(&Config::default(), &CallOptions::new(), 1);
+        run_blocking(&transport, wait).unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [TaskStatus::Running, TaskStatus::Running, TaskStatus::Completed]
+        );
+    }
+}

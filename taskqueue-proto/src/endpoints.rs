@@ -1,0 +1,72 @@
+//! The endpoint table: every method the clients have, written once.
+
+/// Every client method of the SDK, written once: a documented line each,
+/// `fn name(arguments) -> output = job;`, where `job` is an
+/// [`Operation`](crate::ops::Operation) or another
+/// [`IntoMachine`](crate::driver::IntoMachine). Each client expands the
+/// table with a macro of its own (`$callback`) that turns a line into a
+/// blocking or an async method running the job; the integration suite
+/// expands it the same way. Adding an endpoint is its operation plus one
+/// line here.
+///
+/// ```
+/// macro_rules! names {
+///     ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {
+///         const NAMES: &[&str] = &[$(stringify!($name)),*];
+///     };
+/// }
+/// taskqueue_proto::endpoints!(names);
+/// assert!(NAMES.contains(&"create_task") && NAMES.contains(&"wait_for_completion"));
+/// ```
+#[macro_export]
+macro_rules! endpoints {
+    ($callback:ident) => {
+        $callback! {
+            /// Creates a task.
+            fn create_task(request: $crate::TaskCreateRequest) -> $crate::Task =
+                $crate::ops::CreateTask::new(request);
+            /// Fetches a task; [`Error::TaskNotFound`](taskqueue_proto::Error::TaskNotFound) if there is none.
+            fn get_task(id: uuid::Uuid) -> $crate::Task = $crate::ops::GetTask::new(id);
+            /// One page of tasks matching `filters` (`limit` 100 by default), oldest first.
+            fn list_tasks(filters: $crate::TaskFilters) -> Vec<$crate::Task> = $crate::ops::ListTasks::new(filters);
+            /// Changes the fields set in `update`.
+            fn update_task(id: uuid::Uuid, update: $crate::TaskUpdateRequest) -> $crate::Task =
+                $crate::ops::UpdateTask::new(id, update);
+            /// Cancels a task, optionally saying why; [`Error::Conflict`](taskqueue_proto::Error::Conflict)
+            /// if it already finished.
+            fn cancel_task(id: uuid::Uuid, reason: Option<&str>) -> $crate::Task = $crate::ops::CancelTask {
+                id,
+                reason: reason.map(str::to_owned),
+            };
+            /// Deletes a task: `true` if it was deleted, `false` if there was none.
+            fn delete_task(id: uuid::Uuid) -> bool = $crate::ops::DeleteTask::new(id);
+            /// Creates a project.
+            fn create_project(request: $crate::ProjectCreateRequest) -> $crate::Project =
+                $crate::ops::CreateProject::new(request);
+            /// Fetches a project; [`Error::ProjectNotFound`](taskqueue_proto::Error::ProjectNotFound) if there is none.
+            fn get_project(id: uuid::Uuid) -> $crate::Project = $crate::ops::GetProject::new(id);
+            /// Every project, oldest first.
+            fn list_projects() -> Vec<$crate::Project> = $crate::ops::ListProjects;
+            /// Changes the fields set in `update`.
+            fn update_project(id: uuid::Uuid, update: $crate::ProjectUpdateRequest) -> $crate::Project =
+                $crate::ops::UpdateProject::new(id, update);
+            /// Deletes a project: `true` if deleted, `false` if there was none;
+            /// [`Error::Conflict`](taskqueue_proto::Error::Conflict) while tasks reference it.
+            fn delete_project(id: uuid::Uuid) -> bool = $crate::ops::DeleteProject::new(id);
+            /// Whether the server is up.
+            fn health() -> $crate::HealthStatus = $crate::ops::Health;
+            /// Creates many tasks, at most the options' `batch_concurrency` (default 8) in
+            /// flight. Every request is validated first: if one is invalid, nothing is sent
+            /// and the error names its index (`tasks[3].name`). Otherwise there is one
+            /// result per request, in input order, whether it succeeded or not.
+            fn create_tasks(requests: Vec<$crate::TaskCreateRequest>) -> Vec<Result<$crate::Task, $crate::Error>> =
+                $crate::ops::CreateTasks::new(requests);
+            /// Polls a task until its status is terminal (`Completed`, `Failed`,
+            /// `Cancelled`, `Finalized`) — every 0.5 s at first, backing off to 5 s — or
+            /// until `timeout`, when it fails with
+            /// [`Error::WaitTimedOut`](taskqueue_proto::Error::WaitTimedOut) carrying the last task seen.
+            fn wait_for_completion(id: uuid::Uuid, timeout: std::time::Duration) -> $crate::Task =
+                $crate::ops::WaitForCompletion::new(id, timeout);
+        }
+    };
+}

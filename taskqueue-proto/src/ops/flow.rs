@@ -1,0 +1,38 @@
+//! `Flow`: an operation that takes more than one exchange, as an explicit state type.
+
+use http::{Request, Response};
+
+use crate::{Config, Error};
+
+/// What a [`Flow`] wants after reading a response.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once per exchange and moved at once
+pub enum Transition<S, T> {
+    /// Move to state `S` and send this request next (same logical call, same request id).
+    Next(S, Request<Vec<u8>>),
+    /// The call is over with this output.
+    Done(T),
+}
+
+/// The exchanges of operation `O` in a dialect where it takes more than
+/// one, as a state type (`Self`).
+///
+/// [`read`](Flow::read) takes the state by reference and returns the next
+/// one: when an exchange fails (an error status, a broken body) the state
+/// is untouched, so the retry of that exchange is read in the same state. A
+/// failed exchange cannot corrupt where the flow is.
+pub trait Flow<O>: Sized {
+    /// What the flow ends with (the operation's output).
+    type Output;
+
+    /// Validates `op` and builds its first request, in the first state.
+    fn start(op: &O, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error>;
+
+    /// Reads the response to this state's request.
+    fn read(
+        &self,
+        op: &O,
+        config: &Config,
+        response: Response<Vec<u8>>,
+    ) -> Result<Transition<Self, Self::Output>, Error>;
+}

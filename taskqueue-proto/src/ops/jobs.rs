@@ -1,0 +1,105 @@
+//! Jobs of many exchanges: waiting for a task, creating many, listing every
+//! page. Each is a value a client runs as a state machine of the
+//! [`driver`](crate::driver).
+
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::driver::{Batch, IntoMachine, Pages, Wait};
+use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
+
+/// Polls a task until its status is terminal (`Completed`, `Failed`,
+/// `Cancelled`, `Finalized`) — every 0.5 s at first, backing off to 5 s — or
+/// until `timeout`, when it fails with
+/// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) carrying the last task
+/// seen. Run by [`Wait`].
+pub struct WaitForCompletion {
+    /// The task's id.
+    pub id: Uuid,
+    /// How long to wait; a timeout too large for the clock means no deadline.
+    pub timeout: Duration,
+    pub(crate) observer: Option<crate::driver::Observer>,
+}
+
+impl WaitForCompletion {
+    /// Waits up to `timeout` for the task `id`.
+    pub fn new(id: Uuid, timeout: Duration) -> Self {
+        WaitForCompletion {
+            id,
+            timeout,
+            observer: None,
+        }
+    }
+
+    /// Calls `observe` with every task fetched (a progress display, say).
+    pub fn on_poll(mut self, observe: impl FnMut(&Task) + Send + 'static) -> Self {
+        self.observer = Some(Box::new(observe));
+        self
+    }
+}
+
+impl std::fmt::Debug for WaitForCompletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForCompletion")
+            .field("id", &self.id)
+            .field("timeout", &self.timeout)
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
+
+impl IntoMachine for WaitForCompletion {
+    type Machine = Wait;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Wait {
+        Wait::new(self, config.clone(), options.clone(), seed)
+    }
+}
+
+/// Creates many tasks: every request is validated first (if one is
+/// invalid, nothing is sent and the error names its index, `tasks[3].name`);
+/// then at most [`CallOptions::batch_concurrency`] creates are in flight,
+/// and the answer holds one result per request, in input order. Run by [`Batch`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTasks {
+    /// The tasks to create.
+    pub requests: Vec<TaskCreateRequest>,
+}
+
+impl CreateTasks {
+    /// Creates every task of `requests`.
+    pub fn new(requests: Vec<TaskCreateRequest>) -> Self {
+        CreateTasks { requests }
+    }
+}
+
+impl IntoMachine for CreateTasks {
+    type Machine = Batch;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Batch {
+        Batch::new(self, config.clone(), options.clone(), seed)
+    }
+}
+
+/// Every task matching the filters, page after page (see [`Pages`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListAllTasks {
+    /// Which tasks; `offset` is where the walk starts, `limit` the page size.
+    pub filters: TaskFilters,
+}
+
+impl ListAllTasks {
+    /// Walks every task matching `filters`.
+    pub fn new(filters: TaskFilters) -> Self {
+        ListAllTasks { filters }
+    }
+}
+
+impl IntoMachine for ListAllTasks {
+    type Machine = Pages;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Pages {
+        Pages::new(self.filters, config.clone(), options.clone(), seed)
+    }
+}

@@ -1,0 +1,111 @@
+//! `UreqTransport`: the SDK's [`BlockingTransport`] on a ureq 3 agent.
+
+use std::hash::BuildHasher;
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+use taskqueue_proto::driver::{BlockingTransport, Outcome, ThreadRandom};
+use taskqueue_proto::{Config, Error};
+
+use crate::agent::agent_for;
+use crate::classify::classify;
+
+/// One exchange over a pooled ureq agent (no redirects, the config's
+/// connect timeout, rustls with Mozilla's roots plus the config's extra
+/// roots, `HTTPS_PROXY`/`NO_PROXY` from the environment), `std::thread::sleep`,
+/// `Instant::now`, and a per-thread generator seeded from the operating
+/// system. Cloning shares the connection pool.
+///
+/// [`Client`](crate::Client) uses it by default; use it directly to run a
+/// machine of [`taskqueue_proto::driver`] yourself.
+#[derive(Debug, Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    /// The agent's own per-request timeout (the config's).
+    timeout: Duration,
+    body_limit: u64,
+}
+
+/// Randomness for request ids, idempotency keys and jitter: a per-thread
+/// generator seeded once per thread from the operating system.
+const RANDOM: ThreadRandom = ThreadRandom::new(seed);
+
+/// 64 bits from the OS; should that fail, std's randomly keyed hasher.
+fn seed() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
+}
+
+impl UreqTransport {
+    /// A transport for `config`'s server; a bad extra root certificate is an input error.
+    pub fn new(config: &Config) -> Result<Self, Error> {
+        Ok(UreqTransport {
+            agent: agent_for(config)?,
+            timeout: config.timeout(),
+            body_limit: config.body_limit(),
+        })
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    /// One attempt: send, and read the whole body up to the configured limit.
+    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+        // The agent's own timeout is the config's; only a different one (cut
+        // to a deadline, or a per-call override) needs a per-request config.
+        let request = if timeout == self.timeout {
+            request
+        } else {
+            self.agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build()
+        };
+        let response = self.agent.run(request).map_err(classify)?;
+        let (parts, mut body) = response.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(self.body_limit)
+            .read_to_vec()
+            .map_err(classify)?;
+        Ok(Response::from_parts(parts, bytes))
+    }
+
+    /// Several attempts at once (a batch's creates), one scoped thread each;
+    /// the agent's pool is shared.
+    fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
+        if requests.len() < 2 {
+            return requests
+                .into_iter()
+                .map(|(request, timeout)| self.send(request, timeout))
+                .collect();
+        }
+        std::thread::scope(|scope| {
+            let running: Vec<_> = requests
+                .into_iter()
+                .map(|(request, timeout)| scope.spawn(move || self.send(request, timeout)))
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| {
+                    thread.join().unwrap_or_else(|_| {
+                        Err(taskqueue_proto::driver::TransportError::new(
+                            taskqueue_proto::driver::TransportErrorKind::Io,
+                            "the sending thread panicked",
+                        ))
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn random_u64(&self) -> u64 {
+        RANDOM.next_u64()
+    }
+}
