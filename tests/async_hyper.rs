@@ -12,98 +12,17 @@ use std::time::{Duration, Instant};
 
 use common::Sdk;
 use http::Method;
-use taskqueue::{
-    CallOptions, Client, Config, Error, HealthStatus, Project, ProjectCreateRequest, ProjectUpdateRequest, Task,
-    TaskCreateRequest, TaskFilters, TaskUpdateRequest,
-};
+use taskqueue::{Client, Config, ProjectCreateRequest, TaskCreateRequest, TaskFilters};
 use taskqueue_server::{Fault, FaultRule, ServerConfig};
-use tokio::runtime::Runtime;
 use uuid::Uuid;
 
-/// The async client behind the suite's blocking interface: each call is
-/// `block_on` on a multi-thread runtime.
-struct OnRuntime {
-    client: Client,
-    runtime: Arc<Runtime>,
-}
-
-impl OnRuntime {
-    fn run<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.runtime.block_on(f)
-    }
-}
-
-impl Sdk for OnRuntime {
-    fn create_task(&self, request: TaskCreateRequest) -> Result<Task, Error> {
-        self.run(self.client.create_task(request))
-    }
-    fn get_task(&self, id: Uuid) -> Result<Task, Error> {
-        self.run(self.client.get_task(id))
-    }
-    fn list_tasks(&self, filters: TaskFilters) -> Result<Vec<Task>, Error> {
-        self.run(self.client.list_tasks(filters))
-    }
-    fn list_tasks_all(&self, filters: TaskFilters) -> Vec<Result<Task, Error>> {
-        self.run(async {
-            let mut stream = self.client.list_tasks_all(filters);
-            let mut all = Vec::new();
-            while let Some(item) = stream.next_task().await {
-                all.push(item);
-            }
-            all
-        })
-    }
-    fn update_task(&self, id: Uuid, update: TaskUpdateRequest) -> Result<Task, Error> {
-        self.run(self.client.update_task(id, update))
-    }
-    fn cancel_task(&self, id: Uuid, reason: Option<&str>) -> Result<Task, Error> {
-        self.run(self.client.cancel_task(id, reason))
-    }
-    fn delete_task(&self, id: Uuid) -> Result<bool, Error> {
-        self.run(self.client.delete_task(id))
-    }
-    fn create_project(&self, request: ProjectCreateRequest) -> Result<Project, Error> {
-        self.run(self.client.create_project(request))
-    }
-    fn get_project(&self, id: Uuid) -> Result<Project, Error> {
-        self.run(self.client.get_project(id))
-    }
-    fn list_projects(&self) -> Result<Vec<Project>, Error> {
-        self.run(self.client.list_projects())
-    }
-    fn update_project(&self, id: Uuid, update: ProjectUpdateRequest) -> Result<Project, Error> {
-        self.run(self.client.update_project(id, update))
-    }
-    fn delete_project(&self, id: Uuid) -> Result<bool, Error> {
-        self.run(self.client.delete_project(id))
-    }
-    fn create_tasks(&self, requests: Vec<TaskCreateRequest>) -> Result<Vec<Result<Task, Error>>, Error> {
-        self.run(self.client.create_tasks(requests))
-    }
-    fn wait_for_completion(&self, id: Uuid, timeout: Duration) -> Result<Task, Error> {
-        self.run(self.client.wait_for_completion(id, timeout))
-    }
-    fn health(&self) -> Result<HealthStatus, Error> {
-        self.run(self.client.health())
-    }
-    fn with_options(&self, options: CallOptions) -> Box<dyn Sdk> {
-        Box::new(OnRuntime {
-            client: self.client.with_options(options),
-            runtime: self.runtime.clone(),
-        })
-    }
-}
-
-fn connect(config: Config) -> Box<dyn Sdk> {
+fn connect(config: Config) -> Sdk {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    Box::new(OnRuntime {
-        client: Client::new(config).unwrap(),
-        runtime: Arc::new(runtime),
-    })
+    Sdk::Async(Client::new(config).unwrap(), Arc::new(runtime))
 }
 
 integration_suite!(connect);

@@ -1,44 +1,94 @@
 //! The integration suite every transport runs, written once.
 //!
-//! A transport's test file implements [`Sdk`] for its client (the async one
-//! by blocking on its futures) and expands [`integration_suite!`]; each case
+//! [`Sdk`] is either client (the async one run on a tokio runtime), with its
+//! methods made from the SDK's own endpoint table, so a new endpoint reaches
+//! the suite without an edit here. A transport's test file picks its variant
+//! in a `connect` function and expands [`integration_suite!`]; each case
 //! starts the reference server in-process on `127.0.0.1:0`.
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use http::Method;
+use taskqueue::driver::{IntoMachine, Machine};
 use taskqueue::{
-    CallOptions, Config, ConfigBuilder, Dialect, Error, HealthStatus, Project, ProjectCreateRequest, ProjectStatus,
+    CallOptions, Config, ConfigBuilder, Dialect, Error, Project, ProjectCreateRequest, ProjectStatus,
     ProjectUpdateRequest, RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
     TaskUpdateRequest,
 };
 use taskqueue_server::{Fault, FaultBody, FaultRule, RunningServer, ServerConfig, spawn};
 use uuid::Uuid;
 
-/// The client API the suite exercises, implemented by each transport's client.
-pub trait Sdk: Send + Sync {
-    fn create_task(&self, request: TaskCreateRequest) -> Result<Task, Error>;
-    fn get_task(&self, id: Uuid) -> Result<Task, Error>;
-    fn list_tasks(&self, filters: TaskFilters) -> Result<Vec<Task>, Error>;
-    fn list_tasks_all(&self, filters: TaskFilters) -> Vec<Result<Task, Error>>;
-    fn update_task(&self, id: Uuid, update: TaskUpdateRequest) -> Result<Task, Error>;
-    fn cancel_task(&self, id: Uuid, reason: Option<&str>) -> Result<Task, Error>;
-    fn delete_task(&self, id: Uuid) -> Result<bool, Error>;
-    fn create_project(&self, request: ProjectCreateRequest) -> Result<Project, Error>;
-    fn get_project(&self, id: Uuid) -> Result<Project, Error>;
-    fn list_projects(&self) -> Result<Vec<Project>, Error>;
-    fn update_project(&self, id: Uuid, update: ProjectUpdateRequest) -> Result<Project, Error>;
-    fn delete_project(&self, id: Uuid) -> Result<bool, Error>;
-    fn create_tasks(&self, requests: Vec<TaskCreateRequest>) -> Result<Vec<Result<Task, Error>>, Error>;
-    fn wait_for_completion(&self, id: Uuid, timeout: Duration) -> Result<Task, Error>;
-    fn health(&self) -> Result<HealthStatus, Error>;
-    fn with_options(&self, options: CallOptions) -> Box<dyn Sdk>;
+/// The client the suite drives.
+#[derive(Clone)]
+pub enum Sdk {
+    /// `taskqueue::blocking::Client` on ureq.
+    #[cfg(feature = "blocking")]
+    Blocking(taskqueue::blocking::Client),
+    /// `taskqueue::Client` on hyper, each call `block_on` on this runtime.
+    #[cfg(feature = "async")]
+    Async(taskqueue::Client, std::sync::Arc<tokio::runtime::Runtime>),
+}
+
+/// Turns each line of the endpoint table into a method of [`Sdk`].
+macro_rules! suite_endpoints {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+            self.execute($job)
+        }
+    )*};
+}
+
+impl Sdk {
+    /// Runs any operation or job on the chosen client.
+    pub fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
+    where
+        J: IntoMachine,
+        J::Machine: Machine<Item = Infallible> + Send,
+    {
+        match self {
+            #[cfg(feature = "blocking")]
+            Sdk::Blocking(client) => client.execute(job),
+            #[cfg(feature = "async")]
+            Sdk::Async(client, runtime) => runtime.block_on(client.execute(job)),
+        }
+    }
+
+    /// Every task of a listing, through the client's iterator or stream.
+    pub fn list_tasks_all(&self, filters: TaskFilters) -> Vec<Result<Task, Error>> {
+        match self {
+            #[cfg(feature = "blocking")]
+            Sdk::Blocking(client) => client.list_tasks_all(filters).collect(),
+            #[cfg(feature = "async")]
+            Sdk::Async(client, runtime) => runtime.block_on(async {
+                let mut stream = client.list_tasks_all(filters);
+                let mut all = Vec::new();
+                while let Some(item) = stream.next_task().await {
+                    all.push(item);
+                }
+                all
+            }),
+        }
+    }
+
+    /// The same client with these per-call options.
+    pub fn with_options(&self, options: CallOptions) -> Sdk {
+        match self {
+            #[cfg(feature = "blocking")]
+            Sdk::Blocking(client) => Sdk::Blocking(client.with_options(options)),
+            #[cfg(feature = "async")]
+            Sdk::Async(client, runtime) => Sdk::Async(client.with_options(options), runtime.clone()),
+        }
+    }
+
+    taskqueue::endpoints!(suite_endpoints);
 }
 
 /// Makes a client for a config.
-pub type Connect = fn(Config) -> Box<dyn Sdk>;
+pub type Connect = fn(Config) -> Sdk;
 
 /// A fast retry policy for fault tests: 3 attempts, backoff of at most 50 ms.
 pub fn quick_retries() -> RetryPolicy {
@@ -95,7 +145,7 @@ pub fn start(config: ServerConfig) -> (RunningServer, Config) {
     SPEC.start(config)
 }
 
-fn project(sdk: &dyn Sdk, name: &str) -> Project {
+fn project(sdk: &Sdk, name: &str) -> Project {
     sdk.create_project(ProjectCreateRequest::new(name)).unwrap()
 }
 
@@ -223,7 +273,7 @@ pub fn invalid_input_is_rejected_before_sending(connect: Connect, target: Target
 pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "many");
+    let p = project(&sdk, "many");
     let requests: Vec<_> = (0..250)
         .map(|i| TaskCreateRequest::new(format!("t{i:03}"), "true", p.id))
         .collect();
@@ -264,7 +314,7 @@ pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
 pub fn batch_create_reports_each_item_in_order(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "batch");
+    let p = project(&sdk, "batch");
     server.reset_counts();
 
     // One invalid item: nothing is sent, and the error names it.
@@ -299,7 +349,7 @@ pub fn batch_create_reports_each_item_in_order(connect: Connect, target: Target)
 pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Target) {
     let (_server, config) = target.start(ServerConfig::ephemeral().complete_after(Duration::from_millis(600)));
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "runs");
+    let p = project(&sdk, "runs");
     let ok = sdk.create_task(TaskCreateRequest::new("ok", "make", p.id)).unwrap();
     let bad = sdk.create_task(TaskCreateRequest::new("bad", "false", p.id)).unwrap();
     assert_eq!(ok.status, TaskStatus::Running);
@@ -328,7 +378,7 @@ pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Targ
 pub fn retries_503_with_the_same_request_id_and_key(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "retry");
+    let p = project(&sdk, "retry");
     server.reset_counts();
     server
         .faults()
@@ -390,7 +440,7 @@ pub fn unkeyed_post_answered_500_is_not_retried(connect: Connect, target: Target
         .build()
         .unwrap();
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "once");
+    let p = project(&sdk, "once");
     server.reset_counts();
     server
         .faults()
@@ -447,7 +497,7 @@ pub fn delayed_headers_time_out(connect: Connect, target: Target) {
 pub fn truncated_body_is_retried_for_get(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral());
     let sdk = connect(config);
-    let p = project(sdk.as_ref(), "cut");
+    let p = project(&sdk, "cut");
     server.reset_counts();
     server
         .faults()
