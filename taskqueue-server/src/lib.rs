@@ -38,12 +38,15 @@ mod extract;
 mod faults;
 mod handlers;
 mod idempotency;
+mod middleware;
 mod rate_limit;
+mod routes;
 mod running;
 mod service;
 mod state;
 mod store;
 mod upstream;
+mod upstream_store;
 
 pub use config::{DEFAULT_ADDR, ServerConfig};
 pub use extract::MAX_REQUEST_BODY;

@@ -12,7 +12,7 @@ use crate::faults::Faults;
 use crate::idempotency::Keys;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
-use crate::upstream::UpstreamStore;
+use crate::upstream_store::UpstreamStore;
 
 /// Locks a mutex, going on after a panic elsewhere: every critical section
 /// here leaves its data consistent before anything can panic.

@@ -13,8 +13,6 @@
 // is made once per request and moved at once, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-mod store;
-
 use std::sync::Arc;
 
 use axum::Router;
@@ -30,8 +28,7 @@ use serde_json::{Value, json};
 use taskqueue_proto::{Task, TaskPriority, TaskStatus, TaskType};
 use uuid::Uuid;
 
-pub(crate) use store::UpstreamStore;
-use store::{NewTask, ProjectFields, Refusal, TaskChanges};
+use crate::upstream_store::{NewTask, ProjectFields, Refusal, TaskChanges};
 
 use crate::extract::read_body;
 use crate::state::{AppState, lock};
@@ -52,8 +49,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/projects/{id}/tasks", get(project_tasks))
         .route("/health", get(health))
         .route("/stats", get(stats))
-        .route_layer(from_fn_with_state(state.clone(), crate::service::apply_faults))
-        .route_layer(from_fn_with_state(state.clone(), crate::service::count))
+        .route_layer(from_fn_with_state(state.clone(), crate::middleware::apply_faults))
+        .route_layer(from_fn_with_state(state.clone(), crate::middleware::count))
         .fallback(|| async { empty(StatusCode::NOT_FOUND) })
         .with_state(state)
 }

@@ -1,0 +1,137 @@
+//! The middleware of the spec router (request ids, auth, rate limiting,
+//! faults, counting); the upstream router uses the last two. Below the
+//! routers, above the state.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::api_error::ApiError;
+use crate::faults::{Fault, respond, truncate};
+use crate::state::{AppState, ReceivedRequest, lock};
+
+/// The client's address, put on every request by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
+
+/// The request id of a request, for the log line.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub(crate) HeaderValue);
+
+/// Echoes the client's `X-Request-Id` (or makes one) on every response.
+pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .filter(|v| (1..=255).contains(&v.len()) && v.to_str().is_ok())
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
+        });
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    response.headers_mut().insert("x-request-id", id.clone());
+    response.extensions_mut().insert(RequestId(id));
+    response
+}
+
+fn route_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+pub(crate) async fn count(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let received = received_from(&request);
+    state.counters.count(received);
+    next.run(request).await
+}
+
+/// What the counters keep of a request.
+fn received_from(request: &Request) -> ReceivedRequest {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    ReceivedRequest {
+        method: request.method().to_string(),
+        route: route_of(request),
+        path: request.uri().path().to_owned(),
+        request_id: header("x-request-id"),
+        idempotency_key: header("idempotency-key"),
+    }
+}
+
+pub(crate) async fn apply_faults(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = route_of(&request);
+    let Some(fault) = state.faults.take(request.method(), &route, request.uri().path()) else {
+        return next.run(request).await;
+    };
+    match fault {
+        Fault::Delay(pause) => {
+            tokio::time::sleep(pause).await;
+            next.run(request).await
+        }
+        Fault::Truncate => truncate(next.run(request).await).await,
+        other => respond(&other).unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
+pub(crate) async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if let (Some(limiter), Some(peer)) = (&state.limiter, request.extensions().get::<Peer>()) {
+        let verdict = lock(limiter).check(peer.0.ip(), Instant::now());
+        if let Err(wait) = verdict {
+            return ApiError::rate_limited(wait).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// With a token or API key configured, every route but health needs one of them.
+pub(crate) async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if (state.token.is_none() && state.api_key.is_none()) || route_of(&request) == "/api/health" {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let token_ok = matches!((&state.token, bearer), (Some(t), Some(b)) if constant_time_eq(t.expose(), b));
+    let key_ok = matches!((&state.api_key, key), (Some(k), Some(given)) if constant_time_eq(k.expose(), given));
+    if token_ok || key_ok {
+        return next.run(request).await;
+    }
+    let mut response = if bearer.is_none() && key.is_none() {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "authentication required: send a bearer token or an X-API-Key",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the credentials given are not valid",
+        )
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
