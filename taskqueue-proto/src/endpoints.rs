@@ -3,11 +3,14 @@
 /// Every client method of the SDK, written once: a documented line each,
 /// `fn name(arguments) -> output = job;`, where `job` is an
 /// [`Operation`](crate::ops::Operation) or another
-/// [`IntoMachine`](crate::driver::IntoMachine). Each client expands the
-/// table with a macro of its own (`$callback`) that turns a line into a
-/// blocking or an async method running the job; the integration suite
-/// expands it the same way. Adding an endpoint is its operation plus one
-/// line here.
+/// [`IntoMachine`](crate::driver::IntoMachine). Adding an endpoint is its
+/// operation plus one line here.
+///
+/// Inside an `impl` block of a type with an `execute(job)` method,
+/// `endpoints!(blocking)` writes every line as a method returning
+/// `Result<output, Error>`, and `endpoints!(async)` as an `async` one; both
+/// clients (and the integration suite) are made that way.
+/// `endpoints!(your_macro)` hands the lines to a macro of yours:
 ///
 /// ```
 /// macro_rules! names {
@@ -20,8 +23,8 @@
 /// ```
 #[macro_export]
 macro_rules! endpoints {
-    ($callback:ident) => {
-        $callback! {
+    ($mode:tt) => {
+        $crate::__endpoint_methods! { $mode;
             /// Creates a task.
             fn create_task(request: $crate::TaskCreateRequest) -> $crate::Task =
                 $crate::ops::CreateTask::new(request);
@@ -68,5 +71,26 @@ macro_rules! endpoints {
             fn wait_for_completion(id: uuid::Uuid, timeout: std::time::Duration) -> $crate::Task =
                 $crate::ops::WaitForCompletion::new(id, timeout);
         }
+    };
+}
+
+/// Writes the endpoint table's lines as methods (see [`endpoints!`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __endpoint_methods {
+    (blocking; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
+            self.execute($job)
+        }
+    )*};
+    (async; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
+            self.execute($job).await
+        }
+    )*};
+    ($callback:ident; $($lines:tt)*) => {
+        $callback! { $($lines)* }
     };
 }

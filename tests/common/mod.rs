@@ -32,16 +32,6 @@ pub enum Sdk {
     Async(taskqueue::Client, std::sync::Arc<tokio::runtime::Runtime>),
 }
 
-/// Turns each line of the endpoint table into a method of [`Sdk`].
-macro_rules! suite_endpoints {
-    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
-        $(#[$doc])*
-        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-            self.execute($job)
-        }
-    )*};
-}
-
 impl Sdk {
     /// Runs any operation or job on the chosen client.
     pub fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
@@ -84,7 +74,7 @@ impl Sdk {
         }
     }
 
-    taskqueue::endpoints!(suite_endpoints);
+    taskqueue::endpoints!(blocking);
 }
 
 /// Makes a client for a config.

@@ -1,6 +1,7 @@
 //! `Batch`: many task creates, validated together, some in flight at once,
 //! answered in input order.
 
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use super::random::SplitMix64;
@@ -87,7 +88,7 @@ fn validate(job: &CreateTasks, config: &Config) -> Result<(), Error> {
 
 impl Machine for Batch {
     type Output = Vec<Result<Task, Error>>;
-    type Item = std::convert::Infallible;
+    type Item = Infallible;
 
     fn poll(&mut self, now: Instant) -> Action<Self::Output> {
         if self.finished {
@@ -118,12 +119,18 @@ impl Machine for Batch {
             .skip(self.first_running)
         {
             let Item::Running(call) = item else { continue };
-            match call.poll(now) {
-                Action::Send {
+            match call.poll(now).forward::<(), Infallible>() {
+                Ok(result) => {
+                    *item = Item::Finished(result);
+                    self.running -= 1;
+                    // A slot came free: start the next create at once.
+                    return self.poll(now);
+                }
+                Err(Action::Send {
                     request,
                     timeout,
                     ticket,
-                } => {
+                }) => {
                     let ticket = Ticket { slot, ..ticket };
                     return Action::Send {
                         request,
@@ -131,15 +138,8 @@ impl Machine for Batch {
                         ticket,
                     };
                 }
-                Action::Sleep(pause) => sleep = Some(sleep.map_or(pause, |s| s.min(pause))),
-                Action::Pending => {}
-                Action::Done(result) => {
-                    *item = Item::Finished(result);
-                    self.running -= 1;
-                    // A slot came free: start the next create at once.
-                    return self.poll(now);
-                }
-                Action::Yield(never) => match never {},
+                Err(Action::Sleep(pause)) => sleep = Some(sleep.map_or(pause, |s| s.min(pause))),
+                Err(_) => {}
             }
         }
         if self.running > 0 || self.next < self.items.len() {

@@ -114,6 +114,28 @@ pub enum Action<T, I = Infallible> {
     Done(Result<T, Error>),
 }
 
+impl<T> Action<T> {
+    /// For a machine that owns this call: the call's result once it is
+    /// done, or else its action, to pass on as the owner's own.
+    pub(crate) fn forward<U, I>(self) -> Result<Result<T, Error>, Action<U, I>> {
+        match self {
+            Action::Done(result) => Ok(result),
+            Action::Send {
+                request,
+                timeout,
+                ticket,
+            } => Err(Action::Send {
+                request,
+                timeout,
+                ticket,
+            }),
+            Action::Sleep(pause) => Err(Action::Sleep(pause)),
+            Action::Pending => Err(Action::Pending),
+            Action::Yield(never) => match never {},
+        }
+    }
+}
+
 /// The receipt of one [`Action::Send`]: [`Machine::record`] takes it by
 /// value, so an outcome cannot be recorded twice, nor without a send. It
 /// cannot be made outside this crate. A ticket of an attempt the machine no

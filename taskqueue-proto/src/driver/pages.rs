@@ -90,29 +90,16 @@ impl Machine for Pages {
                 self.fetching = Some(call);
                 continue;
             };
-            match call.poll(now) {
-                Action::Done(Ok(tasks)) => {
+            match call.poll(now).forward() {
+                Ok(Ok(tasks)) => {
                     self.fetching = None;
                     let len = tasks.len() as u64;
                     self.next_offset = self.next_offset.saturating_add(len);
                     self.last_page_seen = len < u64::from(self.filters.effective_limit());
                     self.page = tasks.into_iter();
                 }
-                Action::Done(Err(error)) => return self.finish(Err(error)),
-                Action::Send {
-                    request,
-                    timeout,
-                    ticket,
-                } => {
-                    return Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    };
-                }
-                Action::Sleep(pause) => return Action::Sleep(pause),
-                Action::Pending => return Action::Pending,
-                Action::Yield(never) => match never {},
+                Ok(Err(error)) => return self.finish(Err(error)),
+                Err(action) => return action,
             }
         }
     }

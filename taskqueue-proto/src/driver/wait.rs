@@ -135,22 +135,9 @@ impl Machine for Wait {
                     );
                     self.state = State::Fetching(call);
                 }
-                State::Fetching(call) => match call.poll(now) {
-                    Action::Done(fetched) => self.fetched(fetched, now),
-                    Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    } => {
-                        return Action::Send {
-                            request,
-                            timeout,
-                            ticket,
-                        };
-                    }
-                    Action::Sleep(pause) => return Action::Sleep(pause),
-                    Action::Pending => return Action::Pending,
-                    Action::Yield(never) => match never {},
+                State::Fetching(call) => match call.poll(now).forward() {
+                    Ok(fetched) => self.fetched(fetched, now),
+                    Err(action) => return action,
                 },
             }
         }

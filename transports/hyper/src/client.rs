@@ -150,16 +150,6 @@ impl Client<HyperTransport> {
     }
 }
 
-/// Turns each line of the endpoint table into an async method.
-macro_rules! async_endpoints {
-    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
-        $(#[$doc])*
-        pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-            self.execute($job).await
-        }
-    )*};
-}
-
 impl<T: AsyncTransport + Send + 'static> Client<T> {
     /// A client for `config` over `transport`.
     pub fn with_transport(config: Config, transport: T) -> Self {
@@ -216,5 +206,5 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
         TaskStream::new(AsyncItems::new(self.transport.clone(), pages))
     }
 
-    taskqueue_proto::endpoints!(async_endpoints);
+    taskqueue_proto::endpoints!(async);
 }

@@ -75,16 +75,6 @@ impl Client<UreqTransport> {
     }
 }
 
-/// Turns each line of the endpoint table into a blocking method.
-macro_rules! blocking_endpoints {
-    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
-        $(#[$doc])*
-        pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-            self.execute($job)
-        }
-    )*};
-}
-
 impl<T: BlockingTransport> Client<T> {
     /// A client for `config` over `transport`.
     pub fn with_transport(config: Config, transport: T) -> Self {
@@ -164,5 +154,5 @@ impl<T: BlockingTransport> Client<T> {
         BlockingItems::new(self.transport.clone(), pages)
     }
 
-    taskqueue_proto::endpoints!(blocking_endpoints);
+    taskqueue_proto::endpoints!(blocking);
 }
