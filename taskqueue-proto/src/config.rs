@@ -1,5 +1,6 @@
 //! `Config`: where the server is, how to authenticate, and the limits of a call.
 
+use crate::setters::{option_setters, setters};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -248,26 +249,18 @@ impl fmt::Debug for ConfigBuilder {
 }
 
 impl ConfigBuilder {
-    /// The server's base URL, `http` or `https`, optionally with a path prefix
-    /// (`https://h/tq` → `https://h/tq/api/tasks`). No query or fragment.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
+    setters! {
+        /// The server's base URL, `http` or `https`, optionally with a path prefix
+        /// (`https://h/tq` → `https://h/tq/api/tasks`). No query or fragment.
+        base_url: impl Into<String> => into;
+        /// The wire dialect (default [`Dialect::Spec`]).
+        dialect: Dialect;
     }
-    /// The wire dialect (default [`Dialect::Spec`]).
-    pub fn dialect(mut self, dialect: Dialect) -> Self {
-        self.dialect = dialect;
-        self
-    }
-    /// Sends `Authorization: Bearer <token>`; takes precedence over an API key.
-    pub fn token(mut self, token: impl Into<Secret>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-    /// Sends `X-API-Key: <key>` (unless a token is also set).
-    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
-        self.api_key = Some(key.into());
-        self
+    option_setters! {
+        /// Sends `Authorization: Bearer <token>`; takes precedence over an API key.
+        token: impl Into<Secret> => into;
+        /// Sends `X-API-Key: <key>` (unless a token is also set).
+        api_key: impl Into<Secret> => into;
     }
     /// Replaces the `User-Agent` (default `taskqueue-rust/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
@@ -279,15 +272,11 @@ impl ConfigBuilder {
         self.headers.push((name.into(), value.into()));
         self
     }
-    /// How long one attempt may take (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// How long connecting may take (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+    setters! {
+        /// How long one attempt may take (default 30 s).
+        timeout: Duration;
+        /// How long connecting may take (default 10 s).
+        connect_timeout: Duration;
     }
     /// How long a logical call may take in all, retries included (default: no limit beyond the attempts).
     pub fn total_timeout(mut self, timeout: Duration) -> Self {

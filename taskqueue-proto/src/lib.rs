@@ -71,6 +71,7 @@ mod options;
 mod query;
 pub mod retry;
 mod secret;
+mod setters;
 
 pub use config::{
     Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,

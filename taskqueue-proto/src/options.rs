@@ -1,5 +1,6 @@
 //! `CallOptions`: per-call settings that override the [`Config`](crate::Config)'s.
 
+use crate::setters::option_setters;
 use std::time::Duration;
 
 use crate::RetryPolicy;
@@ -40,25 +41,15 @@ impl CallOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Overrides the per-attempt timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-    /// Sets a deadline for the whole call.
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
-        self
-    }
-    /// Overrides the retry policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-    /// Uses this idempotency key.
-    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.idempotency_key = Some(key.into());
-        self
+    option_setters! {
+        /// Overrides the per-attempt timeout.
+        timeout: Duration;
+        /// Sets a deadline for the whole call.
+        total_timeout: Duration;
+        /// Overrides the retry policy.
+        retry: RetryPolicy;
+        /// Uses this idempotency key.
+        idempotency_key: impl Into<String> => into;
     }
     /// Keeps at most `concurrency` creates of a batch in flight (at least 1).
     pub fn batch_concurrency(mut self, concurrency: usize) -> Self {

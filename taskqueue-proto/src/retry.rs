@@ -2,6 +2,7 @@
 //! shared budget so retries cannot storm a struggling server. Pure: the
 //! random jitter and the time left are passed in.
 
+use crate::setters::setters;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -114,25 +115,15 @@ impl RetryPolicy {
         }
     }
 
-    /// Attempts in all, the first included (default 3; at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-    /// The upper bound of the first retry's wait (default 1 s).
-    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
-        self
-    }
-    /// The largest upper bound of a wait (default 30 s).
-    pub fn max_backoff(mut self, backoff: Duration) -> Self {
-        self.max_backoff = backoff;
-        self
-    }
-    /// The longest `Retry-After` the client waits out (default 60 s).
-    pub fn max_retry_after(mut self, limit: Duration) -> Self {
-        self.max_retry_after = limit;
-        self
+    setters! {
+        /// Attempts in all, the first included (default 3; at least 1).
+        max_attempts: u32;
+        /// The upper bound of the first retry's wait (default 1 s).
+        initial_backoff: Duration;
+        /// The largest upper bound of a wait (default 30 s).
+        max_backoff: Duration;
+        /// The longest `Retry-After` the client waits out (default 60 s).
+        max_retry_after: Duration;
     }
     /// Replaces the statuses that are retried.
     pub fn retryable_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {

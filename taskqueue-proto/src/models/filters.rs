@@ -1,5 +1,6 @@
 //! `TaskFilters`: the query of `list_tasks`.
 
+use crate::setters::option_setters;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -57,45 +58,23 @@ impl TaskFilters {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Only tasks in this status.
-    pub fn status(mut self, status: TaskStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-    /// Only tasks of this project.
-    pub fn project_id(mut self, project_id: Uuid) -> Self {
-        self.project_id = Some(project_id);
-        self
-    }
-    /// Only tasks with this priority.
-    pub fn priority(mut self, priority: TaskPriority) -> Self {
-        self.priority = Some(priority);
-        self
-    }
-    /// Only tasks of this type.
-    pub fn task_type(mut self, task_type: TaskType) -> Self {
-        self.task_type = Some(task_type);
-        self
-    }
-    /// Only tasks created at or after `time`.
-    pub fn created_after(mut self, time: DateTime<FixedOffset>) -> Self {
-        self.created_after = Some(time);
-        self
-    }
-    /// Only tasks created at or before `time`.
-    pub fn created_before(mut self, time: DateTime<FixedOffset>) -> Self {
-        self.created_before = Some(time);
-        self
-    }
-    /// The page size, 1..=1000.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-    /// How many matching tasks to skip.
-    pub fn offset(mut self, offset: u64) -> Self {
-        self.offset = Some(offset);
-        self
+    option_setters! {
+        /// Only tasks in this status.
+        status: TaskStatus;
+        /// Only tasks of this project.
+        project_id: Uuid;
+        /// Only tasks with this priority.
+        priority: TaskPriority;
+        /// Only tasks of this type.
+        task_type: TaskType;
+        /// Only tasks created at or after `time`.
+        created_after: DateTime<FixedOffset>;
+        /// Only tasks created at or before `time`.
+        created_before: DateTime<FixedOffset>;
+        /// The page size, 1..=1000.
+        limit: u32;
+        /// How many matching tasks to skip.
+        offset: u64;
     }
 
     /// The page size that will be asked for.

@@ -1,6 +1,7 @@
 //! The bodies the client sends: create and update requests for tasks and
 //! projects, with builders and the client-side validation of CONTRACT §1.
 
+use crate::setters::{option_setters, setters};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -90,45 +91,33 @@ impl TaskCreateRequest {
         }
     }
 
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-    /// Sets the technical specification.
-    pub fn technical_specs(mut self, specs: impl Into<String>) -> Self {
-        self.technical_specs = Some(specs.into());
-        self
+    option_setters! {
+        /// Sets the description.
+        description: impl Into<String> => into;
+        /// Sets the technical specification.
+        technical_specs: impl Into<String> => into;
     }
     /// Adds one acceptance criterion.
     pub fn criterion(mut self, criterion: impl Into<String>) -> Self {
         self.acceptance_criteria.push(criterion.into());
         self
     }
-    /// Sets the priority.
-    pub fn priority(mut self, priority: TaskPriority) -> Self {
-        self.priority = priority;
-        self
-    }
-    /// Sets the task type.
-    pub fn task_type(mut self, task_type: TaskType) -> Self {
-        self.task_type = task_type;
-        self
+    setters! {
+        /// Sets the priority.
+        priority: TaskPriority;
+        /// Sets the task type.
+        task_type: TaskType;
     }
     /// Sets the execution timeout in seconds.
     pub fn timeout(mut self, seconds: u64) -> Self {
         self.timeout = Some(seconds);
         self
     }
-    /// Sets how often execution is retried.
-    pub fn retry_attempts(mut self, attempts: u32) -> Self {
-        self.retry_attempts = attempts;
-        self
-    }
-    /// Sets the seconds between execution retries.
-    pub fn retry_delay(mut self, seconds: u64) -> Self {
-        self.retry_delay = seconds;
-        self
+    setters! {
+        /// Sets how often execution is retried.
+        retry_attempts: u32;
+        /// Sets the seconds between execution retries.
+        retry_delay: u64;
     }
     /// Adds one environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -209,19 +198,6 @@ pub struct TaskUpdateRequest {
     /// New metadata (replacing the old one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-/// Chained setters that wrap the value in `Some`.
-macro_rules! option_setters {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty $(=> $conv:ident)?;)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $field(mut self, value: $ty) -> Self {
-                self.$field = Some(value$(.$conv())?);
-                self
-            }
-        )+
-    };
 }
 
 impl TaskUpdateRequest {
@@ -321,20 +297,13 @@ impl ProjectCreateRequest {
             metadata: serde_json::Map::new(),
         }
     }
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-    /// Sets the initial status.
-    pub fn status(mut self, status: ProjectStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-    /// Sets the due date.
-    pub fn due_date(mut self, due: DateTime<Utc>) -> Self {
-        self.due_date = Some(due);
-        self
+    option_setters! {
+        /// Sets the description.
+        description: impl Into<String> => into;
+        /// Sets the initial status.
+        status: ProjectStatus;
+        /// Sets the due date.
+        due_date: DateTime<Utc>;
     }
     /// Adds a tag.
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
