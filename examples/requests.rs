@@ -16,7 +16,7 @@ use taskqueue::{
 /// Prints the first request a transport is asked to send for `op`: the
 /// built request plus the call's request id (and idempotency key).
 fn show<O: Operation>(op: O, config: &Config, seed: u64) -> Result<(), Error> {
-    let name = op.name();
+    let name = O::NAME;
     let mut call = Call::new(op, config.clone(), CallOptions::new(), seed);
     match call.poll(Instant::now()) {
         Action::Send { request, timeout, .. } => {

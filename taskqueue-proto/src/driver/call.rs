@@ -113,7 +113,7 @@ impl<O: Operation> Call<O> {
             last_decision: None,
             sent_at: None,
             #[cfg(feature = "tracing")]
-            span: tracing::info_span!("taskqueue.call", operation = op.name(), request_id = %request_id),
+            span: tracing::info_span!("taskqueue.call", operation = O::NAME, request_id = %request_id),
             config,
             op,
         };

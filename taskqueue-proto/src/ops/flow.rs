@@ -2,7 +2,11 @@
 
 use http::{Request, Response};
 
+use super::Operation;
 use crate::{Config, Error};
+
+/// What [`Flow::read`] answers: the next state and request, the output, or an error.
+pub type Reading<F, O> = Result<Transition<F, <O as Operation>::Output>, Error>;
 
 /// What a [`Flow`] wants after reading a response.
 #[derive(Debug)]
@@ -21,18 +25,10 @@ pub enum Transition<S, T> {
 /// one: when an exchange fails (an error status, a broken body) the state
 /// is untouched, so the retry of that exchange is read in the same state. A
 /// failed exchange cannot corrupt where the flow is.
-pub trait Flow<O>: Sized {
-    /// What the flow ends with (the operation's output).
-    type Output;
-
+pub trait Flow<O: Operation>: Sized {
     /// Validates `op` and builds its first request, in the first state.
     fn start(op: &O, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error>;
 
     /// Reads the response to this state's request.
-    fn read(
-        &self,
-        op: &O,
-        config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, Self::Output>, Error>;
+    fn read(&self, op: &O, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, O>;
 }

@@ -41,9 +41,7 @@ impl Operation for Health {
     type Output = HealthStatus;
     type Upstream = super::AsSpec;
 
-    fn name(&self) -> &'static str {
-        "health"
-    }
+    const NAME: &'static str = "health";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, "/health", &[], None)

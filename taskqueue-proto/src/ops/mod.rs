@@ -28,7 +28,7 @@ mod projects;
 mod tasks;
 pub mod upstream;
 
-pub use flow::{Flow, Transition};
+pub use flow::{Flow, Reading, Transition};
 pub use health::{Health, HealthStatus};
 pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
@@ -58,10 +58,10 @@ pub trait Operation: Sized {
 
     /// How the operation runs in [`Dialect::Upstream`]: its exchanges as an
     /// explicit state type.
-    type Upstream: Flow<Self, Output = Self::Output>;
+    type Upstream: Flow<Self>;
 
-    /// The operation's name, for logs and traces (`"get_task"`).
-    fn name(&self) -> &'static str;
+    /// The operation's name, for logs, traces and errors (`"get_task"`).
+    const NAME: &'static str;
 
     /// Validates the input and builds the documented request. Nothing is sent if this fails.
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error>;
@@ -94,7 +94,7 @@ pub trait Operation: Sized {
                 let (state, _) = Self::Upstream::start(self, config)?;
                 match state.read(self, config, response.map(|body| body.as_ref().to_vec()))? {
                     Transition::Done(output) => Ok(output),
-                    Transition::Next(..) => Err(Error::NeedsDriver { operation: self.name() }),
+                    Transition::Next(..) => Err(Error::NeedsDriver { operation: Self::NAME }),
                 }
             }
             _ => self.parse_spec_response(response),

@@ -38,9 +38,7 @@ impl Operation for CreateProject {
     type Output = Project;
     type Upstream = upstream::CreateProjectFlow;
 
-    fn name(&self) -> &'static str {
-        "create_project"
-    }
+    const NAME: &'static str = "create_project";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.request.validate()?;
@@ -74,9 +72,7 @@ impl Operation for GetProject {
     type Output = Project;
     type Upstream = AsSpec;
 
-    fn name(&self) -> &'static str {
-        "get_project"
-    }
+    const NAME: &'static str = "get_project";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, &project_path(&self.id), &[], None)
@@ -97,9 +93,7 @@ impl Operation for ListProjects {
     type Output = Vec<Project>;
     type Upstream = upstream::ListProjectsFlow;
 
-    fn name(&self) -> &'static str {
-        "list_projects"
-    }
+    const NAME: &'static str = "list_projects";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, "/projects", &[], None)
@@ -134,9 +128,7 @@ impl Operation for UpdateProject {
     type Output = Project;
     type Upstream = upstream::UpdateProjectFlow;
 
-    fn name(&self) -> &'static str {
-        "update_project"
-    }
+    const NAME: &'static str = "update_project";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
@@ -177,9 +169,7 @@ impl Operation for DeleteProject {
     type Output = bool;
     type Upstream = upstream::DeleteProjectFlow;
 
-    fn name(&self) -> &'static str {
-        "delete_project"
-    }
+    const NAME: &'static str = "delete_project";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::DELETE, &project_path(&self.id), &[], None)

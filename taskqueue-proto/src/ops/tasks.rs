@@ -41,9 +41,7 @@ impl Operation for CreateTask {
     type Output = Task;
     type Upstream = upstream::CreateTaskFlow;
 
-    fn name(&self) -> &'static str {
-        "create_task"
-    }
+    const NAME: &'static str = "create_task";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.request.validate()?;
@@ -78,9 +76,7 @@ impl Operation for GetTask {
     type Output = Task;
     type Upstream = upstream::GetTaskFlow;
 
-    fn name(&self) -> &'static str {
-        "get_task"
-    }
+    const NAME: &'static str = "get_task";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::GET, &task_path(&self.id), &[], None)
@@ -114,9 +110,7 @@ impl Operation for ListTasks {
     type Output = Vec<Task>;
     type Upstream = upstream::ListTasksFlow;
 
-    fn name(&self) -> &'static str {
-        "list_tasks"
-    }
+    const NAME: &'static str = "list_tasks";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.filters.validate()?;
@@ -154,9 +148,7 @@ impl Operation for UpdateTask {
     type Output = Task;
     type Upstream = upstream::UpdateTaskFlow;
 
-    fn name(&self) -> &'static str {
-        "update_task"
-    }
+    const NAME: &'static str = "update_task";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         self.update.validate()?;
@@ -199,9 +191,7 @@ impl Operation for CancelTask {
     type Output = Task;
     type Upstream = upstream::CancelTaskFlow;
 
-    fn name(&self) -> &'static str {
-        "cancel_task"
-    }
+    const NAME: &'static str = "cancel_task";
 
     /// `POST …/cancel` with `{}` or `{"reason": …}` (the public server insists on a JSON body too).
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
@@ -248,9 +238,7 @@ impl Operation for DeleteTask {
     type Output = bool;
     type Upstream = AsSpec;
 
-    fn name(&self) -> &'static str {
-        "delete_task"
-    }
+    const NAME: &'static str = "delete_task";
 
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::DELETE, &task_path(&self.id), &[], None)

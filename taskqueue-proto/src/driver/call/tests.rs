@@ -12,7 +12,7 @@ use super::*;
 use crate::RetryBudget;
 use crate::TaskCreateRequest;
 use crate::driver::{Simulated, run_blocking};
-use crate::ops::{CreateTask, DeleteTask, GetTask};
+use crate::ops::{CreateTask, DeleteTask, GetTask, Reading};
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
 
@@ -424,18 +424,11 @@ enum AckFlow {
 }
 
 impl Flow<AckThenFetch> for AckFlow {
-    type Output = crate::Task;
-
     fn start(op: &AckThenFetch, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error> {
         Ok((AckFlow::Post, op.build_spec_request(config)?))
     }
 
-    fn read(
-        &self,
-        _op: &AckThenFetch,
-        config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, crate::Task>, Error> {
+    fn read(&self, _op: &AckThenFetch, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, AckThenFetch> {
         match self {
             AckFlow::Post if response.status().is_success() => Ok(Transition::Next(
                 AckFlow::Fetch,
@@ -449,9 +442,7 @@ impl Flow<AckThenFetch> for AckFlow {
 impl Operation for AckThenFetch {
     type Output = crate::Task;
     type Upstream = AckFlow;
-    fn name(&self) -> &'static str {
-        "ack_then_fetch"
-    }
+    const NAME: &'static str = "ack_then_fetch";
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         config.request(Method::POST, "/things", &[], Some(b"{}".to_vec()))
     }

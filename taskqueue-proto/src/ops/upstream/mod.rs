@@ -28,7 +28,7 @@ pub use tasks::{CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, Upda
 use http::{Method, Request, Response, StatusCode};
 use uuid::Uuid;
 
-use super::{Flow, Operation, Transition, decode};
+use super::{Flow, Operation, Reading, Transition, decode};
 use crate::error::{ApiError, Missing, error_from_response};
 use crate::{Config, Error, Task, TaskFilters, TaskStatus};
 
@@ -38,18 +38,11 @@ use crate::{Config, Error, Task, TaskFilters, TaskStatus};
 pub struct AsSpec;
 
 impl<O: Operation> Flow<O> for AsSpec {
-    type Output = O::Output;
-
     fn start(op: &O, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error> {
         Ok((AsSpec, op.build_spec_request(config)?))
     }
 
-    fn read(
-        &self,
-        op: &O,
-        _config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, O::Output>, Error> {
+    fn read(&self, op: &O, _config: &Config, response: Response<Vec<u8>>) -> Reading<Self, O> {
         op.parse_spec_response(response).map(Transition::Done)
     }
 }

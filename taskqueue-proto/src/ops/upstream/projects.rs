@@ -5,7 +5,9 @@ use http::{Method, Response, StatusCode};
 use super::{acknowledged_id, conflict, error_of, get};
 use crate::error::Missing;
 use crate::ops::projects::project_path;
-use crate::ops::{CreateProject, DeleteProject, Flow, ListProjects, Operation, Transition, UpdateProject, decode};
+use crate::ops::{
+    CreateProject, DeleteProject, Flow, ListProjects, Operation, Reading, Transition, UpdateProject, decode,
+};
 use crate::{Config, Error, Project};
 
 /// The project in a 2xx body, or the error of another, for `id`.
@@ -27,18 +29,11 @@ pub enum CreateProjectFlow {
 }
 
 impl Flow<CreateProject> for CreateProjectFlow {
-    type Output = Project;
-
     fn start(op: &CreateProject, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((CreateProjectFlow::Create, op.build_spec_request(config)?))
     }
 
-    fn read(
-        &self,
-        op: &CreateProject,
-        config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, Project>, Error> {
+    fn read(&self, op: &CreateProject, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, CreateProject> {
         match self {
             CreateProjectFlow::Create if response.status().is_success() => {
                 let id = acknowledged_id(&response, "id")?;
@@ -59,18 +54,11 @@ impl Flow<CreateProject> for CreateProjectFlow {
 pub struct ListProjectsFlow;
 
 impl Flow<ListProjects> for ListProjectsFlow {
-    type Output = Vec<Project>;
-
     fn start(op: &ListProjects, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((ListProjectsFlow, op.build_spec_request(config)?))
     }
 
-    fn read(
-        &self,
-        op: &ListProjects,
-        _config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, Vec<Project>>, Error> {
+    fn read(&self, op: &ListProjects, _config: &Config, response: Response<Vec<u8>>) -> Reading<Self, ListProjects> {
         let mut projects = op.parse_spec_response(response)?;
         projects.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(Transition::Done(projects))
@@ -91,18 +79,11 @@ pub enum UpdateProjectFlow {
 }
 
 impl Flow<UpdateProject> for UpdateProjectFlow {
-    type Output = Project;
-
     fn start(op: &UpdateProject, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((UpdateProjectFlow::Update, op.build_spec_request(config)?))
     }
 
-    fn read(
-        &self,
-        op: &UpdateProject,
-        config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, Project>, Error> {
+    fn read(&self, op: &UpdateProject, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, UpdateProject> {
         let status = response.status();
         let fetch = || get(config, &project_path(&op.id));
         match self {
@@ -133,8 +114,6 @@ pub enum DeleteProjectFlow {
 }
 
 impl Flow<DeleteProject> for DeleteProjectFlow {
-    type Output = bool;
-
     fn start(op: &DeleteProject, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((
             DeleteProjectFlow::CheckTasks,
@@ -142,12 +121,7 @@ impl Flow<DeleteProject> for DeleteProjectFlow {
         ))
     }
 
-    fn read(
-        &self,
-        op: &DeleteProject,
-        config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, bool>, Error> {
+    fn read(&self, op: &DeleteProject, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, DeleteProject> {
         let status = response.status();
         let missing = Missing::Project(Some(op.id));
         match self {

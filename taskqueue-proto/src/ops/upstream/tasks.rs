@@ -7,10 +7,8 @@ use crate::error::Missing;
 use crate::ops::UpdateTask;
 use crate::ops::projects::project_path;
 use crate::ops::tasks::task_path;
-use crate::ops::{CancelTask, CreateTask, Flow, GetTask, ListTasks, Operation, Transition, json_body};
-use crate::{Config, Error, Task, TaskStatus};
-
-type Read<S> = Result<Transition<S, Task>, Error>;
+use crate::ops::{CancelTask, CreateTask, Flow, GetTask, ListTasks, Operation, Reading, Transition, json_body};
+use crate::{Config, Error, TaskStatus};
 
 /// [`CreateTask`] upstream: create (the server answers an acknowledgement),
 /// then fetch the task. A 400 for a named project asks whether the project
@@ -26,8 +24,6 @@ pub enum CreateTaskFlow {
 }
 
 impl Flow<CreateTask> for CreateTaskFlow {
-    type Output = Task;
-
     fn start(op: &CreateTask, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         op.request.validate()?;
         // The public server requires a description.
@@ -40,7 +36,7 @@ impl Flow<CreateTask> for CreateTaskFlow {
         Ok((CreateTaskFlow::Create, request))
     }
 
-    fn read(&self, op: &CreateTask, config: &Config, response: Response<Vec<u8>>) -> Read<Self> {
+    fn read(&self, op: &CreateTask, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, CreateTask> {
         let project = op.request.project_id;
         let status = response.status();
         match self {
@@ -72,13 +68,11 @@ impl Flow<CreateTask> for CreateTaskFlow {
 pub struct GetTaskFlow;
 
 impl Flow<GetTask> for GetTaskFlow {
-    type Output = Task;
-
     fn start(op: &GetTask, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((GetTaskFlow, op.build_spec_request(config)?))
     }
 
-    fn read(&self, op: &GetTask, _config: &Config, response: Response<Vec<u8>>) -> Read<Self> {
+    fn read(&self, op: &GetTask, _config: &Config, response: Response<Vec<u8>>) -> Reading<Self, GetTask> {
         if response.status().is_success() {
             return task_of(&response).map(Transition::Done);
         }
@@ -92,19 +86,12 @@ impl Flow<GetTask> for GetTaskFlow {
 pub struct ListTasksFlow;
 
 impl Flow<ListTasks> for ListTasksFlow {
-    type Output = Vec<Task>;
-
     fn start(op: &ListTasks, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         op.filters.validate()?;
         Ok((ListTasksFlow, list_request(config, &op.filters)?))
     }
 
-    fn read(
-        &self,
-        op: &ListTasks,
-        _config: &Config,
-        response: Response<Vec<u8>>,
-    ) -> Result<Transition<Self, Vec<Task>>, Error> {
+    fn read(&self, op: &ListTasks, _config: &Config, response: Response<Vec<u8>>) -> Reading<Self, ListTasks> {
         list_tasks(&response, &op.filters).map(Transition::Done)
     }
 }
@@ -123,8 +110,6 @@ pub enum UpdateTaskFlow {
 }
 
 impl Flow<UpdateTask> for UpdateTaskFlow {
-    type Output = Task;
-
     fn start(op: &UpdateTask, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         op.update.validate()?;
         let u = &op.update;
@@ -145,7 +130,7 @@ impl Flow<UpdateTask> for UpdateTaskFlow {
         Ok((UpdateTaskFlow::Update, op.build_spec_request(config)?))
     }
 
-    fn read(&self, op: &UpdateTask, config: &Config, response: Response<Vec<u8>>) -> Read<Self> {
+    fn read(&self, op: &UpdateTask, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, UpdateTask> {
         let missing = Missing::Task(Some(op.id));
         let status = response.status();
         let fetch = || get(config, &task_path(&op.id));
@@ -187,13 +172,11 @@ pub enum CancelTaskFlow {
 }
 
 impl Flow<CancelTask> for CancelTaskFlow {
-    type Output = Task;
-
     fn start(op: &CancelTask, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         Ok((CancelTaskFlow::Check, get(config, &task_path(&op.id))?))
     }
 
-    fn read(&self, op: &CancelTask, config: &Config, response: Response<Vec<u8>>) -> Read<Self> {
+    fn read(&self, op: &CancelTask, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, CancelTask> {
         if !response.status().is_success() {
             return Err(error_of(&response, Missing::Task(Some(op.id))));
         }
