@@ -14,7 +14,7 @@ mod support;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use taskqueue::{Client, Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
+use taskqueue::{Client, Error, ProjectCreateRequest, TaskCreateRequest, TaskFilters, TaskPriority};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,7 +48,7 @@ async fn run() -> Result<(), Error> {
     let mut tasks = Vec::new();
     for result in client.create_tasks(requests).await? {
         let task = result?;
-        println!("   {}", line(&task));
+        println!("   {}", support::line(&task));
         tasks.push(task);
     }
 
@@ -60,13 +60,13 @@ async fn run() -> Result<(), Error> {
     println!("\n5. Every task of the project, streamed a page at a time:");
     let mut stream = client.list_tasks_all(TaskFilters::new().project_id(project.id).limit(2));
     while let Some(task) = stream.next_task().await {
-        println!("   {}", line(&task?));
+        println!("   {}", support::line(&task?));
     }
 
     let cancelled = client
         .cancel_task(tasks[2].id, Some("docs are built elsewhere"))
         .await?;
-    println!("\n6. Cancelled: {}", line(&cancelled));
+    println!("\n6. Cancelled: {}", support::line(&cancelled));
     println!(
         "\n7. Deleted {:?}: {}",
         tasks[3].name,
@@ -75,16 +75,6 @@ async fn run() -> Result<(), Error> {
 
     println!("\n8. Waiting for {:?}…", tasks[0].name);
     let done = client.wait_for_completion(tasks[0].id, Duration::from_secs(30)).await?;
-    println!("   {}", line(&done));
+    println!("   {}", support::line(&done));
     Ok(())
-}
-
-fn line(task: &Task) -> String {
-    format!(
-        "{:<8} {:<10} {:<9} {}",
-        task.name,
-        task.status.as_str(),
-        task.priority.as_str(),
-        task.id
-    )
 }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use taskqueue::blocking::Client;
-use taskqueue::{Error, ProjectCreateRequest, Task, TaskCreateRequest, TaskFilters, TaskPriority};
+use taskqueue::{Error, ProjectCreateRequest, TaskCreateRequest, TaskFilters, TaskPriority};
 
 fn main() -> ExitCode {
     match run() {
@@ -58,18 +58,18 @@ fn run() -> Result<(), Error> {
     let mut tasks = Vec::new();
     for result in client.create_tasks(requests)? {
         let task = result?;
-        println!("   {}", line(&task));
+        println!("   {}", support::line(&task));
         tasks.push(task);
     }
 
     let high = client.list_tasks(TaskFilters::new().project_id(project.id).priority(TaskPriority::High))?;
     println!("\n4. High-priority tasks of the project: {}", high.len());
     for task in &high {
-        println!("   {}", line(task));
+        println!("   {}", support::line(task));
     }
 
     let cancelled = client.cancel_task(tasks[2].id, Some("docs are built elsewhere"))?;
-    println!("\n5. Cancelled: {}", line(&cancelled));
+    println!("\n5. Cancelled: {}", support::line(&cancelled));
 
     let deleted = client.delete_task(tasks[3].id)?;
     println!(
@@ -81,7 +81,7 @@ fn run() -> Result<(), Error> {
     let first = &tasks[0];
     println!("\n7. Waiting for {:?} to finish…", first.name);
     let finished = client.wait_for_completion(first.id, Duration::from_secs(30))?;
-    println!("   {}", line(&finished));
+    println!("   {}", support::line(&finished));
 
     match client.get_task(tasks[3].id) {
         Err(e @ Error::TaskNotFound(_)) => println!("\n8. Fetching the deleted task is a typed error: {e}"),
@@ -91,17 +91,7 @@ fn run() -> Result<(), Error> {
     let left = client.list_tasks(TaskFilters::new().project_id(project.id))?;
     println!("\n9. The project has {} tasks left:", left.len());
     for task in &left {
-        println!("   {}", line(task));
+        println!("   {}", support::line(task));
     }
     Ok(())
-}
-
-fn line(task: &Task) -> String {
-    format!(
-        "{:<8} {:<10} {:<9} {}",
-        task.name,
-        task.status.as_str(),
-        task.priority.as_str(),
-        task.id
-    )
 }

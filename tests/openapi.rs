@@ -40,7 +40,7 @@ fn sent<O: Operation>(op: O) -> (String, String, String) {
         .path()
         .replace(&Uuid::from_u128(1).to_string(), "{task_id}")
         .replace(&Uuid::from_u128(2).to_string(), "{project_id}");
-    (op.name().to_owned(), r.method().to_string(), path)
+    (O::NAME.to_owned(), r.method().to_string(), path)
 }
 
 #[test]

@@ -1,8 +1,8 @@
-//! What the quickstart examples share: where the server is.
+//! What the quickstart examples share: where the server is, how a task is shown.
 
 use std::time::Duration;
 
-use taskqueue::{Config, Error};
+use taskqueue::{Config, Error, Task};
 use taskqueue_server::{RunningServer, ServerConfig, spawn};
 
 /// The server's config from `TASKQUEUE_BASE_URL` (and `TASKQUEUE_TOKEN`), or,
@@ -29,4 +29,15 @@ pub(crate) fn server_config() -> Result<(Config, Option<RunningServer>), Error> 
         config = config.token(token);
     }
     Ok((config.build()?, server))
+}
+
+/// One task on one line: name, status, priority, id.
+pub(crate) fn line(task: &Task) -> String {
+    format!(
+        "{:<8} {:<10} {:<9} {}",
+        task.name,
+        task.status.as_str(),
+        task.priority.as_str(),
+        task.id
+    )
 }

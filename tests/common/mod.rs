@@ -139,6 +139,15 @@ fn project(sdk: &Sdk, name: &str) -> Project {
     sdk.create_project(ProjectCreateRequest::new(name)).unwrap()
 }
 
+/// The reference server (counts reset) and a client with one project made.
+fn with_project(connect: Connect, target: Target, server: ServerConfig, name: &str) -> (RunningServer, Sdk, Project) {
+    let (running, config) = target.start(server);
+    let sdk = connect(config);
+    let p = project(&sdk, name);
+    running.reset_counts();
+    (running, sdk, p)
+}
+
 fn failing(status: u16) -> Fault {
     Fault::Status {
         status,
@@ -261,9 +270,7 @@ pub fn invalid_input_is_rejected_before_sending(connect: Connect, target: Target
 }
 
 pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
-    let (server, config) = target.start(ServerConfig::ephemeral());
-    let sdk = connect(config);
-    let p = project(&sdk, "many");
+    let (server, sdk, p) = with_project(connect, target, ServerConfig::ephemeral(), "many");
     let requests: Vec<_> = (0..250)
         .map(|i| TaskCreateRequest::new(format!("t{i:03}"), "true", p.id))
         .collect();
@@ -302,10 +309,7 @@ pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
 }
 
 pub fn batch_create_reports_each_item_in_order(connect: Connect, target: Target) {
-    let (server, config) = target.start(ServerConfig::ephemeral());
-    let sdk = connect(config);
-    let p = project(&sdk, "batch");
-    server.reset_counts();
+    let (server, sdk, p) = with_project(connect, target, ServerConfig::ephemeral(), "batch");
 
     // One invalid item: nothing is sent, and the error names it.
     let err = sdk
@@ -337,9 +341,12 @@ pub fn batch_create_reports_each_item_in_order(connect: Connect, target: Target)
 }
 
 pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Target) {
-    let (_server, config) = target.start(ServerConfig::ephemeral().complete_after(Duration::from_millis(600)));
-    let sdk = connect(config);
-    let p = project(&sdk, "runs");
+    let (_server, sdk, p) = with_project(
+        connect,
+        target,
+        ServerConfig::ephemeral().complete_after(Duration::from_millis(600)),
+        "runs",
+    );
     let ok = sdk.create_task(TaskCreateRequest::new("ok", "make", p.id)).unwrap();
     let bad = sdk.create_task(TaskCreateRequest::new("bad", "false", p.id)).unwrap();
     assert_eq!(ok.status, TaskStatus::Running);
@@ -366,10 +373,7 @@ pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Targ
 // ---- faults ----------------------------------------------------------------------
 
 pub fn retries_503_with_the_same_request_id_and_key(connect: Connect, target: Target) {
-    let (server, config) = target.start(ServerConfig::ephemeral());
-    let sdk = connect(config);
-    let p = project(&sdk, "retry");
-    server.reset_counts();
+    let (server, sdk, p) = with_project(connect, target, ServerConfig::ephemeral(), "retry");
     server
         .faults()
         .push(FaultRule::new(failing(503)).times(2).on(Method::POST, "/api/tasks"));
@@ -485,10 +489,7 @@ pub fn delayed_headers_time_out(connect: Connect, target: Target) {
 }
 
 pub fn truncated_body_is_retried_for_get(connect: Connect, target: Target) {
-    let (server, config) = target.start(ServerConfig::ephemeral());
-    let sdk = connect(config);
-    let p = project(&sdk, "cut");
-    server.reset_counts();
+    let (server, sdk, p) = with_project(connect, target, ServerConfig::ephemeral(), "cut");
     server
         .faults()
         .push(FaultRule::new(Fault::Truncate).on(Method::GET, "/api/projects/{project_id}"));

@@ -117,6 +117,7 @@ pub enum Action<T, I = Infallible> {
 impl<T> Action<T> {
     /// For a machine that owns this call: the call's result once it is
     /// done, or else its action, to pass on as the owner's own.
+    #[allow(clippy::result_large_err)] // an action, moved on at once
     pub(crate) fn forward<U, I>(self) -> Result<Result<T, Error>, Action<U, I>> {
         match self {
             Action::Done(result) => Ok(result),

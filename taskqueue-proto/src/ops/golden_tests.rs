@@ -52,9 +52,36 @@ fn assert_headers(request: &Request<Vec<u8>>, expected: &[(&str, &str)]) {
     assert_eq!(got, want);
 }
 
+/// The first request of `op` under `config`, checked: this method and URL,
+/// and exactly these headers besides `accept`, `user-agent` (the default),
+/// `x-request-id` and — for a keyed POST — `idempotency-key`. Returns the request.
+fn expect_sent<O: Operation<Output: std::fmt::Debug>>(
+    op: O,
+    config: &Config,
+    (method, uri): (&str, &str),
+    extra: &[(&str, &str)],
+) -> Request<Vec<u8>> {
+    let (r, id, key) = first_request(op, config);
+    assert_eq!((r.method().as_str(), r.uri().to_string().as_str()), (method, uri));
+    let mut headers = vec![("accept", "application/json"), ("x-request-id", id.as_str())];
+    if !extra.iter().any(|(name, _)| *name == "user-agent") {
+        headers.push(("user-agent", ua()));
+    }
+    if let Some(key) = key.as_deref() {
+        assert_ne!(key, id);
+        headers.push(("idempotency-key", key));
+    }
+    headers.extend_from_slice(extra);
+    assert_headers(&r, &headers);
+    r
+}
+
 fn body(request: &Request<Vec<u8>>) -> &str {
     std::str::from_utf8(request.body()).unwrap()
 }
+
+/// The content type of a request with a JSON body.
+const JSON: (&str, &str) = ("content-type", "application/json");
 
 fn ua() -> &'static str {
     crate::DEFAULT_USER_AGENT
@@ -79,22 +106,15 @@ fn create_task_full() {
         .retry_delay(10)
         .env("RUST_LOG", "info")
         .working_directory("/src");
-    let (r, id, key) = first_request(CreateTask::new(req), &config);
-    assert_eq!(r.method(), "POST");
-    assert_eq!(r.uri(), "https://tq.example.com/base/api/tasks");
-    let key = key.expect("creating POST carries a key");
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("content-type", "application/json"),
-            ("user-agent", ua()),
-            ("authorization", "Bearer t0k"),
-            ("x-request-id", &id),
-            ("idempotency-key", &key),
-        ],
+    let (_, _, key) = first_request(CreateTask::new(req.clone()), &config);
+    assert!(key.is_some(), "creating POST carries a key");
+    let url = ("POST", "https://tq.example.com/base/api/tasks");
+    let r = expect_sent(
+        CreateTask::new(req),
+        &config,
+        url,
+        &[JSON, ("authorization", "Bearer t0k")],
     );
-    assert_ne!(id, key);
     assert_eq!(
         body(&r),
         concat!(
@@ -122,23 +142,8 @@ fn create_task_minimal_sends_the_defaults() {
 #[test]
 fn get_task() {
     let config = Config::builder().api_key("k3y").build().unwrap();
-    let (r, id, key) = first_request(GetTask::new(TASK), &config);
-    assert_eq!(r.method(), "GET");
-    assert_eq!(
-        r.uri(),
-        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
-    );
-    assert_eq!(key, None);
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("user-agent", ua()),
-            ("x-api-key", "k3y"),
-            ("x-request-id", &id),
-        ],
-    );
-    assert!(r.body().is_empty());
+    let task_url = "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
+    expect_sent(GetTask::new(TASK), &config, ("GET", task_url), &[("x-api-key", "k3y")]);
 }
 
 #[test]
@@ -154,22 +159,10 @@ fn list_tasks_with_every_filter_percent_encoded() {
         .created_before(before)
         .limit(50)
         .offset(100);
-    let (r, id, _) = first_request(ListTasks::new(filters), &Config::default());
-    assert_eq!(r.method(), "GET");
-    assert_eq!(
-        r.uri(),
-        "http://localhost:8080/api/tasks?status=AIReview&project_id=90f92073-d0a3-4d9f-b713-4c06876dde15\
+    let url = "http://localhost:8080/api/tasks?status=AIReview&project_id=90f92073-d0a3-4d9f-b713-4c06876dde15\
          &priority=Critical&task_type=Scheduled&created_after=2026-03-01T10%3A00%3A00%2B01%3A00\
-         &created_before=2026-03-02T00%3A00%3A00-05%3A30&limit=50&offset=100"
-    );
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-        ],
-    );
+         &created_before=2026-03-02T00%3A00%3A00-05%3A30&limit=50&offset=100";
+    expect_sent(ListTasks::new(filters), &Config::default(), ("GET", url), &[]);
 }
 
 #[test]
@@ -184,44 +177,24 @@ fn update_task_sends_only_what_was_set() {
         .status(TaskStatus::Testing)
         .priority(TaskPriority::Low)
         .timeout(30);
-    let (r, id, key) = first_request(UpdateTask::new(TASK, update), &Config::default());
-    assert_eq!(r.method(), "PUT");
-    assert_eq!(
-        r.uri(),
-        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
-    );
-    assert_eq!(key, None, "PUT is idempotent without a key");
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("content-type", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-        ],
+    let task_url = "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
+    // PUT is idempotent without a key: none is sent.
+    let r = expect_sent(
+        UpdateTask::new(TASK, update),
+        &Config::default(),
+        ("PUT", task_url),
+        &[JSON],
     );
     assert_eq!(body(&r), r#"{"priority":"Low","status":"Testing","timeout":30}"#);
 }
 
 #[test]
 fn cancel_task_with_and_without_reason() {
-    let (r, id, key) = first_request(CancelTask::new(TASK).reason("superseded"), &Config::default());
-    assert_eq!(r.method(), "POST");
-    assert_eq!(
-        r.uri(),
-        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90/cancel"
-    );
-    let key = key.expect("cancel carries a key");
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("content-type", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-            ("idempotency-key", &key),
-        ],
-    );
+    let cancel_url = "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90/cancel";
+    let op = CancelTask::new(TASK).reason("superseded");
+    let (_, _, key) = first_request(op.clone(), &Config::default());
+    assert!(key.is_some(), "cancel carries a key");
+    let r = expect_sent(op, &Config::default(), ("POST", cancel_url), &[JSON]);
     assert_eq!(body(&r), r#"{"reason":"superseded"}"#);
     let (r, _, _) = first_request(CancelTask::new(TASK), &Config::default());
     assert_eq!(body(&r), "{}");
@@ -229,21 +202,8 @@ fn cancel_task_with_and_without_reason() {
 
 #[test]
 fn delete_task() {
-    let (r, id, key) = first_request(DeleteTask::new(TASK), &Config::default());
-    assert_eq!(r.method(), "DELETE");
-    assert_eq!(
-        r.uri(),
-        "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"
-    );
-    assert_eq!(key, None);
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-        ],
-    );
+    let task_url = "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
+    expect_sent(DeleteTask::new(TASK), &Config::default(), ("DELETE", task_url), &[]);
 }
 
 #[test]
@@ -255,19 +215,14 @@ fn create_project() {
         .due_date(due)
         .tag("web")
         .tag("q4");
-    let (r, id, key) = first_request(CreateProject::new(req), &Config::default());
-    assert_eq!(r.method(), "POST");
-    assert_eq!(r.uri(), "http://localhost:8080/api/projects");
-    let key = key.expect("creating POST carries a key");
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("content-type", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-            ("idempotency-key", &key),
-        ],
+    let (_, _, key) = first_request(CreateProject::new(req.clone()), &Config::default());
+    assert!(key.is_some(), "creating POST carries a key");
+    let projects_url = "http://localhost:8080/api/projects";
+    let r = expect_sent(
+        CreateProject::new(req),
+        &Config::default(),
+        ("POST", projects_url),
+        &[JSON],
     );
     assert_eq!(
         body(&r),
@@ -310,16 +265,11 @@ fn get_list_update_delete_project() {
 
 #[test]
 fn health() {
-    let (r, id, _) = first_request(Health, &Config::default());
-    assert_eq!(r.method(), "GET");
-    assert_eq!(r.uri(), "http://localhost:8080/api/health");
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("user-agent", ua()),
-            ("x-request-id", &id),
-        ],
+    expect_sent(
+        Health,
+        &Config::default(),
+        ("GET", "http://localhost:8080/api/health"),
+        &[],
     );
 }
 
@@ -330,16 +280,8 @@ fn extra_headers_and_user_agent_are_sent() {
         .header("X-Team", "infra")
         .build()
         .unwrap();
-    let (r, id, _) = first_request(Health, &config);
-    assert_headers(
-        &r,
-        &[
-            ("accept", "application/json"),
-            ("user-agent", "my-tool/2"),
-            ("x-team", "infra"),
-            ("x-request-id", &id),
-        ],
-    );
+    let headers = [("user-agent", "my-tool/2"), ("x-team", "infra")];
+    expect_sent(Health, &config, ("GET", "http://localhost:8080/api/health"), &headers);
 }
 
 #[test]
