@@ -74,6 +74,12 @@ fn drive<M: Machine<Item = std::convert::Infallible>>(
     }
 }
 
+/// Runs a `GetTask` call with the default config and options against `outcomes`.
+fn drive_get_task(outcomes: Vec<Outcome>) -> Run<crate::Task> {
+    let call = Call::new(GetTask::new(TASK), Config::default(), CallOptions::new(), 3);
+    drive(call, outcomes, Duration::ZERO)
+}
+
 fn config_with(policy: RetryPolicy) -> Config {
     Config::builder().retry_policy(policy).build().unwrap()
 }
@@ -125,17 +131,11 @@ fn retries_a_503_then_succeeds_with_the_same_ids() {
 
 #[test]
 fn gives_up_after_three_attempts_with_the_last_error() {
-    let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
-    let run = drive(
-        call,
-        vec![
-            Ok(response(502, &[], vec![])),
-            Ok(response(503, &[], vec![])),
-            Ok(response(500, &[], b"boom".to_vec())),
-        ],
-        Duration::ZERO,
-    );
+    let run = drive_get_task(vec![
+        Ok(response(502, &[], vec![])),
+        Ok(response(503, &[], vec![])),
+        Ok(response(500, &[], b"boom".to_vec())),
+    ]);
     let err = run.result.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(err.message(), "boom");
@@ -166,16 +166,10 @@ fn jitter_is_deterministic_for_a_seed_and_within_the_doubling_bounds() {
 
 #[test]
 fn retry_after_sets_the_wait() {
-    let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
-    let run = drive(
-        call,
-        vec![
-            Ok(response(429, &[("retry-after", "7")], vec![])),
-            Ok(response(200, &[], task_json(TASK))),
-        ],
-        Duration::ZERO,
-    );
+    let run = drive_get_task(vec![
+        Ok(response(429, &[("retry-after", "7")], vec![])),
+        Ok(response(200, &[], task_json(TASK))),
+    ]);
     assert!(run.result.is_ok());
     assert_eq!(run.sleeps, [Duration::from_secs(7)]);
     assert_eq!(run.sends[1].0, Duration::from_secs(7));
@@ -183,13 +177,7 @@ fn retry_after_sets_the_wait() {
 
 #[test]
 fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
-    let config = Config::default();
-    let call = Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3);
-    let run = drive(
-        call,
-        vec![Ok(response(429, &[("retry-after", "120")], vec![]))],
-        Duration::ZERO,
-    );
+    let run = drive_get_task(vec![Ok(response(429, &[("retry-after", "120")], vec![]))]);
     let err = run.result.unwrap_err();
     assert!(matches!(err, Error::RateLimited(_)));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
@@ -346,14 +334,9 @@ fn body_too_large_is_not_retried() {
 
 #[test]
 fn a_per_call_policy_overrides_the_config() {
-    let config = Config::default();
+    let options = CallOptions::new().retry(RetryPolicy::never());
     let run = drive(
-        Call::new(
-            GetTask::new(TASK),
-            config.clone(),
-            CallOptions::new().retry(RetryPolicy::never()),
-            3,
-        ),
+        Call::new(GetTask::new(TASK), Config::default(), options, 3),
         vec![Ok(response(503, &[], vec![]))],
         Duration::ZERO,
     );
@@ -363,14 +346,9 @@ fn a_per_call_policy_overrides_the_config() {
 
 #[test]
 fn a_per_call_timeout_overrides_the_config() {
-    let config = Config::default();
+    let options = CallOptions::new().timeout(Duration::from_millis(250));
     let run = drive(
-        Call::new(
-            GetTask::new(TASK),
-            config.clone(),
-            CallOptions::new().timeout(Duration::from_millis(250)),
-            3,
-        ),
+        Call::new(GetTask::new(TASK), Config::default(), options, 3),
         vec![Ok(response(200, &[], task_json(TASK)))],
         Duration::ZERO,
     );
