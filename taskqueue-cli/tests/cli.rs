@@ -521,50 +521,37 @@ fn create_batch_reports_every_item() {
     let p = new_project(&s);
     let dir = scratch();
 
-    // A bad item: nothing is sent, and the index is named.
-    let bad = write(
-        &dir,
-        "bad.json",
-        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}"}},{{"name":"","command":"x","project_id":"{p}"}}]"#),
-    );
+    // A bad item, a malformed line, a misspelt field, an unknown enum value:
+    // each is a usage error naming the item, and nothing is sent.
+    let item = |extra: &str| format!(r#"{{"name":"a","command":"x","project_id":"{p}"{extra}}}"#);
+    let cases = [
+        (
+            "bad.json",
+            format!(r#"[{},{{"name":"","command":"x","project_id":"{p}"}}]"#, item("")),
+            "tasks[1].name",
+        ),
+        (
+            "malformed.jsonl",
+            format!("{}\n{{\"name\":\n", item("")),
+            "tasks[1] (line 2)",
+        ),
+        (
+            "typo.json",
+            format!("[{}]", item(r#","priorty":"High""#)),
+            "tasks[0]: unknown field `priorty`",
+        ),
+        (
+            "urgent.json",
+            format!("[{}]", item(r#","priority":"Urgent""#)),
+            "tasks[0].priority: unknown value \"Urgent\"",
+        ),
+    ];
     let before = s.request_count("POST", "/api/tasks");
-    let run = on(&s, &["tasks", "create-batch", &bad]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("tasks[1].name"), "{}", run.stderr);
-    assert_eq!(s.request_count("POST", "/api/tasks"), before);
-    let malformed = write(
-        &dir,
-        "malformed.jsonl",
-        &format!("{{\"name\":\"a\",\"command\":\"x\",\"project_id\":\"{p}\"}}\n{{\"name\":\n"),
-    );
-    let run = on(&s, &["tasks", "create-batch", &malformed]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("tasks[1] (line 2)"), "{}", run.stderr);
-    // A misspelt field or an unknown enum value is not silently dropped or sent on.
-    let typo = write(
-        &dir,
-        "typo.json",
-        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}","priorty":"High"}}]"#),
-    );
-    let run = on(&s, &["tasks", "create-batch", &typo]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("tasks[0]: unknown field `priorty`"),
-        "{}",
-        run.stderr
-    );
-    let urgent = write(
-        &dir,
-        "urgent.json",
-        &format!(r#"[{{"name":"a","command":"x","project_id":"{p}","priority":"Urgent"}}]"#),
-    );
-    let run = on(&s, &["tasks", "create-batch", &urgent]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("tasks[0].priority: unknown value \"Urgent\""),
-        "{}",
-        run.stderr
-    );
+    for (name, content, expected) in cases {
+        let run = on(&s, &["tasks", "create-batch", &write(&dir, name, &content)]);
+        assert_eq!(run.code, 2, "{name}");
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+    }
     assert_eq!(s.request_count("POST", "/api/tasks"), before, "still nothing sent");
 
     // A failing item (unknown project): the others are created, and every result is printed.

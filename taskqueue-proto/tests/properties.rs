@@ -94,6 +94,17 @@ fn time() -> impl Strategy<Value = DateTime<Utc>> {
     (0i64..4_000_000_000, 0u32..1_000_000_000).prop_map(|(s, n)| Utc.timestamp_opt(s, n).single().unwrap_or_default())
 }
 
+/// `value` comes back equal from its own JSON.
+fn round_trip<T>(value: &T) -> Result<(), TestCaseError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_vec(value).unwrap();
+    let back: T = serde_json::from_slice(&json).unwrap();
+    prop_assert_eq!(&back, value);
+    Ok(())
+}
+
 fn status() -> impl Strategy<Value = TaskStatus> {
     prop_oneof![
         prop::sample::select(TaskStatus::KNOWN.to_vec()),
@@ -127,9 +138,7 @@ proptest! {
         t.task_type = task_type;
         t.timeout = timeout;
         t.environment = env;
-        let json = serde_json::to_vec(&t).unwrap();
-        let back: Task = serde_json::from_slice(&json).unwrap();
-        prop_assert_eq!(back, t);
+        round_trip(&t)?;
     }
 
     #[test]
@@ -142,9 +151,7 @@ proptest! {
         p.due_date = due;
         p.status = status;
         p.tags = tags;
-        let json = serde_json::to_vec(&p).unwrap();
-        let back: Project = serde_json::from_slice(&json).unwrap();
-        prop_assert_eq!(back, p);
+        round_trip(&p)?;
     }
 }
 

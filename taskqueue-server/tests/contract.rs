@@ -107,21 +107,13 @@ fn every_operation_conforms_to_openapi_yaml() {
     let full = json!({"name": "build", "command": "cargo build", "project_id": project, "description": "d",
         "technical_specs": "s", "acceptance_criteria": ["ok"], "priority": "High", "task_type": "Workflow",
         "timeout": 60, "retry_attempts": 2, "retry_delay": 5, "environment": {"A": "1"}, "working_directory": "/w"});
-    let task = id_of(&p.expect_with(
-        "POST",
-        "/api/tasks",
-        Some(full.clone()),
-        201,
-        &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
-    ));
-    // The same key and body: the stored answer, replayed.
-    p.expect_with(
-        "POST",
-        "/api/tasks",
-        Some(full),
-        201,
-        &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
-    );
+    // Twice with the same key and body: the second answer is the first, replayed.
+    let keyed = [("authorization", TOKEN), ("idempotency-key", "contract-1")];
+    let created: Vec<_> = (0..2)
+        .map(|_| id_of(&p.expect_with("POST", "/api/tasks", Some(full.clone()), 201, &keyed)))
+        .collect();
+    assert_eq!(created[0], created[1], "replayed");
+    let task = created[0].clone();
     let other = id_of(&p.expect(
         "POST",
         "/api/tasks",
