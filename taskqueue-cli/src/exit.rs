@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use taskqueue_proto::Error;
 
+use crate::terminal::safe;
+
 /// Why the command failed.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -39,22 +41,23 @@ impl Failure {
         }
     }
 
-    /// One line for stderr; with `verbose`, the request id and body snippet too.
+    /// One line for stderr (server text made terminal-safe); with `verbose`,
+    /// the request id, body snippet and causes on lines of their own.
     pub(crate) fn report(&self, verbose: bool) -> String {
         match self {
-            Failure::Plain { message, .. } => format!("error: {message}"),
+            Failure::Plain { message, .. } => format!("error: {}", safe(message)),
             Failure::Sdk(e) => {
-                let mut line = format!("error: {e}");
+                let mut line = format!("error: {}", safe(&e.to_string()));
                 if verbose {
                     if let Some(id) = e.request_id() {
-                        line.push_str(&format!("\n  request id: {id}"));
+                        line.push_str(&format!("\n  request id: {}", safe(id)));
                     }
                     if let Some(body) = e.response_body().filter(|b| !b.trim().is_empty()) {
-                        line.push_str(&format!("\n  response body: {}", body.trim()));
+                        line.push_str(&format!("\n  response body: {}", safe(body.trim())));
                     }
                     let mut source = std::error::Error::source(e);
                     while let Some(cause) = source {
-                        line.push_str(&format!("\n  caused by: {cause}"));
+                        line.push_str(&format!("\n  caused by: {}", safe(&cause.to_string())));
                         source = cause.source();
                     }
                 }

@@ -8,6 +8,7 @@ mod exit;
 mod output;
 mod parse;
 mod settings;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -64,7 +65,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn log_exchanges() {
     let filter = tracing_subscriber::filter::Targets::new().with_target("taskqueue_proto", tracing::Level::DEBUG);
     let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| terminal::SafeStderr)
         .with_target(false)
         .with_level(true)
         .without_time()

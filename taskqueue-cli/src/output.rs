@@ -1,4 +1,5 @@
-//! Printing results: the wire JSON for scripts, aligned tables for people.
+//! Printing results: the wire JSON for scripts, aligned tables for people
+//! (every cell made terminal-safe).
 
 use std::io::{IsTerminal, Write};
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 use taskqueue_proto::{Project, Task, TaskStatus};
 
 use crate::cli::Format;
+use crate::terminal::safe;
 
 /// Writes results to stdout in the chosen format.
 pub(crate) struct Printer {
@@ -34,116 +36,116 @@ impl Printer {
     }
 
     pub(crate) fn task(&self, task: &Task) {
-        match self.format {
-            Format::Json => self.json(task),
-            Format::Table => {
-                let mut t = self.table();
-                let rows: Vec<(&str, String)> = vec![
-                    ("id", task.id.to_string()),
-                    ("name", task.name.clone()),
-                    ("command", task.command.clone()),
-                    ("status", task.status.to_string()),
-                    ("priority", task.priority.to_string()),
-                    ("type", task.task_type.to_string()),
-                    ("project", task.project_id.map(|p| p.to_string()).unwrap_or_default()),
-                    ("description", task.description.clone()),
-                    ("timeout", task.timeout.map(|s| format!("{s}s")).unwrap_or_default()),
-                    (
-                        "retries",
-                        format!("{} every {}s", task.retry_attempts, task.retry_delay),
-                    ),
-                    ("phase", task.current_phase.to_string()),
-                    (
-                        "ai reviews",
-                        format!("{}/{}", task.ai_reviews_completed, task.ai_reviews_required),
-                    ),
-                    ("created", task.created_at.to_rfc3339()),
-                    ("updated", task.updated_at.to_rfc3339()),
-                ];
-                for (key, value) in rows {
-                    let value = if key == "status" {
-                        self.status_cell(&task.status)
-                    } else {
-                        Cell::new(value)
-                    };
-                    t.add_row(vec![Cell::new(key), value]);
-                }
-                line(&t.to_string());
-            }
+        if self.format == Format::Json {
+            return self.json(task);
         }
+        let retries = format!("{} every {}s", task.retry_attempts, task.retry_delay);
+        let reviews = format!("{}/{}", task.ai_reviews_completed, task.ai_reviews_required);
+        self.record(vec![
+            ("id", text(task.id)),
+            ("name", text(&task.name)),
+            ("command", text(&task.command)),
+            ("status", self.status_cell(&task.status)),
+            ("priority", text(&task.priority)),
+            ("type", text(&task.task_type)),
+            (
+                "project",
+                text(task.project_id.map(|p| p.to_string()).unwrap_or_default()),
+            ),
+            ("description", text(&task.description)),
+            (
+                "timeout",
+                text(task.timeout.map(|s| format!("{s}s")).unwrap_or_default()),
+            ),
+            ("retries", text(retries)),
+            ("phase", text(&task.current_phase)),
+            ("ai reviews", text(reviews)),
+            ("created", text(task.created_at.to_rfc3339())),
+            ("updated", text(task.updated_at.to_rfc3339())),
+        ]);
     }
 
     pub(crate) fn tasks(&self, tasks: &[Task]) {
-        match self.format {
-            Format::Json => self.json(tasks),
-            Format::Table => {
-                let mut t = self.table();
-                t.set_header(vec!["ID", "NAME", "STATUS", "PRIORITY", "TYPE", "CREATED"]);
-                for task in tasks {
-                    t.add_row(vec![
-                        Cell::new(task.id),
-                        Cell::new(&task.name),
-                        self.status_cell(&task.status),
-                        Cell::new(&task.priority),
-                        Cell::new(&task.task_type),
-                        Cell::new(task.created_at.format("%Y-%m-%d %H:%M:%S")),
-                    ]);
-                }
-                line(&t.to_string());
-                line(&format!("{} task(s)", tasks.len()));
-            }
+        if self.format == Format::Json {
+            return self.json(tasks);
         }
+        let header = ["ID", "NAME", "STATUS", "PRIORITY", "TYPE", "CREATED"];
+        let rows = tasks.iter().map(|task| {
+            vec![
+                text(task.id),
+                text(&task.name),
+                self.status_cell(&task.status),
+                text(&task.priority),
+                text(&task.task_type),
+                text(task.created_at.format("%Y-%m-%d %H:%M:%S")),
+            ]
+        });
+        self.list(&header, rows, "task(s)");
     }
 
     pub(crate) fn project(&self, project: &Project) {
-        match self.format {
-            Format::Json => self.json(project),
-            Format::Table => {
-                let mut t = self.table();
-                let rows = vec![
-                    ("id", project.id.to_string()),
-                    ("name", project.name.clone()),
-                    ("status", project.status.to_string()),
-                    ("description", project.description.clone().unwrap_or_default()),
-                    ("due", project.due_date.map(|d| d.to_rfc3339()).unwrap_or_default()),
-                    ("tags", project.tags.join(", ")),
-                    ("created", project.created_at.to_rfc3339()),
-                    ("updated", project.updated_at.to_rfc3339()),
-                ];
-                for (key, value) in rows {
-                    t.add_row(vec![key.to_owned(), value]);
-                }
-                line(&t.to_string());
-            }
+        if self.format == Format::Json {
+            return self.json(project);
         }
+        self.record(vec![
+            ("id", text(project.id)),
+            ("name", text(&project.name)),
+            ("status", text(&project.status)),
+            ("description", text(project.description.as_deref().unwrap_or_default())),
+            (
+                "due",
+                text(project.due_date.map(|d| d.to_rfc3339()).unwrap_or_default()),
+            ),
+            ("tags", text(project.tags.join(", "))),
+            ("created", text(project.created_at.to_rfc3339())),
+            ("updated", text(project.updated_at.to_rfc3339())),
+        ]);
     }
 
     pub(crate) fn projects(&self, projects: &[Project]) {
-        match self.format {
-            Format::Json => self.json(projects),
-            Format::Table => {
-                let mut t = self.table();
-                t.set_header(vec!["ID", "NAME", "STATUS", "TAGS", "CREATED"]);
-                for p in projects {
-                    t.add_row(vec![
-                        p.id.to_string(),
-                        p.name.clone(),
-                        p.status.to_string(),
-                        p.tags.join(", "),
-                        p.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    ]);
-                }
-                line(&t.to_string());
-                line(&format!("{} project(s)", projects.len()));
-            }
+        if self.format == Format::Json {
+            return self.json(projects);
         }
+        let header = ["ID", "NAME", "STATUS", "TAGS", "CREATED"];
+        let rows = projects.iter().map(|p| {
+            vec![
+                text(p.id),
+                text(&p.name),
+                text(&p.status),
+                text(p.tags.join(", ")),
+                text(p.created_at.format("%Y-%m-%d %H:%M:%S")),
+            ]
+        });
+        self.list(&header, rows, "project(s)");
+    }
+
+    /// One record as a two-column table of field and value.
+    fn record(&self, rows: Vec<(&str, Cell)>) {
+        let mut t = self.table();
+        for (key, value) in rows {
+            t.add_row(vec![Cell::new(key), value]);
+        }
+        line(&t.to_string());
+    }
+
+    /// Many records as a table under `header`, then their count.
+    fn list(&self, header: &[&str], rows: impl Iterator<Item = Vec<Cell>>, noun: &str) {
+        let mut t = self.table();
+        t.set_header(header.to_vec());
+        let mut count = 0;
+        for row in rows {
+            t.add_row(row);
+            count += 1;
+        }
+        line(&t.to_string());
+        line(&format!("{count} {noun}"));
     }
 
     /// A one-line message in table mode, or this JSON value in JSON mode.
     pub(crate) fn message(&self, text: &str, json: serde_json::Value) {
         match self.format {
             Format::Json => self.json(&json),
-            Format::Table => line(text),
+            Format::Table => line(&safe(text)),
         }
     }
 
@@ -155,7 +157,7 @@ impl Printer {
     }
 
     fn status_cell(&self, status: &TaskStatus) -> Cell {
-        let cell = Cell::new(status);
+        let cell = text(status);
         if !self.colour {
             return cell;
         }
@@ -167,6 +169,11 @@ impl Printer {
             _ => cell,
         }
     }
+}
+
+/// A table cell of a value's text, made terminal-safe.
+fn text(value: impl std::fmt::Display) -> Cell {
+    Cell::new(safe(&value.to_string()))
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends quietly.

@@ -761,3 +761,39 @@ fn a_workflow_against_the_public_servers_dialect() {
     assert_eq!(up(&["projects", "get", &project]).code, 3);
     assert_eq!(up(&["health", "--format", "json"]).json()["status"], "healthy");
 }
+
+#[test]
+fn server_text_is_data_not_terminal_control() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let p = new_project(&s);
+    let evil = "build\u{1b}[2J\u{1b}]0;pwned\u{7}\rforged";
+    let id = new_task(&s, &p, evil, "make");
+    for args in [vec!["tasks", "get", &id], vec!["tasks", "list", "--project-id", &p]] {
+        let mut all = args;
+        all.extend(["--format", "table"]);
+        let run = ok(&s, &all);
+        assert!(
+            !run.stdout.contains(['\u{1b}', '\u{7}', '\r']),
+            "raw control characters: {:?}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("build\\u{1b}[2J"), "{}", run.stdout);
+    }
+    // JSON stays exact.
+    let json = ok(&s, &["tasks", "get", &id, "--format", "json"]);
+    assert_eq!(json.json()["name"], evil);
+
+    // An error message from the server is escaped on stderr too.
+    s.faults().push(
+        FaultRule::new(Fault::Status {
+            status: 500,
+            body: FaultBody::Text("boom\u{1b}[31m red\u{1b}[0m".into()),
+        })
+        .always()
+        .on_route("/api/projects"),
+    );
+    let run = on(&s, &["projects", "list", "--verbose"]);
+    assert_ne!(run.code, 0);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(run.stderr.contains("boom\\u{1b}[31m"), "{}", run.stderr);
+}

@@ -15,6 +15,7 @@ use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateAr
 use crate::exit::Failure;
 use crate::output::Printer;
 use crate::parse;
+use crate::terminal::safe;
 
 pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Result<(), Failure> {
     match command {
@@ -243,8 +244,8 @@ fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize)
         Format::Table => {
             for (index, result) in results.iter().enumerate() {
                 match result {
-                    Ok(task) => println!("[{index}] created {} {}", task.id, task.name),
-                    Err(e) => println!("[{index}] FAILED  {}: {e}", names[index]),
+                    Ok(task) => println!("[{index}] created {} {}", task.id, safe(&task.name)),
+                    Err(e) => println!("[{index}] FAILED  {}: {}", safe(&names[index]), safe(&e.to_string())),
                 }
             }
             println!("{} created, {failed} failed", results.len() - failed);
@@ -282,7 +283,7 @@ fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Fail
     let mut job = WaitForCompletion::new(id, timeout);
     if let Some(bar) = &spinner {
         let bar = bar.clone();
-        job = job.on_poll(move |task| bar.set_message(format!("task {id}: {}", task.status)));
+        job = job.on_poll(move |task| bar.set_message(format!("task {id}: {}", safe(task.status.as_str()))));
     }
     let result = client.execute(job);
     if let Some(bar) = spinner {
