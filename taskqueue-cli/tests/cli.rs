@@ -69,6 +69,11 @@ fn on(server: &RunningServer, args: &[&str]) -> Run {
     finish(taskqueue(&all).output().unwrap())
 }
 
+/// The words of `command` (split at spaces), then `rest`.
+fn words<'a>(command: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    command.split_whitespace().chain(rest.iter().copied()).collect()
+}
+
 fn ok(server: &RunningServer, args: &[&str]) -> Run {
     let run = on(server, args);
     assert_eq!(run.code, 0, "taskqueue {args:?} failed:\n{}", run.stderr);
@@ -218,16 +223,7 @@ fn every_command_in_table_format() {
     let project = new_project(&s);
     let t = ok(
         &s,
-        &[
-            "tasks",
-            "create",
-            "build",
-            "make",
-            "--project-id",
-            &project,
-            "--format",
-            "table",
-        ],
+        &words("tasks create build make --format table --project-id", &[&project]),
     );
     assert!(t.stdout.contains("│ name") || t.stdout.contains("name"), "{}", t.stdout);
     let id = new_task(&s, &project, "lint", "clippy");
@@ -684,41 +680,24 @@ fn a_workflow_against_the_public_servers_dialect() {
         all.extend_from_slice(args);
         on(&s, &all)
     };
-    let p = up(&[
-        "projects",
-        "create",
-        "demo",
-        "--description",
-        "Demo project",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(p.code, 0, "{}", p.stderr);
-    let project = p.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        p.json()["name"],
-        "demo",
-        "the full project, fetched after the acknowledgement"
-    );
+    // A command that must succeed, its JSON output.
+    let json = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let run = up(&all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.json()
+    };
+    let p = json(&["projects", "create", "demo", "--description", "Demo project"]);
+    let project = p["id"].as_str().unwrap().to_owned();
+    assert_eq!(p["name"], "demo", "the full project, fetched after the acknowledgement");
 
-    let t = up(&[
-        "tasks",
-        "create",
-        "build",
-        "make",
-        "--project-id",
-        &project,
-        "--priority",
-        "high",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(t.code, 0, "{}", t.stderr);
-    let task = t.json()["id"].as_str().unwrap().to_owned();
-    assert!(
-        t.json()["created_at"].is_string(),
-        "printed as the SDK's wire JSON (RFC 3339)"
-    );
+    let t = json(&words(
+        "tasks create build make --priority high --project-id",
+        &[&project],
+    ));
+    let task = t["id"].as_str().unwrap().to_owned();
+    assert!(t["created_at"].is_string(), "printed as the SDK's wire JSON (RFC 3339)");
 
     let listed = up(&["tasks", "list", "--priority", "High", "--format", "json"]);
     assert_eq!(listed.json().as_array().unwrap().len(), 1);
@@ -727,17 +706,7 @@ fn a_workflow_against_the_public_servers_dialect() {
         "Completed"
     );
 
-    let other = up(&[
-        "tasks",
-        "create",
-        "lint",
-        "clippy",
-        "--project-id",
-        &project,
-        "--format",
-        "json",
-    ])
-    .json()["id"]
+    let other = json(&["tasks", "create", "lint", "clippy", "--project-id", &project])["id"]
         .as_str()
         .unwrap()
         .to_owned();
