@@ -7,6 +7,34 @@ pub(crate) mod tasks;
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::exit::Failure;
+use crate::output::Printer;
+use crate::parse;
+
+/// `tasks delete` and `projects delete`: parse the id, confirm, delete
+/// (exit 3 when there was nothing to delete), say so.
+pub(crate) fn delete(
+    out: &Printer,
+    kind: &str,
+    id: &str,
+    yes: bool,
+    delete: impl FnOnce(uuid::Uuid) -> Result<bool, taskqueue_proto::Error>,
+) -> Result<(), Failure> {
+    let id = parse::id(kind, id)?;
+    if !confirm(&format!("Delete {kind} {id}?"), yes)? {
+        return Err(Failure::new(1, "not deleted"));
+    }
+    if !delete(id)? {
+        return Err(Failure::new(
+            3,
+            format!("{kind} {id} does not exist; nothing was deleted"),
+        ));
+    }
+    out.message(
+        &format!("Deleted {kind} {id}"),
+        serde_json::json!({ "deleted": true, "id": id }),
+    );
+    Ok(())
+}
 
 /// Asks `question` on a terminal; without one (a script), the answer is yes.
 pub(crate) fn confirm(question: &str, assume_yes: bool) -> Result<bool, Failure> {

@@ -3,7 +3,6 @@
 use taskqueue_proto::{ProjectCreateRequest, ProjectUpdateRequest};
 use taskqueue_ureq::Client;
 
-use super::confirm;
 use crate::cli::{ProjectCommand, ProjectCreateArgs, ProjectUpdateArgs};
 use crate::exit::Failure;
 use crate::output::Printer;
@@ -18,22 +17,7 @@ pub(crate) fn run(client: &Client, out: &Printer, command: ProjectCommand) -> Re
             let id = parse::id("project", &args.id)?;
             out.project(&client.update_project(id, update_request(args)?)?);
         }
-        ProjectCommand::Delete { id, yes } => {
-            let id = parse::id("project", &id)?;
-            if !confirm(&format!("Delete project {id}?"), yes)? {
-                return Err(Failure::new(1, "not deleted"));
-            }
-            if !client.delete_project(id)? {
-                return Err(Failure::new(
-                    3,
-                    format!("project {id} does not exist; nothing was deleted"),
-                ));
-            }
-            out.message(
-                &format!("Deleted project {id}"),
-                serde_json::json!({ "deleted": true, "id": id }),
-            );
-        }
+        ProjectCommand::Delete { id, yes } => super::delete(out, "project", &id, yes, |id| client.delete_project(id))?,
     }
     Ok(())
 }

@@ -10,7 +10,6 @@ use taskqueue_proto::{
 };
 use taskqueue_ureq::Client;
 
-use super::confirm;
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;
 use crate::output::Printer;
@@ -43,22 +42,7 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
         TaskCommand::Cancel { id, reason } => {
             out.task(&client.cancel_task(parse::id("task", &id)?, reason.as_deref())?);
         }
-        TaskCommand::Delete { id, yes } => {
-            let id = parse::id("task", &id)?;
-            if !confirm(&format!("Delete task {id}?"), yes)? {
-                return Err(Failure::new(1, "not deleted"));
-            }
-            if !client.delete_task(id)? {
-                return Err(Failure::new(
-                    3,
-                    format!("task {id} does not exist; nothing was deleted"),
-                ));
-            }
-            out.message(
-                &format!("Deleted task {id}"),
-                serde_json::json!({ "deleted": true, "id": id }),
-            );
-        }
+        TaskCommand::Delete { id, yes } => super::delete(out, "task", &id, yes, |id| client.delete_task(id))?,
         TaskCommand::Wait { id, timeout } => {
             let id = parse::id("task", &id)?;
             let timeout = Duration::try_from_secs_f64(timeout)
