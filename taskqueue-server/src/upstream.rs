@@ -83,8 +83,18 @@ fn refused(r: Refusal) -> Response {
     }
 }
 
-fn id_of(raw: &str) -> Result<Uuid, Response> {
-    raw.parse().map_err(|_| empty(StatusCode::BAD_REQUEST))
+/// The id in the path; the public server answers a malformed one with an empty 400.
+struct Id(Uuid);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| empty(StatusCode::BAD_REQUEST))?;
+        raw.parse().map(Id).map_err(|_| empty(StatusCode::BAD_REQUEST))
+    }
 }
 
 /// A JSON body read the way the public server's framework reads it: 415, 400
@@ -181,22 +191,14 @@ async fn create_task(State(s): Shared, headers: HeaderMap, body: Body) -> Respon
     }
 }
 
-async fn get_task(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn get_task(State(s): Shared, Id(id): Id) -> Response {
     match lock(&s.upstream).task(id, Utc::now()) {
         Ok(task) => json_ok(task_json(&task)),
         Err(r) => refused(r),
     }
 }
 
-async fn task_status(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn task_status(State(s): Shared, Id(id): Id) -> Response {
     match lock(&s.upstream).stored_status(id, Utc::now()) {
         Ok(status) => json_ok(json!({ "status": status })),
         Err(r) => refused(r),
@@ -211,20 +213,12 @@ async fn list_tasks(State(s): Shared, uri: Uri) -> Response {
     json_ok(Value::Array(tasks.iter().map(task_json).collect()))
 }
 
-async fn project_tasks(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn project_tasks(State(s): Shared, Id(id): Id) -> Response {
     let tasks = lock(&s.upstream).tasks(Some(id), None, Utc::now());
     json_ok(Value::Array(tasks.iter().map(task_json).collect()))
 }
 
-async fn update_task(State(s): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn update_task(State(s): Shared, Id(id): Id, headers: HeaderMap, body: Body) -> Response {
     let changes: TaskChanges = match body_of(&headers, body).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -261,11 +255,7 @@ struct Cancel {
     reason: Option<String>,
 }
 
-async fn cancel_task(State(s): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn cancel_task(State(s): Shared, Id(id): Id, headers: HeaderMap, body: Body) -> Response {
     let Cancel { reason } = match body_of(&headers, body).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -276,11 +266,7 @@ async fn cancel_task(State(s): Shared, Path(id): Path<String>, headers: HeaderMa
     }
 }
 
-async fn delete_task(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn delete_task(State(s): Shared, Id(id): Id) -> Response {
     match lock(&s.upstream).delete_task(id) {
         Ok(()) => json_ok(json!({ "message": "Task deleted successfully", "task_id": id })),
         Err(r) => refused(r),
@@ -298,11 +284,7 @@ async fn create_project(State(s): Shared, headers: HeaderMap, body: Body) -> Res
     }
 }
 
-async fn get_project(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn get_project(State(s): Shared, Id(id): Id) -> Response {
     match lock(&s.upstream).project(id) {
         Ok(p) => json_ok(serde_json::to_value(&p).unwrap_or(Value::Null)),
         Err(r) => refused(r),
@@ -314,11 +296,7 @@ async fn list_projects(State(s): Shared) -> Response {
     json_ok(serde_json::to_value(&projects).unwrap_or(Value::Null))
 }
 
-async fn update_project(State(s): Shared, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn update_project(State(s): Shared, Id(id): Id, headers: HeaderMap, body: Body) -> Response {
     let fields: ProjectFields = match body_of(&headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -330,11 +308,7 @@ async fn update_project(State(s): Shared, Path(id): Path<String>, headers: Heade
 }
 
 /// `POST /projects/{id}` deletes (the public server's route for it).
-async fn delete_project(State(s): Shared, Path(id): Path<String>) -> Response {
-    let id = match id_of(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn delete_project(State(s): Shared, Id(id): Id) -> Response {
     let mut store = lock(&s.upstream);
     if !store.has_project(id) {
         return refused(Refusal::Internal);
