@@ -104,6 +104,20 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for BodyBytes {
     }
 }
 
+/// The body read as JSON `T` ([`BodyBytes`], then [`parse_json`]): 413, 415,
+/// 400 or 422 as the contract says.
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, _state: &S) -> Result<Self, ApiError> {
+        let headers = request.headers().clone();
+        let body = read_body(request.into_body()).await?;
+        parse_json(&headers, &body, false).map(JsonBody)
+    }
+}
+
 /// The `{task_id}` or `{project_id}` of the path as a UUID; 400 `invalid_id` otherwise.
 pub(crate) struct PathId(pub(crate) Uuid);
 

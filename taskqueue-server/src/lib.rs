@@ -43,6 +43,7 @@ mod rate_limit;
 mod routes;
 mod running;
 mod service;
+mod simulation;
 mod state;
 mod store;
 mod upstream;

@@ -11,6 +11,8 @@ use taskqueue_proto::{
 };
 use uuid::Uuid;
 
+use crate::simulation::Runs;
+
 /// Why the store refused an operation; the HTTP layer maps each to a status.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum StoreError {
@@ -66,21 +68,12 @@ impl<T> Ordered<T> {
     }
 }
 
-/// A task's simulated run: when it ends, and whether it fails.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    ends_at: DateTime<Utc>,
-    fails: bool,
-}
-
 /// Every task and project, plus the runs the lifecycle simulation is playing.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     tasks: Ordered<Task>,
     projects: Ordered<Project>,
-    runs: HashMap<Uuid, Run>,
-    /// `--complete-after`: new tasks start `Running` and finish after this long.
-    complete_after: Option<Duration>,
+    runs: Runs,
 }
 
 fn one_field(field: &str, message: impl Into<String>) -> StoreError {
@@ -125,30 +118,16 @@ fn check_task_enums(
 impl Store {
     pub(crate) fn new(complete_after: Option<Duration>) -> Self {
         Store {
-            complete_after,
+            runs: Runs::new(complete_after),
             ..Store::default()
         }
     }
 
     /// Finishes the simulated runs whose time has come.
     fn settle(&mut self, now: DateTime<Utc>) {
-        if self.runs.is_empty() {
-            return;
-        }
-        let due: Vec<(Uuid, Run)> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.ends_at <= now)
-            .map(|(id, r)| (*id, *r))
-            .collect();
-        for (id, run) in due {
-            self.runs.remove(&id);
+        for (id, run) in self.runs.ended(now) {
             if let Some(task) = self.tasks.get_mut(&id) {
-                task.status = if run.fails {
-                    TaskStatus::Failed
-                } else {
-                    TaskStatus::Completed
-                };
+                task.status = run.outcome();
                 task.result = Some(serde_json::json!({ "exit_code": if run.fails { 1 } else { 0 } }));
                 task.updated_at = run.ends_at;
             }
@@ -176,17 +155,7 @@ impl Store {
         task.retry_delay = req.retry_delay;
         task.environment = req.environment;
         task.working_directory = req.working_directory;
-        if let Some(after) = self.complete_after {
-            task.status = TaskStatus::Running;
-            let ends_at = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-            self.runs.insert(
-                task.id,
-                Run {
-                    ends_at,
-                    fails: task.command.trim() == "false",
-                },
-            );
-        }
+        self.runs.start(&mut task, now);
         self.tasks.insert(task.id, task.clone());
         Ok(task)
     }
@@ -283,7 +252,7 @@ impl Store {
         }
         if let Some(status) = status {
             // A status set by hand ends the simulated run.
-            self.runs.remove(&id);
+            self.runs.stop(&id);
             if is_workflow_phase(&status) {
                 task.current_phase = status.clone();
             }
@@ -304,7 +273,7 @@ impl Store {
         if task.status.is_terminal() {
             return Err(StoreError::AlreadyTerminal(id, task.status.clone()));
         }
-        self.runs.remove(&id);
+        self.runs.stop(&id);
         task.status = TaskStatus::Cancelled;
         task.result = Some(serde_json::json!({ "cancelled": true, "reason": reason }));
         task.updated_at = now;
@@ -312,7 +281,7 @@ impl Store {
     }
 
     pub(crate) fn delete_task(&mut self, id: Uuid) -> Result<(), StoreError> {
-        self.runs.remove(&id);
+        self.runs.stop(&id);
         self.tasks.remove(&id).map(|_| ()).ok_or(StoreError::TaskNotFound(id))
     }
 

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::simulation::Runs;
 use chrono::{DateTime, Utc};
 use taskqueue_proto::{Project, Task, TaskPhase, TaskPriority, TaskStatus, TaskType};
 use uuid::Uuid;
@@ -77,42 +78,30 @@ pub(crate) struct UpstreamStore {
     tasks: HashMap<Uuid, Task>,
     stored_status: HashMap<Uuid, TaskStatus>,
     projects: HashMap<Uuid, Project>,
-    runs: HashMap<Uuid, (DateTime<Utc>, bool)>,
-    complete_after: Option<Duration>,
+    runs: Runs,
 }
 
 impl UpstreamStore {
     pub(crate) fn new(complete_after: Option<Duration>) -> Self {
         UpstreamStore {
-            complete_after,
+            runs: Runs::new(complete_after),
             ..Self::default()
         }
     }
 
+    /// Finishes the simulated runs whose time has come, with the result
+    /// forms the public server writes.
     fn settle(&mut self, now: DateTime<Utc>) {
-        let due: Vec<(Uuid, bool)> = self
-            .runs
-            .iter()
-            .filter(|(_, (at, _))| *at <= now)
-            .map(|(id, (_, f))| (*id, *f))
-            .collect();
-        for (id, fails) in due {
-            if let Some((at, _)) = self.runs.remove(&id)
-                && let Some(task) = self.tasks.get_mut(&id)
-            {
-                let status = if fails {
-                    TaskStatus::Failed
-                } else {
-                    TaskStatus::Completed
-                };
-                task.status = status.clone();
-                task.updated_at = at;
-                task.result = Some(if fails {
+        for (id, run) in self.runs.ended(now) {
+            if let Some(task) = self.tasks.get_mut(&id) {
+                task.status = run.outcome();
+                task.updated_at = run.ends_at;
+                task.result = Some(if run.fails {
                     serde_json::json!({ "Failure": { "exit_code": 1 } })
                 } else {
                     serde_json::json!({ "Success": { "exit_code": 0 } })
                 });
-                self.stored_status.insert(id, status);
+                self.stored_status.insert(id, run.outcome());
             }
         }
     }
@@ -133,11 +122,7 @@ impl UpstreamStore {
             "technical_documentation_path": null, "test_coverage_percentage": null, "ai_review_reports": [],
             "workflow_status": "NotStarted", "started_at": null, "completed_at": null
         }));
-        if let Some(after) = self.complete_after {
-            task.status = TaskStatus::Running;
-            let ends = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-            self.runs.insert(task.id, (ends, task.command.trim() == "false"));
-        }
+        self.runs.start(&mut task, now);
         let id = task.id;
         self.stored_status.insert(id, task.status.clone());
         self.tasks.insert(id, task);
@@ -195,7 +180,7 @@ impl UpstreamStore {
             task.project_id = Some(v);
         }
         if let Some(status) = changes.status {
-            self.runs.remove(&id);
+            self.runs.stop(&id);
             task.current_phase = status.clone();
             task.status = status.clone();
             self.stored_status.insert(id, status);
@@ -209,7 +194,7 @@ impl UpstreamStore {
     pub(crate) fn cancel_task(&mut self, id: Uuid, reason: Option<String>, now: DateTime<Utc>) -> Result<(), Refusal> {
         self.settle(now);
         let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
-        self.runs.remove(&id);
+        self.runs.stop(&id);
         task.result = Some(serde_json::json!({ "Cancelled": { "reason": reason } }));
         task.updated_at = now;
         self.stored_status.insert(id, TaskStatus::Cancelled);
@@ -217,7 +202,7 @@ impl UpstreamStore {
     }
 
     pub(crate) fn delete_task(&mut self, id: Uuid) -> Result<(), Refusal> {
-        self.runs.remove(&id);
+        self.runs.stop(&id);
         self.stored_status.remove(&id);
         self.tasks.remove(&id).map(|_| ()).ok_or(Refusal::NotFound)
     }

@@ -70,6 +70,13 @@ impl Prism {
     }
 }
 
+impl Prism {
+    /// A POST that must answer 201: the id of what it made.
+    fn create(&self, path: &str, body: serde_json::Value) -> String {
+        id_of(&self.expect("POST", path, Some(body), 201))
+    }
+}
+
 fn id_of(r: &Reply) -> String {
     r.json()["id"].as_str().unwrap().to_owned()
 }
@@ -82,18 +89,11 @@ fn every_operation_conforms_to_openapi_yaml() {
     p.expect("GET", "/api/health", None, 200);
 
     // Projects.
-    let project = id_of(&p.expect(
-        "POST",
+    let project = p.create(
         "/api/projects",
-        Some(json!({"name": "contract", "tags": ["a"], "due_date": "2026-12-31T00:00:00Z"})),
-        201,
-    ));
-    let spare = id_of(&p.expect(
-        "POST",
-        "/api/projects",
-        Some(json!({"name": "spare", "status": "Active"})),
-        201,
-    ));
+        json!({"name": "contract", "tags": ["a"], "due_date": "2026-12-31T00:00:00Z"}),
+    );
+    let spare = p.create("/api/projects", json!({"name": "spare", "status": "Active"}));
     p.expect("GET", &format!("/api/projects/{project}"), None, 200);
     p.expect("GET", "/api/projects", None, 200);
     p.expect(
@@ -114,12 +114,10 @@ fn every_operation_conforms_to_openapi_yaml() {
         .collect();
     assert_eq!(created[0], created[1], "replayed");
     let task = created[0].clone();
-    let other = id_of(&p.expect(
-        "POST",
+    let other = p.create(
         "/api/tasks",
-        Some(json!({"name": "t2", "command": "true", "project_id": project})),
-        201,
-    ));
+        json!({"name": "t2", "command": "true", "project_id": project}),
+    );
     p.expect("GET", &format!("/api/tasks/{task}"), None, 200);
     p.expect("GET", "/api/tasks", None, 200);
     p.expect(
@@ -143,38 +141,51 @@ fn every_operation_conforms_to_openapi_yaml() {
 
     // Documented errors, each from a request the contract allows.
     let unknown = "00000000-0000-4000-8000-000000000000";
-    p.expect("GET", &format!("/api/tasks/{unknown}"), None, 404);
-    p.expect("PUT", &format!("/api/tasks/{unknown}"), Some(json!({"name": "x"})), 404);
-    p.expect("DELETE", &format!("/api/tasks/{unknown}"), None, 404);
-    p.expect("POST", &format!("/api/tasks/{unknown}/cancel"), Some(json!({})), 404);
-    p.expect("GET", &format!("/api/projects/{unknown}"), None, 404);
-    p.expect(
-        "PUT",
-        &format!("/api/projects/{unknown}"),
-        Some(json!({"name": "x"})),
-        404,
-    );
-    p.expect("DELETE", &format!("/api/projects/{unknown}"), None, 404);
-    p.expect(
-        "POST",
-        "/api/tasks",
-        Some(json!({"name": "t", "command": "true", "project_id": unknown})),
-        404,
-    );
-    p.expect(
-        "POST",
-        "/api/tasks",
-        Some(json!({"name": "  ", "command": "true", "project_id": project})),
-        422,
-    );
-    p.expect("POST", "/api/projects", Some(json!({"name": " "})), 422);
-    p.expect(
-        "PUT",
-        &format!("/api/projects/{project}"),
-        Some(json!({"name": " "})),
-        422,
-    );
-    p.expect("PUT", &format!("/api/tasks/{task}"), Some(json!({"command": " "})), 422);
+    let refused = [
+        ("GET", format!("/api/tasks/{unknown}"), None, 404),
+        ("PUT", format!("/api/tasks/{unknown}"), Some(json!({"name": "x"})), 404),
+        ("DELETE", format!("/api/tasks/{unknown}"), None, 404),
+        ("POST", format!("/api/tasks/{unknown}/cancel"), Some(json!({})), 404),
+        ("GET", format!("/api/projects/{unknown}"), None, 404),
+        (
+            "PUT",
+            format!("/api/projects/{unknown}"),
+            Some(json!({"name": "x"})),
+            404,
+        ),
+        ("DELETE", format!("/api/projects/{unknown}"), None, 404),
+        (
+            "POST",
+            "/api/tasks".to_owned(),
+            Some(json!({"name": "t", "command": "true", "project_id": unknown})),
+            404,
+        ),
+        (
+            "POST",
+            "/api/tasks".to_owned(),
+            Some(json!({"name": "  ", "command": "true", "project_id": project})),
+            422,
+        ),
+        ("POST", "/api/projects".to_owned(), Some(json!({"name": " "})), 422),
+        (
+            "PUT",
+            format!("/api/projects/{project}"),
+            Some(json!({"name": " "})),
+            422,
+        ),
+        ("PUT", format!("/api/tasks/{task}"), Some(json!({"command": " "})), 422),
+        ("POST", format!("/api/tasks/{other}/cancel"), Some(json!({})), 409),
+        (
+            "PUT",
+            format!("/api/tasks/{other}"),
+            Some(json!({"status": "Running"})),
+            409,
+        ),
+        ("DELETE", format!("/api/projects/{project}"), None, 409),
+    ];
+    for (method, path, body, status) in refused {
+        p.expect(method, &path, body, status);
+    }
     p.expect_with(
         "POST",
         "/api/tasks",
@@ -182,14 +193,6 @@ fn every_operation_conforms_to_openapi_yaml() {
         422,
         &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
     );
-    p.expect("POST", &format!("/api/tasks/{other}/cancel"), Some(json!({})), 409);
-    p.expect(
-        "PUT",
-        &format!("/api/tasks/{other}"),
-        Some(json!({"status": "Running"})),
-        409,
-    );
-    p.expect("DELETE", &format!("/api/projects/{project}"), None, 409);
     p.expect_with("GET", "/api/projects", None, 401, &[]);
     p.expect_with(
         "GET",

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Serialize;
 
 use crate::api_error::ApiError;
+use crate::extract::parse_json;
 use crate::idempotency::{Claim, Fingerprint};
 use crate::state::{AppState, lock};
 
@@ -33,11 +34,36 @@ fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Respo
 }
 
 /// Turns an answer into a response.
+/// 200 with the value found, or the store's error.
+pub(crate) fn found<T: Serialize>(result: Result<T, crate::store::StoreError>) -> Response {
+    send(
+        result
+            .map_err(ApiError::from)
+            .and_then(|value| json(StatusCode::OK, &value)),
+    )
+}
+
 pub(crate) fn send(answer: Answer) -> Response {
     match answer {
         Ok((status, body)) => json_response(status, body),
         Err(e) => e.into_response(),
     }
+}
+
+/// A creating POST (under its idempotency key): the body read as `T`,
+/// stored by `create`, answered 201 with what was made.
+pub(crate) fn created<T: serde::de::DeserializeOwned, R: Serialize>(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    body: Bytes,
+    create: impl FnOnce(&mut crate::store::Store, T, chrono::DateTime<chrono::Utc>) -> Result<R, crate::store::StoreError>,
+) -> Response {
+    idempotent(state, headers, path, body, |bytes| {
+        let request: T = parse_json(headers, bytes, false)?;
+        let made = create(&mut lock(&state.store), request, chrono::Utc::now())?;
+        json(StatusCode::CREATED, &made)
+    })
 }
 
 /// Runs a creating or cancelling POST under its `Idempotency-Key`, if it has one:

@@ -6,21 +6,18 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use http::{HeaderMap, StatusCode, Uri};
-use taskqueue_proto::{ProjectCreateRequest, ProjectUpdateRequest};
+use taskqueue_proto::ProjectUpdateRequest;
 
-use super::{Answer, idempotent, json, send};
+use super::{created, found, json, send};
 use crate::api_error::ApiError;
-use crate::extract::{BodyBytes, PathId, parse_json};
+use crate::extract::{BodyBytes, JsonBody, PathId};
 use crate::state::{AppState, lock};
+use crate::store::Store;
 
 type Shared = State<Arc<AppState>>;
 
 pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, BodyBytes(body): BodyBytes) -> Response {
-    idempotent(&state, &headers, uri.path(), body, |bytes| {
-        let req: ProjectCreateRequest = parse_json(&headers, bytes, false)?;
-        let project = lock(&state.store).create_project(req, Utc::now())?;
-        json(StatusCode::CREATED, &project)
-    })
+    created(&state, &headers, uri.path(), body, Store::create_project)
 }
 
 pub(crate) async fn list(State(state): Shared) -> Response {
@@ -29,25 +26,15 @@ pub(crate) async fn list(State(state): Shared) -> Response {
 }
 
 pub(crate) async fn get(State(state): Shared, PathId(id): PathId) -> Response {
-    let project = lock(&state.store).get_project(id);
-    send(
-        project
-            .map_err(ApiError::from)
-            .and_then(|project| json(StatusCode::OK, &project)),
-    )
+    found(lock(&state.store).get_project(id))
 }
 
 pub(crate) async fn update(
     State(state): Shared,
     PathId(id): PathId,
-    headers: HeaderMap,
-    BodyBytes(body): BodyBytes,
+    JsonBody(update): JsonBody<ProjectUpdateRequest>,
 ) -> Response {
-    let answer: Answer = parse_json::<ProjectUpdateRequest>(&headers, &body, false).and_then(|update| {
-        let project = lock(&state.store).update_project(id, update, Utc::now())?;
-        json(StatusCode::OK, &project)
-    });
-    send(answer)
+    found(lock(&state.store).update_project(id, update, Utc::now()))
 }
 
 pub(crate) async fn delete(State(state): Shared, PathId(id): PathId) -> Response {

@@ -6,21 +6,18 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use http::{HeaderMap, StatusCode, Uri};
-use taskqueue_proto::{TaskCreateRequest, TaskUpdateRequest};
+use taskqueue_proto::TaskUpdateRequest;
 
-use super::{Answer, idempotent, json, send};
+use super::{created, found, idempotent, json, send};
 use crate::api_error::ApiError;
-use crate::extract::{BodyBytes, PathId, parse_filters, parse_json};
+use crate::extract::{BodyBytes, JsonBody, PathId, parse_filters, parse_json};
 use crate::state::{AppState, lock};
+use crate::store::Store;
 
 type Shared = State<Arc<AppState>>;
 
 pub(crate) async fn create(State(state): Shared, headers: HeaderMap, uri: Uri, BodyBytes(body): BodyBytes) -> Response {
-    idempotent(&state, &headers, uri.path(), body, |bytes| {
-        let req: TaskCreateRequest = parse_json(&headers, bytes, false)?;
-        let task = lock(&state.store).create_task(req, Utc::now())?;
-        json(StatusCode::CREATED, &task)
-    })
+    created(&state, &headers, uri.path(), body, Store::create_task)
 }
 
 pub(crate) async fn list(State(state): Shared, uri: Uri) -> Response {
@@ -31,24 +28,15 @@ pub(crate) async fn list(State(state): Shared, uri: Uri) -> Response {
 }
 
 pub(crate) async fn get(State(state): Shared, PathId(id): PathId) -> Response {
-    let task = lock(&state.store).get_task(id, Utc::now());
-    send(
-        task.map_err(ApiError::from)
-            .and_then(|task| json(StatusCode::OK, &task)),
-    )
+    found(lock(&state.store).get_task(id, Utc::now()))
 }
 
 pub(crate) async fn update(
     State(state): Shared,
     PathId(id): PathId,
-    headers: HeaderMap,
-    BodyBytes(body): BodyBytes,
+    JsonBody(update): JsonBody<TaskUpdateRequest>,
 ) -> Response {
-    let answer: Answer = parse_json::<TaskUpdateRequest>(&headers, &body, false).and_then(|update| {
-        let task = lock(&state.store).update_task(id, update, Utc::now())?;
-        json(StatusCode::OK, &task)
-    });
-    send(answer)
+    found(lock(&state.store).update_task(id, update, Utc::now()))
 }
 
 #[derive(serde::Deserialize)]
