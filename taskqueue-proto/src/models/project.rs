@@ -15,7 +15,6 @@ pub struct Project {
     /// Its name.
     pub name: String,
     /// Free text.
-    #[serde(default)]
     pub description: Option<String>,
     /// Where the project is in its lifecycle.
     #[serde(default)]
@@ -25,7 +24,6 @@ pub struct Project {
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
     /// When it is due, if ever.
-    #[serde(default)]
     pub due_date: Option<DateTime<Utc>>,
     /// Labels.
     #[serde(default, deserialize_with = "null_as_default")]

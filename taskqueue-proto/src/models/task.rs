@@ -25,13 +25,11 @@ pub struct Task {
     #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
     /// Technical specification text.
-    #[serde(default)]
     pub technical_specs: Option<String>,
     /// Acceptance criteria, one per entry.
     #[serde(default, deserialize_with = "null_as_default")]
     pub acceptance_criteria: Vec<String>,
     /// Name of the project, when the server includes it.
-    #[serde(default)]
     pub project: Option<String>,
     /// What kind of task this is.
     #[serde(default)]
@@ -40,7 +38,6 @@ pub struct Task {
     #[serde(default)]
     pub priority: TaskPriority,
     /// The project the task belongs to.
-    #[serde(default)]
     pub project_id: Option<Uuid>,
     /// Dependencies, as structured objects.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -58,7 +55,6 @@ pub struct Task {
     #[serde(default, deserialize_with = "null_as_default")]
     pub environment: BTreeMap<String, String>,
     /// Working directory for the command.
-    #[serde(default)]
     pub working_directory: Option<String>,
     /// When the task was created.
     #[serde(deserialize_with = "wire::timestamp")]
@@ -70,7 +66,6 @@ pub struct Task {
     #[serde(default)]
     pub status: TaskStatus,
     /// The execution result, if any.
-    #[serde(default)]
     pub result: Option<serde_json::Value>,
     /// The development phases the task went through.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -85,7 +80,6 @@ pub struct Task {
     #[serde(default)]
     pub ai_reviews_completed: u32,
     /// The development workflow, if any.
-    #[serde(default)]
     pub development_workflow: Option<serde_json::Value>,
     /// Free-form metadata.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -105,7 +99,6 @@ pub struct TaskPhase {
     #[serde(default, deserialize_with = "wire::opt_timestamp")]
     pub completed_at: Option<DateTime<Utc>>,
     /// Notes written during the phase.
-    #[serde(default)]
     pub documentation: Option<String>,
     /// Artifacts produced (paths or URLs).
     #[serde(default, deserialize_with = "null_as_default")]

@@ -18,7 +18,6 @@ pub struct HealthStatus {
     /// `"healthy"` when all is well.
     pub status: String,
     /// The server's version, if it says.
-    #[serde(default)]
     pub version: Option<String>,
 }
 
