@@ -141,6 +141,20 @@ impl<T> Action<T> {
 /// value, so an outcome cannot be recorded twice, nor without a send. It
 /// cannot be made outside this crate. A ticket of an attempt the machine no
 /// longer waits for is ignored.
+///
+/// Recording twice does not compile:
+///
+/// ```compile_fail
+/// use std::time::Instant;
+/// use taskqueue_proto::driver::{Action, Call};
+/// use taskqueue_proto::{CallOptions, Config, ops::Health};
+/// let mut call = Call::new(Health, Config::default(), CallOptions::new(), 1);
+/// let now = Instant::now();
+/// if let Action::Send { ticket, .. } = call.poll(now) {
+///     call.record(ticket, Ok(http::Response::new(Vec::new())), now);
+///     call.record(ticket, Ok(http::Response::new(Vec::new())), now); // the ticket was moved
+/// }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 #[must_use = "a sent request's outcome must be recorded with its ticket"]
 pub struct Ticket {
