@@ -512,3 +512,16 @@ fn request_ids_differ_between_calls() {
     assert_ne!(a, b);
     assert_eq!(a.get_version_num(), 4);
 }
+
+#[test]
+fn a_wait_too_large_for_the_clock_ends_the_call_instead_of_panicking() {
+    let policy = RetryPolicy::default().max_retry_after(Duration::MAX);
+    let config = config_with(policy);
+    let run = drive(
+        Call::new(GetTask::new(TASK), config, CallOptions::new(), 3),
+        vec![Ok(response(503, &[("retry-after", "18446744073709551615")], vec![]))],
+        Duration::ZERO,
+    );
+    assert_eq!(run.result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    assert!(run.sleeps.is_empty());
+}
