@@ -11,6 +11,7 @@
 //! | `async` (default) | [`Client`] | hyper 1, hyper-util, tokio |
 //! | `http2` | HTTP/2 for the async client | ALPN, or prior knowledge |
 //! | `tracing` | spans per call, events per attempt | the `tracing` facade |
+//! | `testing` | [`testing`]: mock, record, replay | virtual time, no network |
 //!
 //! ```
 //! use taskqueue::{Config, TaskFilters, TaskStatus, ops::{ListTasks, Operation}};
@@ -35,6 +36,9 @@ pub use taskqueue_proto::driver;
 pub mod blocking {
     pub use taskqueue_ureq::{Client, TaskPages, UreqTransport};
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The async client (feature `async`): see [`taskqueue_hyper`].
 #[cfg(feature = "async")]

@@ -78,6 +78,10 @@ pub(crate) struct Global {
     /// Config file (default $XDG_CONFIG_HOME/taskqueue/config.toml).
     #[arg(long, global = true, env = "TASKQUEUE_CONFIG", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Write every HTTP exchange of this command to FILE, one JSON object a
+    /// line (credentials left out): a cassette for taskqueue::testing::Replay.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) record: Option<PathBuf>,
     /// Print each HTTP exchange to stderr (method, path, status, attempt,
     /// duration, request id), and request ids and bodies of errors.
     #[arg(short, long, global = true)]

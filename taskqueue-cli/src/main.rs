@@ -13,11 +13,16 @@ mod terminal;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use taskqueue_ureq::Client;
+use taskqueue::driver::BlockingTransport;
+use taskqueue::testing::Recorder;
+use taskqueue_ureq::UreqTransport;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Failure;
 use crate::output::Printer;
+
+/// The client every command gets: ureq, or ureq behind a `--record` cassette.
+pub(crate) type Client = taskqueue_ureq::Client<Box<dyn BlockingTransport + Send + Sync>>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,7 +45,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
     if settings.verbose {
         log_exchanges();
     }
-    let client = Client::new(settings.config)?;
+    let transport = UreqTransport::new(&settings.config)?;
+    let transport: Box<dyn BlockingTransport + Send + Sync> = match cli.global.record {
+        Some(path) => Box::new(Recorder::new(transport, path)),
+        None => Box::new(transport),
+    };
+    let client = Client::with_transport(settings.config, transport);
     let out = Printer::new(settings.format);
     match cli.command {
         Command::Tasks(command) => commands::tasks::run(&client, &out, command),

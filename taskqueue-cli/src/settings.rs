@@ -180,6 +180,7 @@ mod tests {
             format: Some(Format::Json),
             profile: None,
             config: Some(empty),
+            record: None,
             verbose: false,
         };
         let settings = resolve(&global).unwrap();

@@ -766,3 +766,31 @@ fn server_text_is_data_not_terminal_control() {
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
     assert!(run.stderr.contains("boom\\u{1b}[31m"), "{}", run.stderr);
 }
+
+#[test]
+fn record_writes_a_cassette_that_replays() {
+    let s = spawn(ServerConfig::ephemeral().token("s3cret")).unwrap();
+    let dir = scratch();
+    let cassette = dir.join("health.jsonl");
+    let cassette = cassette.to_str().unwrap();
+    let run = ok(
+        &s,
+        &[
+            "--token", "s3cret", "--record", cassette, "projects", "create", "recorded",
+        ],
+    );
+    let text = std::fs::read_to_string(cassette).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["request"]["method"], "POST");
+    assert_eq!(line["request"]["path"], "/api/projects");
+    assert_eq!(line["response"]["status"], 201);
+    assert_eq!(line["response"]["body_json"]["id"], run.json()["id"]);
+    assert!(!text.contains("s3cret"), "no credential in a cassette: {text}");
+
+    // A cassette that cannot be written is an error that names it.
+    let bad = ["--record", "/nonexistent/dir/x.jsonl", "health"];
+    let failed = on(&s, &bad);
+    assert_ne!(failed.code, 0);
+    assert!(failed.stderr.contains("/nonexistent/dir/x.jsonl"), "{}", failed.stderr);
+}

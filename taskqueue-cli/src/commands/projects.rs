@@ -1,7 +1,7 @@
 //! `taskqueue projects …`.
 
+use crate::Client;
 use taskqueue_proto::{ProjectCreateRequest, ProjectUpdateRequest};
-use taskqueue_ureq::Client;
 
 use crate::cli::{ProjectCommand, ProjectCreateArgs, ProjectUpdateArgs};
 use crate::exit::Failure;

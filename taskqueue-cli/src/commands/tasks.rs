@@ -4,11 +4,11 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::time::Duration;
 
+use crate::Client;
 use taskqueue_proto::ops::WaitForCompletion;
 use taskqueue_proto::{
     Error, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
 };
-use taskqueue_ureq::Client;
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;

@@ -25,6 +25,7 @@ mod flow;
 mod health;
 mod jobs;
 mod projects;
+mod raw;
 mod tasks;
 pub mod upstream;
 
@@ -32,6 +33,7 @@ pub use flow::{Flow, Reading, Transition};
 pub use health::{Health, HealthStatus};
 pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
+pub use raw::Raw;
 pub use tasks::{CancelTask, CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask};
 pub use upstream::AsSpec;
 
@@ -107,14 +109,24 @@ fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }
 
+/// The response itself when its status is 2xx, else the typed error it carries.
+pub(crate) fn successful<B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Result<Response<B>, Error> {
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let (parts, body) = response.into_parts();
+    Err(error_from_response(
+        parts.status,
+        &parts.headers,
+        body.as_ref(),
+        missing,
+    ))
+}
+
 /// The body of a 2xx response as `T`, or the typed error of a non-2xx one.
 fn parse_json<T: DeserializeOwned, B: AsRef<[u8]>>(response: Response<B>, missing: Missing) -> Result<T, Error> {
-    let (parts, body) = response.into_parts();
-    let body = body.as_ref();
-    if !parts.status.is_success() {
-        return Err(error_from_response(parts.status, &parts.headers, body, missing));
-    }
-    decode(parts.status, &parts.headers, body)
+    let (parts, body) = successful(response, missing)?.into_parts();
+    decode(parts.status, &parts.headers, body.as_ref())
 }
 
 /// Like [`parse_json`] for a JSON array, reserving room from the body's size.
@@ -122,17 +134,8 @@ fn parse_json_list<T: DeserializeOwned, B: AsRef<[u8]>>(
     response: Response<B>,
     bytes_per_item: usize,
 ) -> Result<Vec<T>, Error> {
-    let (parts, body) = response.into_parts();
-    let body = body.as_ref();
-    if !parts.status.is_success() {
-        return Err(error_from_response(
-            parts.status,
-            &parts.headers,
-            body,
-            Missing::Nothing,
-        ));
-    }
-    decode_list(parts.status, &parts.headers, body, bytes_per_item)
+    let (parts, body) = successful(response, Missing::Nothing)?.into_parts();
+    decode_list(parts.status, &parts.headers, body.as_ref(), bytes_per_item)
 }
 
 /// `Ok(true)` on 2xx, `Ok(false)` on 404, the typed error otherwise.
