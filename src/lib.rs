@@ -34,7 +34,7 @@ pub use taskqueue_proto::driver;
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
 #[cfg(feature = "blocking")]
 pub mod blocking {
-    pub use taskqueue_ureq::{Client, TaskPages, UreqTransport};
+    pub use taskqueue_ureq::{Client, TaskPages, TaskWatch, UreqTransport};
 }
 
 #[cfg(feature = "testing")]
@@ -42,4 +42,4 @@ pub mod testing;
 
 /// The async client (feature `async`): see [`taskqueue_hyper`].
 #[cfg(feature = "async")]
-pub use taskqueue_hyper::{Client, ClientBuilder, HyperTransport, TaskStream};
+pub use taskqueue_hyper::{Client, ClientBuilder, HyperTransport, ItemStream, TaskStream, WatchStream};

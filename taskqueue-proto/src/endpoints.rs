@@ -70,6 +70,22 @@ macro_rules! endpoints {
             /// [`Error::WaitTimedOut`](taskqueue_proto::Error::WaitTimedOut) carrying the last task seen.
             fn wait_for_completion(id: uuid::Uuid, timeout: std::time::Duration) -> $crate::Task =
                 $crate::ops::WaitForCompletion::new(id, timeout);
+            /// Polls a task as [`wait_for_completion`](Self::wait_for_completion) does, until
+            /// `condition` holds (a status reached, a phase…) instead of a terminal status.
+            fn wait_until(
+                id: uuid::Uuid,
+                condition: impl Fn(&$crate::Task) -> bool + Send + 'static,
+                timeout: std::time::Duration,
+            ) -> $crate::Task = $crate::ops::WaitForCompletion::new(id, timeout).until(condition);
+            /// Waits until every task is finished, or `timeout`: one outcome per id, in order
+            /// (finished, not found, or still running at the deadline). Tasks of a shared
+            /// project are read with one listing a round.
+            fn wait_all(ids: Vec<uuid::Uuid>, timeout: std::time::Duration) -> $crate::ops::WaitReport =
+                $crate::ops::WaitForTasks::all(ids, timeout);
+            /// Waits until the first task is finished, or `timeout`: one outcome per id, and
+            /// [`WaitReport::first_finished`](taskqueue_proto::ops::WaitReport::first_finished).
+            fn wait_any(ids: Vec<uuid::Uuid>, timeout: std::time::Duration) -> $crate::ops::WaitReport =
+                $crate::ops::WaitForTasks::any(ids, timeout);
         }
     };
 }

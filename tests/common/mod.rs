@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use http::Method;
 use taskqueue::driver::{IntoMachine, Machine};
+use taskqueue::ops::{WaitOutcome, WatchEvent, WatchTasks};
 use taskqueue::{
     CallOptions, Config, ConfigBuilder, Dialect, Error, Project, ProjectCreateRequest, ProjectStatus,
     ProjectUpdateRequest, RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
@@ -71,6 +72,32 @@ impl Sdk {
             Sdk::Blocking(client) => Sdk::Blocking(client.with_options(options)),
             #[cfg(feature = "async")]
             Sdk::Async(client, runtime) => Sdk::Async(client.with_options(options), runtime.clone()),
+        }
+    }
+
+    /// Follows a watch, handing each event to `each` until it answers `false`.
+    pub fn watch(&self, job: WatchTasks, mut each: impl FnMut(WatchEvent) -> bool) -> Result<(), Error> {
+        match self {
+            #[cfg(feature = "blocking")]
+            Sdk::Blocking(client) => {
+                for event in client.watch(job) {
+                    if !each(event?) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            #[cfg(feature = "async")]
+            Sdk::Async(client, runtime) => {
+                // One `block_on` per event, so that `each` may call the client itself.
+                let mut events = client.watch(job);
+                while let Some(event) = runtime.block_on(events.next_event()) {
+                    if !each(event?) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -370,6 +397,81 @@ pub fn wait_for_completion_follows_the_simulation(connect: Connect, target: Targ
     ));
 }
 
+pub fn wait_all_reads_one_project_with_one_listing_a_round(connect: Connect, target: Target) {
+    let server_config = ServerConfig::ephemeral().complete_after(Duration::from_millis(700));
+    let (server, sdk, p) = with_project(connect, target, server_config, "many");
+    let requests = (0..50)
+        .map(|i| TaskCreateRequest::new(format!("t{i}"), "make", p.id))
+        .collect();
+    let ids: Vec<Uuid> = sdk
+        .create_tasks(requests)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.unwrap().id)
+        .collect();
+    server.reset_counts();
+    let report = sdk.wait_all(ids.clone(), Duration::from_secs(20)).unwrap();
+    assert!(report.all_finished(), "{report:?}");
+    let ordered: Vec<Uuid> = report.outcomes.iter().map(|o| o.task().unwrap().id).collect();
+    assert_eq!(ordered, ids, "outcomes in the order given");
+    let (one_by_one, listings) = match target.dialect {
+        Dialect::Upstream => (
+            server.request_count("GET", "/tasks/{id}"),
+            server.request_count("GET", "/projects/{id}/tasks"),
+        ),
+        _ => (
+            server.request_count("GET", "/api/tasks/{task_id}"),
+            server.request_count("GET", "/api/tasks"),
+        ),
+    };
+    assert_eq!(one_by_one, 50, "each task read once, in the first round");
+    assert!((1..=10).contains(&listings), "then one listing a round: {listings}");
+    assert_eq!(server.total_requests(), 50 + listings, "and nothing else");
+}
+
+pub fn wait_any_returns_the_first_to_finish(connect: Connect, target: Target) {
+    let server_config = ServerConfig::ephemeral().complete_after(Duration::from_secs(30));
+    let (_server, sdk, p) = with_project(connect, target, server_config, "race");
+    let slow = sdk.create_task(TaskCreateRequest::new("slow", "make", p.id)).unwrap();
+    let fast = sdk.create_task(TaskCreateRequest::new("fast", "make", p.id)).unwrap();
+    sdk.cancel_task(fast.id, Some("done early")).unwrap();
+    let report = sdk.wait_any(vec![slow.id, fast.id], Duration::from_secs(10)).unwrap();
+    let (index, first) = report.first_finished().unwrap();
+    assert_eq!(
+        (index, first.id, first.status.clone()),
+        (1, fast.id, TaskStatus::Cancelled)
+    );
+    assert!(matches!(&report.outcomes[0], WaitOutcome::StillRunning(t) if t.id == slow.id));
+    let missing = sdk.wait_all(vec![Uuid::new_v4()], Duration::from_secs(1)).unwrap();
+    assert!(matches!(missing.outcomes[0], WaitOutcome::NotFound(_)));
+}
+
+pub fn a_watch_sees_create_change_and_delete(connect: Connect, target: Target) {
+    let server_config = ServerConfig::ephemeral().complete_after(Duration::from_millis(400));
+    let (_server, sdk, p) = with_project(connect, target, server_config, "watched");
+    let task = sdk.create_task(TaskCreateRequest::new("w", "make", p.id)).unwrap();
+    let job = WatchTasks::new(TaskFilters::new().project_id(p.id))
+        .intervals(Duration::from_millis(100), Duration::from_millis(200))
+        .timeout(Duration::from_secs(15));
+    let mut seen = Vec::new();
+    sdk.watch(job, |event| {
+        seen.push(event.name());
+        match &event {
+            WatchEvent::Changed { to, .. } if to.is_terminal() => {
+                sdk.delete_task(task.id).unwrap();
+                true
+            }
+            WatchEvent::Deleted(id) => {
+                assert_eq!(*id, task.id);
+                false
+            }
+            _ => true,
+        }
+    })
+    .unwrap();
+    assert_eq!(seen, ["created", "changed", "deleted"]);
+}
+
 // ---- faults ----------------------------------------------------------------------
 
 pub fn retries_503_with_the_same_request_id_and_key(connect: Connect, target: Target) {
@@ -629,6 +731,9 @@ macro_rules! integration_suite {
             paging_walks_250_tasks,
             batch_create_reports_each_item_in_order,
             wait_for_completion_follows_the_simulation,
+            wait_all_reads_one_project_with_one_listing_a_round,
+            wait_any_returns_the_first_to_finish,
+            a_watch_sees_create_change_and_delete,
             retries_503_with_the_same_request_id_and_key,
             waits_out_retry_after,
             retry_after_beyond_the_cap_fails_at_once,
@@ -650,6 +755,9 @@ macro_rules! integration_suite {
                 paging_walks_250_tasks,
                 batch_create_reports_each_item_in_order,
                 wait_for_completion_follows_the_simulation,
+                wait_all_reads_one_project_with_one_listing_a_round,
+                wait_any_returns_the_first_to_finish,
+                a_watch_sees_create_change_and_delete,
             );
         }
     };

@@ -2,41 +2,36 @@
 //! answered in input order.
 
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::random::SplitMix64;
-use super::{Action, Call, Machine, Outcome, Ticket};
+use super::concurrent::Concurrent;
+use super::{Action, Machine, Outcome, Ticket};
 use crate::ops::{CreateTask, CreateTasks, Operation};
 use crate::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Task};
 
-/// One item of the batch.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // one per item, made once
-enum Item {
-    Waiting(CreateTask),
-    Running(Call<CreateTask>),
-    Finished(Result<Task, Error>),
-    /// Moved out into the output.
-    Taken,
-}
+/// A callback told of each item as it finishes: its index and its result.
+pub(crate) type ItemObserver = Box<dyn FnMut(usize, &Result<Task, Error>) + Send>;
 
 /// The machine of [`CreateTasks`]. Every item is validated before anything
 /// is sent; the first invalid one fails the whole batch with an error naming
-/// its index (`tasks[3].name`). Then at most `concurrency` creates are in
-/// flight at once — each a [`Call`] with its own retries — and the output
+/// its index (`tasks[3].name`). Then at most `batch_concurrency` creates are
+/// in flight at once — each a [`Call`](super::Call) with its own retries — the
+/// job's `on_item` callback hears of each as it finishes, and the output
 /// holds one result per item, in input order.
-#[derive(Debug)]
 pub struct Batch {
-    items: Vec<Item>,
-    config: Config,
-    options: CallOptions,
-    seeds: SplitMix64,
-    concurrency: usize,
-    next: usize,
-    first_running: usize,
-    running: usize,
+    creates: Concurrent<CreateTask>,
+    observer: Option<ItemObserver>,
     invalid: Option<Error>,
     finished: bool,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("creates", &self.creates)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Batch {
@@ -44,28 +39,26 @@ impl Batch {
     /// `batch_concurrency` bounds the creates in flight).
     pub fn new(job: CreateTasks, config: Config, options: CallOptions, seed: u64) -> Self {
         let invalid = validate(&job, &config).err();
-        let concurrency = options.batch_concurrency.unwrap_or(DEFAULT_BATCH_CONCURRENCY).max(1);
+        let limit = options.batch_concurrency.unwrap_or(DEFAULT_BATCH_CONCURRENCY);
+        let creates = job.requests.into_iter().map(CreateTask::new).collect();
         Batch {
-            items: job
-                .requests
-                .into_iter()
-                .map(|r| Item::Waiting(CreateTask::new(r)))
-                .collect(),
-            config,
-            options,
-            seeds: SplitMix64::new(seed),
-            concurrency,
-            next: 0,
-            first_running: 0,
-            running: 0,
+            creates: Concurrent::new(creates, config, options, seed, limit),
+            observer: job.observer,
             invalid,
             finished: false,
         }
     }
 
-    fn finish(&mut self, result: Result<Vec<Result<Task, Error>>, Error>) -> Action<Vec<Result<Task, Error>>> {
-        self.finished = true;
-        Action::Done(result)
+    /// Tells the observer of the items that finished since the last poll.
+    fn report(&mut self) {
+        let finished = self.creates.drain_finished();
+        if let Some(observe) = &mut self.observer {
+            for index in finished {
+                if let Some(result) = self.creates.result(index) {
+                    observe(index, result);
+                }
+            }
+        }
     }
 }
 
@@ -95,75 +88,22 @@ impl Machine for Batch {
             return Action::Pending;
         }
         if let Some(error) = self.invalid.take() {
-            return self.finish(Err(error));
+            self.finished = true;
+            return Action::Done(Err(error));
         }
-        // Start creates up to the bound.
-        while self.running < self.concurrency && self.next < self.items.len() {
-            if let Item::Waiting(op) = std::mem::replace(&mut self.items[self.next], Item::Taken) {
-                let call = Call::new(op, self.config.clone(), self.options.clone(), self.seeds.next_u64());
-                self.items[self.next] = Item::Running(call);
-                self.running += 1;
-            }
-            self.next += 1;
-        }
-        // Items before the first running one are finished: skip them.
-        while self.first_running < self.next && !matches!(self.items[self.first_running], Item::Running(_)) {
-            self.first_running += 1;
-        }
-        let mut sleep: Option<Duration> = None;
-        for (slot, item) in self
-            .items
-            .iter_mut()
-            .enumerate()
-            .take(self.next)
-            .skip(self.first_running)
-        {
-            let Item::Running(call) = item else { continue };
-            match call.poll(now).forward::<(), Infallible>() {
-                Ok(result) => {
-                    *item = Item::Finished(result);
-                    self.running -= 1;
-                    // A slot came free: start the next create at once.
-                    return self.poll(now);
-                }
-                Err(Action::Send {
-                    request,
-                    timeout,
-                    ticket,
-                }) => {
-                    let ticket = Ticket { slot, ..ticket };
-                    return Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    };
-                }
-                Err(Action::Sleep(pause)) => sleep = Some(sleep.map_or(pause, |s| s.min(pause))),
-                Err(_) => {}
+        let action = self.creates.poll(now);
+        self.report();
+        match action {
+            Some(action) => action,
+            None => {
+                self.finished = true;
+                Action::Done(Ok(self.creates.take_results()))
             }
         }
-        if self.running > 0 || self.next < self.items.len() {
-            return sleep.map_or(Action::Pending, Action::Sleep);
-        }
-        let results = self
-            .items
-            .iter_mut()
-            .enumerate()
-            .map(|(index, item)| match std::mem::replace(item, Item::Taken) {
-                Item::Finished(result) => result,
-                _ => Err(Error::invalid_input(
-                    format!("tasks[{index}]"),
-                    "no result: the create was not run",
-                )),
-            })
-            .collect();
-        self.finish(Ok(results))
     }
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
-        if let Some(Item::Running(call)) = self.items.get_mut(ticket.slot) {
-            call.record(Ticket { slot: 0, ..ticket }, outcome, now);
-        }
+        self.creates.record(ticket, outcome, now);
     }
 }
 
@@ -248,6 +188,27 @@ mod tests {
         batch.record(ticket, created(&request), now);
         assert!(matches!(batch.poll(now), Action::Send { .. }), "a slot came free");
         assert!(matches!(batch.poll(now), Action::Pending));
+    }
+
+    #[test]
+    fn the_observer_hears_of_every_item_once() {
+        use std::sync::{Arc, Mutex};
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let names = ["a", "refused", "c"];
+        let job = CreateTasks::new(
+            names
+                .iter()
+                .map(|n| TaskCreateRequest::new(*n, "x", Uuid::nil()))
+                .collect(),
+        )
+        .on_item(move |index, result| log.lock().unwrap().push((index, result.is_ok())));
+        let transport = Simulated::new(Instant::now(), created);
+        let options = CallOptions::new().batch_concurrency(2);
+        run_blocking(&transport, job.into_machine(&Config::default(), &options, 1)).unwrap();
+        let mut heard = heard.lock().unwrap().clone();
+        heard.sort_unstable();
+        assert_eq!(heard, [(0, true), (1, false), (2, true)]);
     }
 
     #[test]

@@ -63,12 +63,18 @@
 mod batch;
 mod blocking;
 mod call;
+mod concurrent;
+#[cfg(test)]
+mod fake_server;
+mod fetch;
 mod nonblocking;
 mod pages;
 mod random;
 mod simulated;
 mod transport;
 mod wait;
+mod wait_many;
+mod watch;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -76,6 +82,7 @@ use std::time::{Duration, Instant};
 use http::Request;
 
 pub use batch::Batch;
+pub(crate) use batch::ItemObserver;
 pub use blocking::{BlockingItems, run_blocking};
 pub use call::Call;
 pub use call::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
@@ -86,6 +93,8 @@ pub use simulated::{Sent, Simulated};
 pub use transport::{AsyncTransport, BlockingTransport, Outcome, TransportError, TransportErrorKind};
 pub(crate) use wait::Observer;
 pub use wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY, Wait};
+pub use wait_many::WaitMany;
+pub use watch::Watch;
 
 use crate::{CallOptions, Config, Error};
 

@@ -36,6 +36,7 @@ pub struct Wait {
     options: CallOptions,
     seeds: SplitMix64,
     observer: Option<Observer>,
+    condition: crate::ops::jobs::Condition,
     started: Option<Instant>,
     delay: Duration,
     last_seen: Option<Task>,
@@ -63,6 +64,7 @@ impl Wait {
             options,
             seeds: SplitMix64::new(seed),
             observer: job.observer,
+            condition: job.condition,
             started: None,
             delay: WAIT_INITIAL_DELAY,
             last_seen: None,
@@ -87,7 +89,7 @@ impl Wait {
         if let Some(observe) = &mut self.observer {
             observe(&task);
         }
-        if task.status.is_terminal() {
+        if (self.condition)(&task) {
             self.state = State::Finished(Some(Ok(task)));
             return;
         }

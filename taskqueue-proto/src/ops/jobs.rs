@@ -10,8 +10,9 @@ use crate::driver::{Batch, IntoMachine, Pages, Wait};
 use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
 
 /// Polls a task until its status is terminal (`Completed`, `Failed`,
-/// `Cancelled`, `Finalized`) — every 0.5 s at first, backing off to 5 s — or
-/// until `timeout`, when it fails with
+/// `Cancelled`, `Finalized`) — or until [`until`](WaitForCompletion::until)'s
+/// condition holds — every 0.5 s at first, backing off to 5 s, or until
+/// `timeout`, when it fails with
 /// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) carrying the last task
 /// seen. Run by [`Wait`].
 pub struct WaitForCompletion {
@@ -20,7 +21,11 @@ pub struct WaitForCompletion {
     /// How long to wait; a timeout too large for the clock means no deadline.
     pub timeout: Duration,
     pub(crate) observer: Option<crate::driver::Observer>,
+    pub(crate) condition: Condition,
 }
+
+/// A predicate on a task: what a wait waits for.
+pub(crate) type Condition = Box<dyn Fn(&Task) -> bool + Send>;
 
 impl WaitForCompletion {
     /// Waits up to `timeout` for the task `id`.
@@ -29,7 +34,23 @@ impl WaitForCompletion {
             id,
             timeout,
             observer: None,
+            condition: Box::new(|task: &Task| task.status.is_terminal()),
         }
+    }
+
+    /// Waits until `condition` holds instead (a status reached, a phase…);
+    /// the default is a terminal status.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskqueue_proto::{TaskStatus, ops::WaitForCompletion};
+    /// let testing = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(60))
+    ///     .until(|task| task.status == TaskStatus::Testing || task.status.is_terminal());
+    /// # let _ = testing;
+    /// ```
+    pub fn until(mut self, condition: impl Fn(&Task) -> bool + Send + 'static) -> Self {
+        self.condition = Box::new(condition);
+        self
     }
 
     /// Calls `observe` with every task fetched (a progress display, say).
@@ -61,16 +82,46 @@ impl IntoMachine for WaitForCompletion {
 /// invalid, nothing is sent and the error names its index, `tasks[3].name`);
 /// then at most [`CallOptions::batch_concurrency`] creates are in flight,
 /// and the answer holds one result per request, in input order. Run by [`Batch`].
-#[derive(Debug, Clone, PartialEq)]
 pub struct CreateTasks {
     /// The tasks to create.
     pub requests: Vec<TaskCreateRequest>,
+    pub(crate) observer: Option<crate::driver::ItemObserver>,
 }
 
 impl CreateTasks {
     /// Creates every task of `requests`.
     pub fn new(requests: Vec<TaskCreateRequest>) -> Self {
-        CreateTasks { requests }
+        CreateTasks {
+            requests,
+            observer: None,
+        }
+    }
+
+    /// Calls `observe` with each item's index and result as it finishes (in
+    /// the order they finish): a progress display, say.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use taskqueue_proto::ops::CreateTasks;
+    /// let done = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = done.clone();
+    /// let job = CreateTasks::new(Vec::new()).on_item(move |index, result| {
+    ///     seen.lock().unwrap().push((index, result.is_ok()));
+    /// });
+    /// # let _ = job;
+    /// ```
+    pub fn on_item(mut self, observe: impl FnMut(usize, &Result<Task, crate::Error>) + Send + 'static) -> Self {
+        self.observer = Some(Box::new(observe));
+        self
+    }
+}
+
+impl std::fmt::Debug for CreateTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateTasks")
+            .field("requests", &self.requests)
+            .field("observed", &self.observer.is_some())
+            .finish()
     }
 }
 

@@ -23,11 +23,13 @@
 
 mod flow;
 mod health;
-mod jobs;
+pub(crate) mod jobs;
 mod projects;
 mod raw;
 mod tasks;
 pub mod upstream;
+pub(crate) mod waits;
+mod watch;
 
 pub use flow::{Flow, Reading, Transition};
 pub use health::{Health, HealthStatus};
@@ -36,6 +38,8 @@ pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, Updat
 pub use raw::Raw;
 pub use tasks::{CancelTask, CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask};
 pub use upstream::AsSpec;
+pub use waits::{WaitForTasks, WaitMode, WaitOutcome, WaitReport};
+pub use watch::{WATCH_FLOOR, WatchEvent, WatchTasks};
 
 use http::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;

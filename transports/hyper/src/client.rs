@@ -8,12 +8,12 @@ use std::time::Duration;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use taskqueue_proto::driver::{AsyncItems, AsyncTransport, IntoMachine, Machine, run};
-use taskqueue_proto::ops::ListAllTasks;
+use taskqueue_proto::ops::{ListAllTasks, WatchTasks};
 use taskqueue_proto::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, TaskFilters};
 use tokio::sync::Semaphore;
 
 use crate::connector::connector;
-use crate::{HyperTransport, TaskStream};
+use crate::{HyperTransport, TaskStream, WatchStream};
 
 /// Idle connections kept per host by default (the original SDK's `max_keepalive_connections`).
 pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 20;
@@ -204,6 +204,14 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
     pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskStream<T> {
         let pages = ListAllTasks::new(filters).into_machine(&self.config, &self.options, self.transport.random_u64());
         TaskStream::new(AsyncItems::new(self.transport.clone(), pages))
+    }
+
+    /// The events of a watch (created, changed, updated, deleted tasks) as
+    /// a [`futures_core::Stream`]; it ends at the job's timeout, or with the
+    /// error of rounds that keep failing.
+    pub fn watch(&self, job: WatchTasks) -> WatchStream<T> {
+        let watch = job.into_machine(&self.config, &self.options, self.transport.random_u64());
+        WatchStream::new(AsyncItems::new(self.transport.clone(), watch))
     }
 
     taskqueue_proto::endpoints!(async);

@@ -42,5 +42,5 @@ mod stream;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_MAX_IN_FLIGHT};
-pub use stream::TaskStream;
+pub use stream::{ItemStream, TaskStream, WatchStream};
 pub use transport::HyperTransport;

@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
-use taskqueue_proto::driver::{BlockingItems, BlockingTransport, IntoMachine, Machine, Pages, run_blocking};
-use taskqueue_proto::ops::ListAllTasks;
+use taskqueue_proto::driver::{BlockingItems, BlockingTransport, IntoMachine, Machine, Pages, Watch, run_blocking};
+use taskqueue_proto::ops::{ListAllTasks, WatchTasks};
 use taskqueue_proto::{CallOptions, Config, Error, TaskFilters};
 
 use crate::UreqTransport;
@@ -16,6 +16,10 @@ use crate::UreqTransport;
 /// next page only when the previous one is used up, and ends after the
 /// first error it yields.
 pub type TaskPages<T = UreqTransport> = BlockingItems<Arc<T>, Pages>;
+
+/// The events of a watch, made by [`Client::watch`]: an iterator of
+/// `Result<WatchEvent, Error>`.
+pub type TaskWatch<T = UreqTransport> = BlockingItems<Arc<T>, Watch>;
 
 /// A blocking Task Queue client: a [`Config`], per-call options, and a
 /// [`BlockingTransport`] — by default [`UreqTransport`], a pooled ureq 3
@@ -152,6 +156,14 @@ impl<T: BlockingTransport> Client<T> {
     pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskPages<T> {
         let pages = ListAllTasks::new(filters).into_machine(&self.config, &self.options, self.transport.random_u64());
         BlockingItems::new(self.transport.clone(), pages)
+    }
+
+    /// The events of a watch (created, changed, updated, deleted tasks) as
+    /// an iterator; it ends at the job's timeout, or with the error of
+    /// rounds that keep failing.
+    pub fn watch(&self, job: WatchTasks) -> TaskWatch<T> {
+        let watch = job.into_machine(&self.config, &self.options, self.transport.random_u64());
+        BlockingItems::new(self.transport.clone(), watch)
     }
 
     taskqueue_proto::endpoints!(blocking);

@@ -1,0 +1,100 @@
+//! `Fetch`: reading the current state of some tasks — one by id, or every
+//! task of a project — as one job of a multi-wait round.
+
+use std::convert::Infallible;
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use super::{Action, Call, IntoMachine, Machine, Outcome, Pages, Ticket};
+use crate::ops::{GetTask, ListAllTasks};
+use crate::{CallOptions, Config, Error, Task, TaskFilters};
+
+/// What to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fetch {
+    /// `GET` one task.
+    Task(Uuid),
+    /// Every task of a project, all pages.
+    Project(Uuid),
+}
+
+/// What was read.
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    /// The tasks read.
+    Tasks(Vec<Task>),
+    /// The task asked for by id does not exist.
+    Missing,
+}
+
+/// The machine of a [`Fetch`].
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per fetch
+pub(crate) enum FetchMachine {
+    Task(Call<GetTask>),
+    Project { pages: Pages, read: Vec<Task> },
+}
+
+/// The page size of a project listing: as few pages as the server allows.
+pub(crate) const LISTING_PAGE: u32 = 1000;
+
+impl IntoMachine for Fetch {
+    type Machine = FetchMachine;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> FetchMachine {
+        match self {
+            Fetch::Task(id) => FetchMachine::Task(Call::new(GetTask::new(id), config.clone(), options.clone(), seed)),
+            Fetch::Project(project) => {
+                let filters = TaskFilters::new().project_id(project).limit(LISTING_PAGE);
+                FetchMachine::Project {
+                    pages: ListAllTasks::new(filters).into_machine(config, options, seed),
+                    read: Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+impl Machine for FetchMachine {
+    type Output = Fetched;
+    type Item = Infallible;
+
+    fn poll(&mut self, now: Instant) -> Action<Fetched> {
+        match self {
+            FetchMachine::Task(call) => match call.poll(now).forward() {
+                Ok(Ok(task)) => Action::Done(Ok(Fetched::Tasks(vec![task]))),
+                Ok(Err(Error::TaskNotFound(_))) => Action::Done(Ok(Fetched::Missing)),
+                Ok(Err(error)) => Action::Done(Err(error)),
+                Err(action) => action,
+            },
+            FetchMachine::Project { pages, read } => loop {
+                return match pages.poll(now) {
+                    Action::Yield(task) => {
+                        read.push(task);
+                        continue;
+                    }
+                    Action::Done(result) => Action::Done(result.map(|()| Fetched::Tasks(std::mem::take(read)))),
+                    Action::Send {
+                        request,
+                        timeout,
+                        ticket,
+                    } => Action::Send {
+                        request,
+                        timeout,
+                        ticket,
+                    },
+                    Action::Sleep(pause) => Action::Sleep(pause),
+                    Action::Pending => Action::Pending,
+                };
+            },
+        }
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        match self {
+            FetchMachine::Task(call) => call.record(ticket, outcome, now),
+            FetchMachine::Project { pages, .. } => pages.record(ticket, outcome, now),
+        }
+    }
+}

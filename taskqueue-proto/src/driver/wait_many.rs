@@ -1,0 +1,365 @@
+//! `WaitMany`: waits on several tasks at once, in rounds.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::concurrent::Concurrent;
+use super::fetch::{Fetch, Fetched};
+use super::random::SplitMix64;
+use super::wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY};
+use super::{Action, Machine, Outcome, Ticket};
+use crate::ops::jobs::Condition;
+use crate::ops::waits::OutcomeObserver;
+use crate::ops::{WaitForTasks, WaitMode, WaitOutcome, WaitReport};
+use crate::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Task};
+
+#[allow(clippy::large_enum_variant)] // one per wait
+enum Phase {
+    Ready,
+    Round(Concurrent<Fetch>, Vec<Fetch>),
+    Sleeping(Instant),
+    Finished(Option<Result<WaitReport, Error>>),
+}
+
+/// The machine of [`WaitForTasks`] (`wait_all`, `wait_any`): rounds of
+/// fetches — each task by id at first, then one listing per project shared
+/// by several of the tasks still pending, by id for the rest — with the
+/// backoff and last-round-at-the-deadline of [`Wait`](super::Wait).
+pub struct WaitMany {
+    ids: Vec<Uuid>,
+    mode: WaitMode,
+    timeout: Duration,
+    condition: Condition,
+    observer: Option<OutcomeObserver>,
+    config: Config,
+    options: CallOptions,
+    seeds: SplitMix64,
+    /// The settled outcome of each id (finished or missing).
+    settled: Vec<Option<WaitOutcome>>,
+    /// Each id's task as last seen.
+    last_seen: Vec<Option<Task>>,
+    finished_order: Vec<usize>,
+    started: Option<Instant>,
+    delay: Duration,
+    phase: Phase,
+}
+
+impl std::fmt::Debug for WaitMany {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitMany")
+            .field("ids", &self.ids.len())
+            .field("mode", &self.mode)
+            .field("settled", &self.finished_order.len())
+            .field("delay", &self.delay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WaitMany {
+    /// The machine for `job`, fetching with `config` and `options`.
+    pub fn new(job: WaitForTasks, config: Config, options: CallOptions, seed: u64) -> Self {
+        let n = job.ids.len();
+        WaitMany {
+            ids: job.ids,
+            mode: job.mode,
+            timeout: job.timeout,
+            condition: job.condition,
+            observer: job.observer,
+            config,
+            options,
+            seeds: SplitMix64::new(seed),
+            settled: vec![None; n],
+            last_seen: vec![None; n],
+            finished_order: Vec::new(),
+            started: None,
+            delay: WAIT_INITIAL_DELAY,
+            phase: Phase::Ready,
+        }
+    }
+
+    /// This round's fetches: tasks of a project shared by several pending
+    /// ones as one listing, the others (and those never seen) by id.
+    fn plan(&self) -> Vec<Fetch> {
+        let pending: Vec<usize> = (0..self.ids.len()).filter(|&i| self.settled[i].is_none()).collect();
+        let mut by_project: HashMap<Uuid, usize> = HashMap::new();
+        for &i in &pending {
+            if let Some(project) = self.last_seen[i].as_ref().and_then(|t| t.project_id) {
+                *by_project.entry(project).or_default() += 1;
+            }
+        }
+        let mut plan: Vec<Fetch> = Vec::new();
+        for &i in &pending {
+            let shared = self.last_seen[i]
+                .as_ref()
+                .and_then(|t| t.project_id)
+                .filter(|p| by_project.get(p).is_some_and(|&n| n > 1));
+            let fetch = match shared {
+                Some(project) => Fetch::Project(project),
+                None => Fetch::Task(self.ids[i]),
+            };
+            if !plan.contains(&fetch) {
+                plan.push(fetch);
+            }
+        }
+        plan
+    }
+
+    /// Reads a round's results into the outcomes.
+    fn read(&mut self, plan: &[Fetch], results: Vec<Result<Fetched, Error>>) -> Result<(), Error> {
+        for (fetch, result) in plan.iter().zip(results) {
+            match (fetch, result?) {
+                (Fetch::Task(id), Fetched::Missing) => {
+                    for i in self.indexes_of(*id) {
+                        self.settle(i, WaitOutcome::NotFound(*id));
+                    }
+                }
+                (Fetch::Task(_), Fetched::Tasks(tasks)) => tasks.into_iter().for_each(|t| self.seen(t)),
+                (Fetch::Project(project), Fetched::Tasks(tasks)) => {
+                    let listed: HashMap<Uuid, Task> = tasks.into_iter().map(|t| (t.id, t)).collect();
+                    for i in 0..self.ids.len() {
+                        let of_project = self.last_seen[i].as_ref().and_then(|t| t.project_id) == Some(*project);
+                        if self.settled[i].is_some() || !of_project {
+                            continue;
+                        }
+                        match listed.get(&self.ids[i]) {
+                            Some(task) => self.seen(task.clone()),
+                            // Gone from its project: fetch it by id next round.
+                            None => self.last_seen[i] = None,
+                        }
+                    }
+                }
+                (Fetch::Project(_), Fetched::Missing) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn indexes_of(&self, id: Uuid) -> Vec<usize> {
+        (0..self.ids.len())
+            .filter(|&i| self.ids[i] == id && self.settled[i].is_none())
+            .collect()
+    }
+
+    fn seen(&mut self, task: Task) {
+        let finished = (self.condition)(&task);
+        for i in self.indexes_of(task.id) {
+            if finished {
+                self.settle(i, WaitOutcome::Finished(task.clone()));
+            } else {
+                self.last_seen[i] = Some(task.clone());
+            }
+        }
+    }
+
+    fn settle(&mut self, index: usize, outcome: WaitOutcome) {
+        if let Some(observe) = &mut self.observer {
+            observe(index, &outcome);
+        }
+        self.settled[index] = Some(outcome);
+        self.finished_order.push(index);
+    }
+
+    /// Whether the wait is over by its mode.
+    fn satisfied(&self) -> bool {
+        match self.mode {
+            WaitMode::All => self.settled.iter().all(Option::is_some),
+            WaitMode::Any => {
+                self.settled.iter().any(|o| matches!(o, Some(WaitOutcome::Finished(_))))
+                    || self.settled.iter().all(Option::is_some)
+            }
+        }
+    }
+
+    /// The report, the tasks not settled reported as still running.
+    fn report(&mut self) -> WaitReport {
+        let outcomes = (0..self.ids.len())
+            .map(|i| match (self.settled[i].take(), self.last_seen[i].take()) {
+                (Some(outcome), _) => outcome,
+                (None, Some(task)) => WaitOutcome::StillRunning(task),
+                (None, None) => WaitOutcome::NotFound(self.ids[i]),
+            })
+            .collect();
+        WaitReport {
+            outcomes,
+            finished_order: std::mem::take(&mut self.finished_order),
+        }
+    }
+
+    /// After a round: done, or sleep until the next (the last one at the deadline).
+    fn after_round(&mut self, now: Instant) {
+        let deadline = self.started.unwrap_or(now).checked_add(self.timeout);
+        if self.satisfied() || deadline.is_some_and(|d| now >= d) {
+            let report = self.report();
+            self.phase = Phase::Finished(Some(Ok(report)));
+            return;
+        }
+        let pause = deadline.map_or(self.delay, |d| self.delay.min(d - now));
+        self.delay = (self.delay * 2).min(WAIT_MAX_DELAY);
+        self.phase = match now.checked_add(pause) {
+            Some(until) => Phase::Sleeping(until),
+            None => Phase::Ready,
+        };
+    }
+}
+
+impl Machine for WaitMany {
+    type Output = WaitReport;
+    type Item = Infallible;
+
+    fn poll(&mut self, now: Instant) -> Action<WaitReport> {
+        self.started.get_or_insert(now);
+        loop {
+            match &mut self.phase {
+                Phase::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),
+                Phase::Sleeping(until) => {
+                    if now < *until {
+                        return Action::Sleep(*until - now);
+                    }
+                    self.phase = Phase::Ready;
+                }
+                Phase::Ready => {
+                    if self.ids.is_empty() {
+                        self.after_round(now);
+                        continue;
+                    }
+                    let plan = self.plan();
+                    let limit = self.options.batch_concurrency.unwrap_or(DEFAULT_BATCH_CONCURRENCY);
+                    let fetches = Concurrent::new(
+                        plan.clone(),
+                        self.config.clone(),
+                        self.options.clone(),
+                        self.seeds.next_u64(),
+                        limit,
+                    );
+                    self.phase = Phase::Round(fetches, plan);
+                }
+                Phase::Round(fetches, _) => {
+                    if let Some(action) = fetches.poll(now) {
+                        return action;
+                    }
+                    let Phase::Round(mut fetches, plan) = std::mem::replace(&mut self.phase, Phase::Ready) else {
+                        continue;
+                    };
+                    match self.read(&plan, fetches.take_results()) {
+                        Ok(()) => self.after_round(now),
+                        Err(error) => self.phase = Phase::Finished(Some(Err(error))),
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        if let Phase::Round(fetches, _) = &mut self.phase {
+            fetches.record(ticket, outcome, now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::TaskStatus::{Completed, Failed, Running};
+    use crate::driver::fake_server::{FakeServer, task};
+    use crate::driver::{IntoMachine, Simulated, run_blocking};
+
+    /// Runs `job` against `server`; before each request, `script` may change
+    /// the server (it is told how many requests came before).
+    fn run(
+        server: &FakeServer,
+        job: WaitForTasks,
+        script: impl Fn(usize, &FakeServer) + Send + 'static,
+    ) -> Result<WaitReport, Error> {
+        let (answering, count) = (server.clone(), Arc::new(AtomicUsize::new(0)));
+        let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
+            script(count.fetch_add(1, Ordering::SeqCst), &answering);
+            answering.answer(request)
+        });
+        run_blocking(&transport, job.into_machine(&Config::default(), &CallOptions::new(), 5))
+    }
+
+    fn ids(ns: &[u128]) -> Vec<Uuid> {
+        ns.iter().map(|n| Uuid::from_u128(*n)).collect()
+    }
+
+    #[test]
+    fn tasks_of_one_project_are_read_with_one_listing_a_round() {
+        let server = FakeServer::with((1..=5).map(|n| task(n, 7, Running)).collect());
+        let job = WaitForTasks::all(ids(&[1, 2, 3, 4, 5]), Duration::from_secs(600));
+        let report = run(&server, job, |n, s| match n {
+            8 => s.set_status(2, Completed),
+            10 => (1..=5).for_each(|t| s.set_status(t, Completed)),
+            _ => {}
+        })
+        .unwrap();
+        assert!(report.all_finished());
+        let requests = server.requests();
+        let gets = requests.iter().filter(|r| r.starts_with("/api/tasks/")).count();
+        let lists: Vec<&String> = requests.iter().filter(|r| r.starts_with("/api/tasks?")).collect();
+        assert_eq!(gets, 5, "the first round reads each task: {requests:?}");
+        assert!(
+            lists
+                .iter()
+                .all(|l| l.contains("project_id=00000000-0000-0000-0000-000000000007")),
+            "{lists:?}"
+        );
+        assert_eq!(
+            requests.len(),
+            5 + lists.len(),
+            "then one listing per round, nothing else"
+        );
+        assert_eq!(report.finished_order[0], 1, "task 2 finished first");
+    }
+
+    #[test]
+    fn any_ends_with_the_first_to_finish() {
+        let server = FakeServer::with(vec![task(1, 1, Running), task(2, 2, Running), task(3, 3, Running)]);
+        let job = WaitForTasks::any(ids(&[1, 2, 3]), Duration::from_secs(600));
+        let report = run(&server, job, |n, s| {
+            if n == 6 {
+                s.set_status(3, Failed);
+            }
+        })
+        .unwrap();
+        let (index, first) = report.first_finished().unwrap();
+        assert_eq!((index, first.status.clone()), (2, Failed));
+        assert!(matches!(report.outcomes[0], WaitOutcome::StillRunning(_)));
+    }
+
+    #[test]
+    fn a_missing_task_and_a_deadline_are_outcomes_not_errors() {
+        let server = FakeServer::with(vec![task(1, 1, Running), task(2, 1, Completed)]);
+        let job = WaitForTasks::all(ids(&[1, 2, 9]), Duration::from_secs(3));
+        let report = run(&server, job, |_, _| {}).unwrap();
+        assert!(matches!(&report.outcomes[0], WaitOutcome::StillRunning(t) if t.status == Running));
+        assert!(report.outcomes[1].is_finished());
+        assert_eq!(report.outcomes[2], WaitOutcome::NotFound(Uuid::from_u128(9)));
+        assert!(report.timed_out() && !report.all_finished());
+    }
+
+    #[test]
+    fn the_observer_hears_each_outcome_once() {
+        use std::sync::Mutex;
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let server = FakeServer::with(vec![task(1, 1, Completed), task(2, 1, Running)]);
+        let job = WaitForTasks::all(ids(&[1, 2, 3]), Duration::from_secs(60))
+            .on_finished(move |index, outcome| log.lock().unwrap().push((index, outcome.is_finished())));
+        let report = run(&server, job, |n, s| {
+            if n == 4 {
+                s.set_status(2, Completed);
+            }
+        })
+        .unwrap();
+        assert!(!report.timed_out());
+        let mut heard = heard.lock().unwrap().clone();
+        heard.sort_unstable();
+        assert_eq!(heard, [(0, true), (1, true), (2, false)]);
+    }
+}

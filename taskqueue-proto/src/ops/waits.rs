@@ -1,0 +1,160 @@
+//! Waiting on many tasks at once: `wait_all`, `wait_any`.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::jobs::Condition;
+use crate::driver::{IntoMachine, WaitMany};
+use crate::{CallOptions, Config, Task};
+
+/// Whether a multi-wait ends when every task is finished or the first one is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitMode {
+    /// Every task finished (or gone), or the deadline.
+    All,
+    /// The first task to finish, or the deadline.
+    Any,
+}
+
+/// What became of one task of a multi-wait.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum WaitOutcome {
+    /// It finished (or met the wait's condition): the task then.
+    Finished(Task),
+    /// There is no such task (it never was, or it was deleted).
+    NotFound(Uuid),
+    /// Still not finished when the wait ended: the task as last seen.
+    StillRunning(Task),
+}
+
+impl WaitOutcome {
+    /// The task, when there is one.
+    pub fn task(&self) -> Option<&Task> {
+        match self {
+            WaitOutcome::Finished(task) | WaitOutcome::StillRunning(task) => Some(task),
+            WaitOutcome::NotFound(_) => None,
+        }
+    }
+
+    /// Whether the task finished.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, WaitOutcome::Finished(_))
+    }
+}
+
+/// The answer of a multi-wait: one outcome per id, in the order given, and
+/// the order in which they finished.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct WaitReport {
+    /// One outcome per id, in the order the ids were given.
+    pub outcomes: Vec<WaitOutcome>,
+    /// Indexes into `outcomes` of the finished (or missing) ones, in the
+    /// order the wait saw them end.
+    pub finished_order: Vec<usize>,
+}
+
+impl WaitReport {
+    /// Whether every task finished.
+    pub fn all_finished(&self) -> bool {
+        self.outcomes.iter().all(WaitOutcome::is_finished)
+    }
+
+    /// The first task seen finished, with its index.
+    pub fn first_finished(&self) -> Option<(usize, &Task)> {
+        self.finished_order.iter().find_map(|&i| match &self.outcomes[i] {
+            WaitOutcome::Finished(task) => Some((i, task)),
+            _ => None,
+        })
+    }
+
+    /// Whether some task was still running when the wait ended.
+    pub fn timed_out(&self) -> bool {
+        self.outcomes.iter().any(|o| matches!(o, WaitOutcome::StillRunning(_)))
+    }
+}
+
+/// A callback told of each task as its outcome is settled: its index and outcome.
+pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
+
+/// Waits on several tasks at once (`wait_all`, `wait_any`), run by
+/// [`WaitMany`]. The first round fetches every task (at most the options'
+/// `batch_concurrency` at a time); after that, tasks that share a project are
+/// read with one listing of the project per round (all its pages), the
+/// others with one `GET` each. Rounds back off from 0.5 s to 5 s, with a
+/// last round at the deadline; tasks still running then are
+/// [`WaitOutcome::StillRunning`].
+///
+/// ```
+/// use std::time::Duration;
+/// use taskqueue_proto::ops::WaitForTasks;
+/// let ids = vec![uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2)];
+/// let job = WaitForTasks::all(ids, Duration::from_secs(600))
+///     .on_finished(|index, outcome| println!("task {index}: {outcome:?}"));
+/// # let _ = job;
+/// ```
+pub struct WaitForTasks {
+    /// The tasks, in the order their outcomes are reported.
+    pub ids: Vec<Uuid>,
+    /// All of them, or the first.
+    pub mode: WaitMode,
+    /// How long to wait; a timeout too large for the clock means no deadline.
+    pub timeout: Duration,
+    pub(crate) condition: Condition,
+    pub(crate) observer: Option<OutcomeObserver>,
+}
+
+impl WaitForTasks {
+    /// Waits until every task is finished.
+    pub fn all(ids: Vec<Uuid>, timeout: Duration) -> Self {
+        WaitForTasks::new(ids, WaitMode::All, timeout)
+    }
+
+    /// Waits until the first task is finished.
+    pub fn any(ids: Vec<Uuid>, timeout: Duration) -> Self {
+        WaitForTasks::new(ids, WaitMode::Any, timeout)
+    }
+
+    fn new(ids: Vec<Uuid>, mode: WaitMode, timeout: Duration) -> Self {
+        WaitForTasks {
+            ids,
+            mode,
+            timeout,
+            condition: Box::new(|task: &Task| task.status.is_terminal()),
+            observer: None,
+        }
+    }
+
+    /// Counts a task finished when `condition` holds instead of at a terminal status.
+    pub fn until(mut self, condition: impl Fn(&Task) -> bool + Send + 'static) -> Self {
+        self.condition = Box::new(condition);
+        self
+    }
+
+    /// Calls `observe` with each task's index and outcome as it is settled
+    /// (finished or missing), in that order: progress for a display.
+    pub fn on_finished(mut self, observe: impl FnMut(usize, &WaitOutcome) + Send + 'static) -> Self {
+        self.observer = Some(Box::new(observe));
+        self
+    }
+}
+
+impl std::fmt::Debug for WaitForTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForTasks")
+            .field("ids", &self.ids)
+            .field("mode", &self.mode)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IntoMachine for WaitForTasks {
+    type Machine = WaitMany;
+
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> WaitMany {
+        WaitMany::new(self, config.clone(), options.clone(), seed)
+    }
+}
