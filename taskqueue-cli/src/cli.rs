@@ -15,7 +15,7 @@ Exit codes:
   6  rate limited, after retries
   7  connection failed or timed out
   8  `tasks wait` timed out
-  9  the waited task ended Failed or Cancelled
+  9  a waited task ended Failed or Cancelled (with --any: the first to finish)
 
 Settings come from flags, then environment variables, then the config file
 ($XDG_CONFIG_HOME/taskqueue/config.toml, or ~/.config/taskqueue/config.toml):
@@ -82,6 +82,9 @@ pub(crate) struct Global {
     /// line (credentials left out): a cassette for taskqueue::testing::Replay.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) record: Option<PathBuf>,
+    /// No progress bars or spinners (they are shown on a terminal only, on stderr).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
     /// Print each HTTP exchange to stderr (method, path, status, attempt,
     /// duration, request id), and request ids and bodies of errors.
     #[arg(short, long, global = true)]
@@ -153,14 +156,43 @@ pub(crate) enum TaskCommand {
         #[arg(short, long)]
         yes: bool,
     },
-    /// Wait until a task finishes, then show it.
+    /// Wait until a task finishes (or several: all of them, or the first), then show it (them).
     Wait {
-        /// The task's id.
-        id: String,
+        /// The tasks' ids.
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<String>,
+        /// With several ids: wait for every one (the default).
+        #[arg(long, conflicts_with = "any")]
+        all: bool,
+        /// With several ids: wait for the first to finish.
+        #[arg(long)]
+        any: bool,
         /// Give up after this many seconds (exit 8).
         #[arg(long, default_value_t = 300.0, value_name = "SECS")]
         timeout: f64,
     },
+    /// Follow tasks as they are created, change and go: one JSON object a
+    /// line when piped, a live view on a terminal.
+    Watch(TaskWatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaskWatchArgs {
+    /// Only tasks in this status.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// Only tasks of this project.
+    #[arg(long, value_name = "ID")]
+    pub(crate) project_id: Option<String>,
+    /// Seconds between rounds after a change (they grow to 10 while nothing changes).
+    #[arg(long, default_value_t = 0.5, value_name = "SECS")]
+    pub(crate) interval: f64,
+    /// Stop after this many seconds (exit 0).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) timeout: Option<f64>,
+    /// Stop after this many events (exit 0).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_events: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod commands;
 mod exit;
 mod output;
 mod parse;
+mod progress;
 mod settings;
 mod terminal;
 
@@ -51,7 +52,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         None => Box::new(transport),
     };
     let client = Client::with_transport(settings.config, transport);
-    let out = Printer::new(settings.format);
+    let out = Printer::new(settings.format, cli.global.quiet);
     match cli.command {
         Command::Tasks(command) => commands::tasks::run(&client, &out, command),
         Command::Projects(command) => commands::projects::run(&client, &out, command),

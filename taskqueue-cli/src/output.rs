@@ -15,16 +15,33 @@ use crate::terminal::safe;
 pub(crate) struct Printer {
     format: Format,
     colour: bool,
+    progress: bool,
 }
 
 impl Printer {
-    pub(crate) fn new(format: Format) -> Self {
+    /// A printer in `format`; progress on stderr unless `quiet` or stderr is not a terminal.
+    pub(crate) fn new(format: Format, quiet: bool) -> Self {
         let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Printer { format, colour }
+        let progress = !quiet && std::io::stderr().is_terminal();
+        Printer {
+            format,
+            colour,
+            progress,
+        }
     }
 
     pub(crate) fn format(&self) -> Format {
         self.format
+    }
+
+    /// Whether progress bars and spinners are shown.
+    pub(crate) fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Whether stdout is a terminal with colours allowed.
+    pub(crate) fn colour(&self) -> bool {
+        self.colour
     }
 
     /// The value as pretty JSON (exactly the wire form of the models).

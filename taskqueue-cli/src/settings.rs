@@ -181,6 +181,7 @@ mod tests {
             profile: None,
             config: Some(empty),
             record: None,
+            quiet: false,
             verbose: false,
         };
         let settings = resolve(&global).unwrap();

@@ -794,3 +794,98 @@ fn record_writes_a_cassette_that_replays() {
     assert_ne!(failed.code, 0);
     assert!(failed.stderr.contains("/nonexistent/dir/x.jsonl"), "{}", failed.stderr);
 }
+
+#[test]
+fn wait_on_several_tasks() {
+    let s = spawn(ServerConfig::ephemeral().complete_after(Duration::from_millis(300))).unwrap();
+    let p = new_project(&s);
+    let (a, b) = (new_task(&s, &p, "a", "make"), new_task(&s, &p, "b", "make"));
+    let bad = new_task(&s, &p, "bad", "false");
+    let run = ok(&s, &["tasks", "wait", &a, &b, "--timeout", "10", "--format", "json"]);
+    let tasks = run.json();
+    let got: Vec<(&str, &str)> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [(a.as_str(), "Completed"), (b.as_str(), "Completed")],
+        "in the order given"
+    );
+    assert_eq!(on(&s, &["tasks", "wait", &a, &bad, "--all", "--timeout", "10"]).code, 9);
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    assert_eq!(on(&s, &["tasks", "wait", &a, unknown, "--timeout", "10"]).code, 3);
+
+    let slow = spawn(ServerConfig::ephemeral().complete_after(Duration::from_secs(60))).unwrap();
+    let q = new_project(&slow);
+    let (x, y) = (new_task(&slow, &q, "x", "make"), new_task(&slow, &q, "y", "make"));
+    let timed_out = on(
+        &slow,
+        &["tasks", "wait", &x, &y, "--timeout", "0.3", "--format", "json"],
+    );
+    assert_eq!(timed_out.code, 8, "{}", timed_out.stderr);
+    assert_eq!(timed_out.json().as_array().unwrap().len(), 2, "the tasks as last seen");
+    ok(&slow, &["tasks", "cancel", &y]);
+    let first = on(
+        &slow,
+        &["tasks", "wait", &x, &y, "--any", "--timeout", "10", "--format", "json"],
+    );
+    assert_eq!(first.code, 9, "the first to finish was cancelled: {}", first.stderr);
+    assert_eq!(first.json()[1]["status"], "Cancelled");
+}
+
+#[test]
+fn watch_prints_one_json_object_a_line() {
+    let s = spawn(ServerConfig::ephemeral().complete_after(Duration::from_millis(300))).unwrap();
+    let p = new_project(&s);
+    let t = new_task(&s, &p, "watched", "make");
+    let url = s.base_url();
+    let watcher = taskqueue(&[
+        "--base-url",
+        &url,
+        "--format",
+        "json",
+        "tasks",
+        "watch",
+        "--project-id",
+        &p,
+        "--interval",
+        "0.1",
+        "--max-events",
+        "3",
+        "--timeout",
+        "20",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1200)); // created, then changed when the run ends
+    ok(&s, &["tasks", "delete", &t, "--yes"]);
+    let run = finish(watcher.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let events: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "changed", "deleted"], "{}", run.stdout);
+    assert_eq!(events[1]["from"], "Running");
+    assert_eq!(events[1]["to"], "Completed");
+    assert_eq!(events[2]["id"], t.as_str());
+
+    // Nothing happens: it ends at its timeout, successfully, having printed nothing.
+    let quiet = ok(
+        &s,
+        &[
+            "tasks",
+            "watch",
+            "--project-id",
+            &p,
+            "--timeout",
+            "0.3",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(quiet.stdout.is_empty(), "{}", quiet.stdout);
+}

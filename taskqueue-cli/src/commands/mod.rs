@@ -3,6 +3,7 @@
 
 pub(crate) mod projects;
 pub(crate) mod tasks;
+pub(crate) mod waiting;
 
 use std::io::{BufRead, IsTerminal, Write};
 

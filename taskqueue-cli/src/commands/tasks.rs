@@ -1,19 +1,17 @@
 //! `taskqueue tasks …`.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
 
 use crate::Client;
-use taskqueue_proto::ops::WaitForCompletion;
-use taskqueue_proto::{
-    Error, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
-};
+use taskqueue_proto::ops::CreateTasks;
+use taskqueue_proto::{Error, TaskCreateRequest, TaskFilters, TaskPriority, TaskType, TaskUpdateRequest};
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;
 use crate::output::Printer;
 use crate::parse;
+use crate::progress::Progress;
 use crate::terminal::safe;
 
 pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Result<(), Failure> {
@@ -28,7 +26,14 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
             let all = args.all;
             let filters = filters(args)?;
             let tasks = if all {
-                client.list_tasks_all(filters).collect::<Result<Vec<_>, _>>()?
+                let progress = Progress::spinner("listing tasks", out.shows_progress());
+                let mut tasks = Vec::new();
+                for task in client.list_tasks_all(filters) {
+                    tasks.push(task?);
+                    progress.message(&format!("listing tasks: {} so far", tasks.len()));
+                }
+                progress.finish();
+                tasks
             } else {
                 client.list_tasks(filters)?
             };
@@ -43,16 +48,13 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
             out.task(&client.cancel_task(parse::id("task", &id)?, reason.as_deref())?);
         }
         TaskCommand::Delete { id, yes } => super::delete(out, "task", &id, yes, |id| client.delete_task(id))?,
-        TaskCommand::Wait { id, timeout } => {
-            let id = parse::id("task", &id)?;
-            let timeout = Duration::try_from_secs_f64(timeout)
-                .map_err(|_| Failure::usage(format!("invalid --timeout {timeout}: expected seconds")))?;
-            let task = wait(client, id, timeout)?;
-            out.task(&task);
-            if matches!(task.status, TaskStatus::Failed | TaskStatus::Cancelled) {
-                return Err(Failure::new(9, format!("task {id} ended {}", task.status)));
-            }
-        }
+        TaskCommand::Wait {
+            ids,
+            all: _,
+            any,
+            timeout,
+        } => return super::waiting::wait(client, out, &ids, any, timeout),
+        TaskCommand::Watch(args) => return super::waiting::watch(client, out, args),
     }
     Ok(())
 }
@@ -208,10 +210,12 @@ fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize)
         return Err(Failure::usage(format!("{}: no tasks in the file", file.display())));
     }
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let results = client
-        .clone()
-        .with_batch_concurrency(concurrency)
-        .create_tasks(requests)?;
+    let progress = Progress::bar(requests.len() as u64, out.shows_progress());
+    let reporter = progress.clone();
+    let job = CreateTasks::new(requests).on_item(move |_, result| reporter.item(result.is_ok()));
+    let results = client.clone().with_batch_concurrency(concurrency).execute(job);
+    progress.finish();
+    let results = results?;
     let failed = results.iter().filter(|r| r.is_err()).count();
     match out.format() {
         Format::Json => {
@@ -251,29 +255,6 @@ fn error_json(e: &Error) -> serde_json::Value {
         "message": e.to_string(),
         "request_id": e.request_id(),
     })
-}
-
-/// Polls like `wait_for_completion`, with a spinner on a terminal.
-fn wait(client: &Client, id: uuid::Uuid, timeout: Duration) -> Result<Task, Failure> {
-    let spinner = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar.set_message(format!("waiting for task {id}"));
-        bar
-    });
-    let mut job = WaitForCompletion::new(id, timeout);
-    if let Some(bar) = &spinner {
-        let bar = bar.clone();
-        job = job.on_poll(move |task| bar.set_message(format!("task {id}: {}", safe(task.status.as_str()))));
-    }
-    let result = client.execute(job);
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
-    }
-    Ok(result?)
 }
 
 #[cfg(test)]

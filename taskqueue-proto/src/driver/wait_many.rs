@@ -25,9 +25,10 @@ enum Phase {
 }
 
 /// The machine of [`WaitForTasks`] (`wait_all`, `wait_any`): rounds of
-/// fetches — each task by id at first, then one listing per project shared
-/// by several of the tasks still pending, by id for the rest — with the
-/// backoff and last-round-at-the-deadline of [`Wait`](super::Wait).
+/// fetches — one task by id first, to learn its project; then one listing per
+/// project shared by several of the tasks still pending (the first task's
+/// project for those never seen), by id for the rest — with the backoff and
+/// last-round-at-the-deadline of [`Wait`](super::Wait).
 pub struct WaitMany {
     ids: Vec<Uuid>,
     mode: WaitMode,
@@ -41,6 +42,12 @@ pub struct WaitMany {
     settled: Vec<Option<WaitOutcome>>,
     /// Each id's task as last seen.
     last_seen: Vec<Option<Task>>,
+    /// Ids looked for in a project listing and not found there: read by id.
+    by_id: Vec<bool>,
+    /// The project of the first task read: where the others are looked for first.
+    guess: Option<Uuid>,
+    /// Whether the round running is the first task's probe.
+    probing: bool,
     finished_order: Vec<usize>,
     started: Option<Instant>,
     delay: Duration,
@@ -73,6 +80,9 @@ impl WaitMany {
             seeds: SplitMix64::new(seed),
             settled: vec![None; n],
             last_seen: vec![None; n],
+            by_id: vec![false; n],
+            guess: None,
+            probing: false,
             finished_order: Vec::new(),
             started: None,
             delay: WAIT_INITIAL_DELAY,
@@ -80,23 +90,37 @@ impl WaitMany {
         }
     }
 
-    /// This round's fetches: tasks of a project shared by several pending
-    /// ones as one listing, the others (and those never seen) by id.
-    fn plan(&self) -> Vec<Fetch> {
+    /// The project a pending task is looked for in: the one it was last seen
+    /// in, or — never seen — the first task's, unless it was not found there.
+    fn project_of(&self, index: usize) -> Option<Uuid> {
+        if self.by_id[index] {
+            return None;
+        }
+        match &self.last_seen[index] {
+            Some(task) => task.project_id,
+            None => self.guess,
+        }
+    }
+
+    /// This round's fetches. The very first is a probe: one task by id, to
+    /// learn its project. Then tasks looked for in a project shared by
+    /// several pending ones are read with one listing of it, the others by id.
+    fn plan(&mut self) -> Vec<Fetch> {
         let pending: Vec<usize> = (0..self.ids.len()).filter(|&i| self.settled[i].is_none()).collect();
+        self.probing =
+            self.guess.is_none() && pending.len() > 1 && pending.iter().all(|&i| self.last_seen[i].is_none());
+        if self.probing {
+            return vec![Fetch::Task(self.ids[pending[0]])];
+        }
         let mut by_project: HashMap<Uuid, usize> = HashMap::new();
         for &i in &pending {
-            if let Some(project) = self.last_seen[i].as_ref().and_then(|t| t.project_id) {
+            if let Some(project) = self.project_of(i) {
                 *by_project.entry(project).or_default() += 1;
             }
         }
         let mut plan: Vec<Fetch> = Vec::new();
         for &i in &pending {
-            let shared = self.last_seen[i]
-                .as_ref()
-                .and_then(|t| t.project_id)
-                .filter(|p| by_project.get(p).is_some_and(|&n| n > 1));
-            let fetch = match shared {
+            let fetch = match self.project_of(i).filter(|p| by_project.get(p).is_some_and(|&n| n > 1)) {
                 Some(project) => Fetch::Project(project),
                 None => Fetch::Task(self.ids[i]),
             };
@@ -116,18 +140,22 @@ impl WaitMany {
                         self.settle(i, WaitOutcome::NotFound(*id));
                     }
                 }
-                (Fetch::Task(_), Fetched::Tasks(tasks)) => tasks.into_iter().for_each(|t| self.seen(t)),
+                (Fetch::Task(_), Fetched::Tasks(tasks)) => {
+                    for task in tasks {
+                        self.guess = self.guess.or(task.project_id);
+                        self.seen(task);
+                    }
+                }
                 (Fetch::Project(project), Fetched::Tasks(tasks)) => {
                     let listed: HashMap<Uuid, Task> = tasks.into_iter().map(|t| (t.id, t)).collect();
                     for i in 0..self.ids.len() {
-                        let of_project = self.last_seen[i].as_ref().and_then(|t| t.project_id) == Some(*project);
-                        if self.settled[i].is_some() || !of_project {
+                        if self.settled[i].is_some() || self.project_of(i) != Some(*project) {
                             continue;
                         }
                         match listed.get(&self.ids[i]) {
                             Some(task) => self.seen(task.clone()),
-                            // Gone from its project: fetch it by id next round.
-                            None => self.last_seen[i] = None,
+                            // Not in that project (or gone from it): read it by id from now on.
+                            None => self.by_id[i] = true,
                         }
                     }
                 }
@@ -194,6 +222,11 @@ impl WaitMany {
         if self.satisfied() || deadline.is_some_and(|d| now >= d) {
             let report = self.report();
             self.phase = Phase::Finished(Some(Ok(report)));
+            return;
+        }
+        if self.probing {
+            // The probe only told where to look: the round proper follows at once.
+            self.phase = Phase::Ready;
             return;
         }
         let pause = deadline.map_or(self.delay, |d| self.delay.min(d - now));
@@ -302,7 +335,7 @@ mod tests {
         let requests = server.requests();
         let gets = requests.iter().filter(|r| r.starts_with("/api/tasks/")).count();
         let lists: Vec<&String> = requests.iter().filter(|r| r.starts_with("/api/tasks?")).collect();
-        assert_eq!(gets, 5, "the first round reads each task: {requests:?}");
+        assert_eq!(gets, 1, "one task read by id, to learn the project: {requests:?}");
         assert!(
             lists
                 .iter()
@@ -311,10 +344,40 @@ mod tests {
         );
         assert_eq!(
             requests.len(),
-            5 + lists.len(),
+            1 + lists.len(),
             "then one listing per round, nothing else"
         );
         assert_eq!(report.finished_order[0], 1, "task 2 finished first");
+    }
+
+    #[test]
+    fn tasks_outside_the_first_ones_project_are_read_by_id() {
+        let server = FakeServer::with(vec![task(1, 7, Running), task(2, 7, Running), task(3, 8, Running)]);
+        let job = WaitForTasks::all(ids(&[1, 2, 3]), Duration::from_secs(600));
+        let report = run(&server, job, |n, s| {
+            if n == 4 {
+                (1..=3).for_each(|t| s.set_status(t, Completed));
+            }
+        })
+        .unwrap();
+        assert!(report.all_finished());
+        let requests = server.requests();
+        assert_eq!(
+            requests[0], "/api/tasks/00000000-0000-0000-0000-000000000001",
+            "the probe"
+        );
+        assert!(
+            requests[1].contains("project_id=00000000-0000-0000-0000-000000000007"),
+            "{requests:?}"
+        );
+        let by_id = |n: u128| {
+            requests
+                .iter()
+                .filter(|r| **r == format!("/api/tasks/{}", Uuid::from_u128(n)))
+                .count()
+        };
+        assert_eq!((by_id(1), by_id(2)), (1, 0), "{requests:?}");
+        assert!(by_id(3) >= 1, "not in project 7, so read by id: {requests:?}");
     }
 
     #[test]

@@ -80,10 +80,10 @@ impl WaitReport {
 pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
 
 /// Waits on several tasks at once (`wait_all`, `wait_any`), run by
-/// [`WaitMany`]. The first round fetches every task (at most the options'
-/// `batch_concurrency` at a time); after that, tasks that share a project are
-/// read with one listing of the project per round (all its pages), the
-/// others with one `GET` each. Rounds back off from 0.5 s to 5 s, with a
+/// [`WaitMany`]. It reads the first task by id to learn its project; after
+/// that, tasks that share a project are read with one listing of the project
+/// per round (all its pages), the others with one `GET` each (at most the
+/// options' `batch_concurrency` at a time). Rounds back off from 0.5 s to 5 s, with a
 /// last round at the deadline; tasks still running then are
 /// [`WaitOutcome::StillRunning`].
 ///
