@@ -647,7 +647,7 @@ fn completions_and_help() {
     }
     let help = finish(taskqueue(&["--help"]).output().unwrap());
     assert!(
-        help.stdout.contains("Exit codes:") && help.stdout.contains("9  the waited task ended"),
+        help.stdout.contains("Exit codes:") && help.stdout.contains("9  a waited task ended"),
         "{}",
         help.stdout
     );
@@ -661,6 +661,8 @@ fn completions_and_help() {
         "--format",
         "--profile",
         "--config",
+        "--record",
+        "--quiet",
         "--verbose",
     ] {
         assert!(help.stdout.contains(flag), "{flag}");

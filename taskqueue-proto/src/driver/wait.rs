@@ -12,6 +12,54 @@ pub const WAIT_INITIAL_DELAY: Duration = Duration::from_millis(500);
 /// The longest pause between polls.
 pub const WAIT_MAX_DELAY: Duration = Duration::from_secs(5);
 
+/// When a wait polls: 0.5 s after the first poll, doubling up to 5 s between
+/// polls, and a last poll at the deadline itself; a timeout too large to add
+/// to the clock means no deadline.
+#[derive(Debug, Clone)]
+pub(crate) struct Schedule {
+    timeout: Duration,
+    started: Option<Instant>,
+    delay: Duration,
+}
+
+impl Schedule {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Schedule {
+            timeout,
+            started: None,
+            delay: WAIT_INITIAL_DELAY,
+        }
+    }
+
+    /// Notes the time of the first poll.
+    pub(crate) fn start(&mut self, now: Instant) {
+        self.started.get_or_insert(now);
+    }
+
+    /// How long the wait has lasted.
+    pub(crate) fn waited(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.started.unwrap_or(now))
+    }
+
+    /// Whether the deadline has come.
+    pub(crate) fn expired(&self, now: Instant) -> bool {
+        self.deadline(now).is_some_and(|deadline| now >= deadline)
+    }
+
+    fn deadline(&self, now: Instant) -> Option<Instant> {
+        self.started.unwrap_or(now).checked_add(self.timeout)
+    }
+
+    /// When to poll next (never past the deadline); the pauses double.
+    pub(crate) fn next_poll(&mut self, now: Instant) -> Option<Instant> {
+        let pause = self
+            .deadline(now)
+            .map_or(self.delay, |deadline| self.delay.min(deadline - now));
+        self.delay = (self.delay * 2).min(WAIT_MAX_DELAY);
+        now.checked_add(pause)
+    }
+}
+
 /// A callback told of every task a wait fetches (for progress displays).
 pub(crate) type Observer = Box<dyn FnMut(&Task) + Send>;
 
@@ -31,14 +79,12 @@ enum State {
 /// to add to the clock means no deadline.
 pub struct Wait {
     id: uuid::Uuid,
-    timeout: Duration,
+    schedule: Schedule,
     config: Config,
     options: CallOptions,
     seeds: SplitMix64,
     observer: Option<Observer>,
     condition: crate::ops::jobs::Condition,
-    started: Option<Instant>,
-    delay: Duration,
     last_seen: Option<Task>,
     state: State,
 }
@@ -47,8 +93,7 @@ impl std::fmt::Debug for Wait {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wait")
             .field("id", &self.id)
-            .field("timeout", &self.timeout)
-            .field("delay", &self.delay)
+            .field("schedule", &self.schedule)
             .field("last_status", &self.last_seen.as_ref().map(|t| &t.status))
             .finish_non_exhaustive()
     }
@@ -59,14 +104,12 @@ impl Wait {
     pub fn new(job: WaitForCompletion, config: Config, options: CallOptions, seed: u64) -> Self {
         Wait {
             id: job.id,
-            timeout: job.timeout,
+            schedule: Schedule::new(job.timeout),
             config,
             options,
             seeds: SplitMix64::new(seed),
             observer: job.observer,
             condition: job.condition,
-            started: None,
-            delay: WAIT_INITIAL_DELAY,
             last_seen: None,
             state: State::Ready,
         }
@@ -93,23 +136,15 @@ impl Wait {
             self.state = State::Finished(Some(Ok(task)));
             return;
         }
-        let started = self.started.unwrap_or(now);
-        let deadline = started.checked_add(self.timeout);
-        if deadline.is_some_and(|deadline| now >= deadline) {
-            let waited = now.saturating_duration_since(started);
+        if self.schedule.expired(now) {
             self.state = State::Finished(Some(Err(Error::WaitTimedOut {
                 task: Box::new(task),
-                waited,
+                waited: self.schedule.waited(now),
             })));
             return;
         }
         self.last_seen = Some(task);
-        let pause = deadline.map_or(self.delay, |deadline| self.delay.min(deadline - now));
-        self.delay = (self.delay * 2).min(WAIT_MAX_DELAY);
-        self.state = match now.checked_add(pause) {
-            Some(until) => State::Sleeping(until),
-            None => State::Ready,
-        };
+        self.state = self.schedule.next_poll(now).map_or(State::Ready, State::Sleeping);
     }
 }
 
@@ -118,7 +153,7 @@ impl Machine for Wait {
     type Item = std::convert::Infallible;
 
     fn poll(&mut self, now: Instant) -> Action<Task> {
-        self.started.get_or_insert(now);
+        self.schedule.start(now);
         loop {
             match &mut self.state {
                 State::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),

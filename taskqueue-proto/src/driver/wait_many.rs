@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use uuid::Uuid;
 
 use super::concurrent::Concurrent;
 use super::fetch::{Fetch, Fetched};
 use super::random::SplitMix64;
-use super::wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY};
+use super::wait::Schedule;
 use super::{Action, Machine, Outcome, Ticket};
 use crate::ops::jobs::Condition;
 use crate::ops::waits::OutcomeObserver;
@@ -32,7 +32,6 @@ enum Phase {
 pub struct WaitMany {
     ids: Vec<Uuid>,
     mode: WaitMode,
-    timeout: Duration,
     condition: Condition,
     observer: Option<OutcomeObserver>,
     config: Config,
@@ -49,8 +48,7 @@ pub struct WaitMany {
     /// Whether the round running is the first task's probe.
     probing: bool,
     finished_order: Vec<usize>,
-    started: Option<Instant>,
-    delay: Duration,
+    schedule: Schedule,
     phase: Phase,
 }
 
@@ -60,7 +58,7 @@ impl std::fmt::Debug for WaitMany {
             .field("ids", &self.ids.len())
             .field("mode", &self.mode)
             .field("settled", &self.finished_order.len())
-            .field("delay", &self.delay)
+            .field("schedule", &self.schedule)
             .finish_non_exhaustive()
     }
 }
@@ -72,7 +70,6 @@ impl WaitMany {
         WaitMany {
             ids: job.ids,
             mode: job.mode,
-            timeout: job.timeout,
             condition: job.condition,
             observer: job.observer,
             config,
@@ -84,8 +81,7 @@ impl WaitMany {
             guess: None,
             probing: false,
             finished_order: Vec::new(),
-            started: None,
-            delay: WAIT_INITIAL_DELAY,
+            schedule: Schedule::new(job.timeout),
             phase: Phase::Ready,
         }
     }
@@ -218,8 +214,7 @@ impl WaitMany {
 
     /// After a round: done, or sleep until the next (the last one at the deadline).
     fn after_round(&mut self, now: Instant) {
-        let deadline = self.started.unwrap_or(now).checked_add(self.timeout);
-        if self.satisfied() || deadline.is_some_and(|d| now >= d) {
+        if self.satisfied() || self.schedule.expired(now) {
             let report = self.report();
             self.phase = Phase::Finished(Some(Ok(report)));
             return;
@@ -229,12 +224,7 @@ impl WaitMany {
             self.phase = Phase::Ready;
             return;
         }
-        let pause = deadline.map_or(self.delay, |d| self.delay.min(d - now));
-        self.delay = (self.delay * 2).min(WAIT_MAX_DELAY);
-        self.phase = match now.checked_add(pause) {
-            Some(until) => Phase::Sleeping(until),
-            None => Phase::Ready,
-        };
+        self.phase = self.schedule.next_poll(now).map_or(Phase::Ready, Phase::Sleeping);
     }
 }
 
@@ -243,7 +233,7 @@ impl Machine for WaitMany {
     type Item = Infallible;
 
     fn poll(&mut self, now: Instant) -> Action<WaitReport> {
-        self.started.get_or_insert(now);
+        self.schedule.start(now);
         loop {
             match &mut self.phase {
                 Phase::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),
@@ -295,6 +285,7 @@ impl Machine for WaitMany {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::Duration;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
