@@ -285,8 +285,8 @@ impl Machine for WaitMany {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use super::*;
     use crate::TaskStatus::{Completed, Failed, Running};
