@@ -85,6 +85,22 @@ mod list_1000 {
             });
     }
 
+    /// The same list with its last task broken: the error path, which names
+    /// the failing field by decoding once more.
+    #[divan::bench]
+    fn sdk_list_tasks_broken(bencher: Bencher) {
+        let mut body = list_json(1000);
+        let at = body.len() - 3;
+        body.splice(at..at, *b",{\"id\":5}");
+        let config = Config::default();
+        bencher
+            .counter(divan::counter::BytesCount::new(body.len()))
+            .bench_local(|| {
+                let response = http::Response::new(black_box(body.as_slice()));
+                ListTasks::default().parse_response(&config, response)
+            });
+    }
+
     #[divan::bench]
     fn naive_serde_vec(bencher: Bencher) {
         let body = list_json(1000);

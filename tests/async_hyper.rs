@@ -123,10 +123,42 @@ async fn a_dropped_call_leaves_the_client_usable() {
     assert!(client.list_projects().await.unwrap().is_empty());
 }
 
+/// The hyper transport, counting the attempts in flight at once.
+struct InFlightGauge {
+    inner: taskqueue::HyperTransport,
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl taskqueue::driver::AsyncTransport for InFlightGauge {
+    async fn send(&self, request: http::Request<Vec<u8>>, timeout: Duration) -> taskqueue::driver::Outcome {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        let outcome = self.inner.send(request, timeout).await;
+        self.now.fetch_sub(1, SeqCst);
+        outcome
+    }
+    fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
+        self.inner.sleep(duration)
+    }
+    fn now(&self) -> Instant {
+        self.inner.now()
+    }
+    fn random_u64(&self) -> u64 {
+        self.inner.random_u64()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_100_keeps_at_most_8_in_flight() {
     let (server, config) = common::start(ServerConfig::ephemeral());
-    let client = Client::new(config).unwrap();
+    let gauge = InFlightGauge {
+        inner: Client::builder(config.clone()).build_transport().unwrap(),
+        now: Default::default(),
+        most: Default::default(),
+    };
+    let client = Client::with_transport(config, gauge);
     let project = client.create_project(ProjectCreateRequest::new("batch")).await.unwrap();
     let requests = (0..100)
         .map(|i| TaskCreateRequest::new(format!("t{i:03}"), "true", project.id))
@@ -136,11 +168,16 @@ async fn a_batch_of_100_keeps_at_most_8_in_flight() {
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result.as_ref().unwrap().name, format!("t{i:03}"), "input order");
     }
-    // 8 creates in flight (+1 connection for the project, + a few opened while
-    // finished ones were on their way back to the pool): far fewer than 100.
+    let most = client.transport().most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (2..=8).contains(&most),
+        "100 creates, at most 8 in flight at once: {most}"
+    );
+    // Connections are reused: a few more than 8 may open while finished ones
+    // are on their way back to the pool, far fewer than 100.
     let accepted = server.connections_accepted();
     assert!(
-        accepted <= 12,
+        accepted <= 24,
         "100 creates, 8 at a time, opened {accepted} connections"
     );
 }

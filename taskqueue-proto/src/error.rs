@@ -49,8 +49,12 @@ pub struct ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.status.as_u16(), self.message)?;
-        for fe in &self.field_errors {
+        for fe in self.field_errors.iter().take(SHOWN_FIELD_ERRORS) {
             write!(f, "; {}: {}", fe.field, fe.message)?;
+        }
+        let more = self.field_errors.len().saturating_sub(SHOWN_FIELD_ERRORS);
+        if more > 0 {
+            write!(f, "; and {more} more field error(s)")?;
         }
         Ok(())
     }
@@ -367,16 +371,24 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
             _ => {}
         }
         if let Some(m) = parsed.message {
-            api.message = m;
+            api.message = truncate_chars(&m, MESSAGE_LIMIT);
         } else if let Some(serde_json::Value::String(d)) = &parsed.detail {
-            api.message = d.clone();
+            api.message = truncate_chars(d, MESSAGE_LIMIT);
         }
+        api.code = api.code.take().map(|code| truncate_chars(&code, MESSAGE_LIMIT));
         if let Some(details) = parsed.details {
             api.field_errors = details
                 .get("fields")
                 .and_then(|f| serde_json::from_value::<Vec<FieldError>>(f.clone()).ok())
-                .unwrap_or_default();
-            api.details = Some(details);
+                .unwrap_or_default()
+                .into_iter()
+                .take(FIELD_ERROR_LIMIT)
+                .map(|e| FieldError {
+                    field: truncate_chars(&e.field, MESSAGE_LIMIT),
+                    message: truncate_chars(&e.message, MESSAGE_LIMIT),
+                })
+                .collect();
+            api.details = Some(capped_details(details));
         }
         return;
     }
@@ -390,6 +402,24 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
         let first_line = trimmed.lines().next().unwrap_or_default();
         api.message = truncate_chars(first_line, 300);
     }
+}
+
+/// The field errors an error's `Display` shows (all are kept in `field_errors`).
+const SHOWN_FIELD_ERRORS: usize = 3;
+
+/// The longest message, code, field name or field message kept of an error body, in characters.
+const MESSAGE_LIMIT: usize = 300;
+/// The most field errors kept of an error body.
+const FIELD_ERROR_LIMIT: usize = 100;
+
+/// `details` as the server sent them when they are small; otherwise the start
+/// of their JSON, so an error holds [`BODY_SNIPPET_LIMIT`] bytes of it at most.
+fn capped_details(details: serde_json::Value) -> serde_json::Value {
+    let text = details.to_string();
+    if text.len() <= BODY_SNIPPET_LIMIT {
+        return details;
+    }
+    serde_json::json!({ "truncated": true, "start": snippet(text.as_bytes()) })
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {

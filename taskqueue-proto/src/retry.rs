@@ -12,6 +12,11 @@ use crate::Error;
 /// The statuses retried by default: 408, 429, 500, 502, 503, 504.
 pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 
+/// The most attempts a policy may make.
+pub const MAX_ATTEMPTS: u32 = 100;
+/// The longest wait a policy may set (a backoff, or a `Retry-After` it waits out).
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Statuses that say the server did not process the request at all, so even
 /// a request that is not idempotent may be sent again.
 const NOT_PROCESSED_STATUSES: &[u16] = &[408, 429];
@@ -146,8 +151,19 @@ impl RetryPolicy {
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if self.max_attempts == 0 {
-            return Err(Error::invalid_input("retry.max_attempts", "must be at least 1"));
+        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
+            return Err(Error::invalid_input(
+                "retry.max_attempts",
+                format!("must be 1 to {MAX_ATTEMPTS}"),
+            ));
+        }
+        let bounded = [
+            ("retry.initial_backoff", self.initial_backoff),
+            ("retry.max_backoff", self.max_backoff),
+            ("retry.max_retry_after", self.max_retry_after),
+        ];
+        if let Some((field, _)) = bounded.iter().find(|(_, d)| *d > MAX_WAIT) {
+            return Err(Error::invalid_input(*field, "must be at most one day"));
         }
         if self.initial_backoff > self.max_backoff {
             return Err(Error::invalid_input(

@@ -117,7 +117,8 @@ impl<O: Operation> Call<O> {
             config,
             op,
         };
-        let first = call.first_request().and_then(|request| {
+        let policy_ok = call.retry.as_ref().map_or(Ok(()), RetryPolicy::validate);
+        let first = policy_ok.and_then(|()| call.first_request()).and_then(|request| {
             let is_post = request.method() == Method::POST;
             call.idempotency_key = match options.idempotency_key {
                 Some(key) if is_post => Some(validate_idempotency_key(key)?),

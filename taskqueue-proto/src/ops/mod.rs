@@ -161,26 +161,35 @@ pub(crate) fn decode<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(first) => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => (e.path().to_string(), e.into_inner().to_string()),
-                // Cannot happen (the same bytes failed above), but report the first error if it does.
-                Ok(_) => (".".to_owned(), first.to_string()),
-            };
-            let message = if body.is_empty() {
-                "the body is empty".to_owned()
-            } else {
-                message
-            };
-            Err(Error::Decode {
-                status,
-                path,
-                message,
-                body: snippet(body),
-                request_id: request_id_of(headers),
-            })
-        }
+        Err(first) => Err(decode_error::<T>(status, headers, body, first)),
+    }
+}
+
+/// The error of a body that did not decode as `T`: decoded once more, the
+/// slow way, only to name the failing field's path.
+fn decode_error<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    first: serde_json::Error,
+) -> Error {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => (e.path().to_string(), e.into_inner().to_string()),
+        // Cannot happen (the same bytes failed before), but report the first error if it does.
+        Ok(_) => (".".to_owned(), first.to_string()),
+    };
+    let message = if body.is_empty() {
+        "the body is empty".to_owned()
+    } else {
+        message
+    };
+    Error::Decode {
+        status,
+        path,
+        message,
+        body: snippet(body),
+        request_id: request_id_of(headers),
     }
 }
 
@@ -229,8 +238,8 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
         .and_then(|items| de.end().map(|()| items));
     match fast {
         Ok(items) => Ok(items),
-        // Decode again the ordinary way for the error's path.
-        Err(_) => decode(status, headers, body),
+        // Decode once more, only for the failing field's path.
+        Err(first) => Err(decode_error::<Vec<T>>(status, headers, body, first)),
     }
 }
 

@@ -304,3 +304,34 @@ fn a_huge_error_body_is_kept_only_as_a_capped_snippet() {
     assert_eq!(e.response_body().unwrap().len(), crate::BODY_SNIPPET_LIMIT);
     assert!(e.message().chars().count() <= 301);
 }
+
+#[test]
+fn huge_error_bodies_are_capped_in_every_field() {
+    let big = "x".repeat(5 * 1024 * 1024);
+    let body = serde_json::json!({
+        "error": big.clone(),
+        "message": big.clone(),
+        "details": {
+            "fields": (0..1000).map(|i| serde_json::json!({"field": format!("f{i}"), "message": "y".repeat(10_000)})).collect::<Vec<_>>(),
+            "blob": big,
+        },
+    })
+    .to_string();
+    let err = GetTask::new(TASK)
+        .parse_spec_response(resp(400, Some("application/json"), &body))
+        .unwrap_err();
+    let api = err.api_error().unwrap();
+    assert!(err.message().chars().count() <= 301, "message capped");
+    assert!(api.code.as_ref().unwrap().chars().count() <= 301, "code capped");
+    assert!(
+        err.to_string().len() < 2_000,
+        "Display stays short: {} bytes",
+        err.to_string().len()
+    );
+    assert!(api.field_errors.len() <= 100 && api.field_errors.iter().all(|f| f.message.chars().count() <= 301));
+    assert!(
+        api.details.as_ref().unwrap().to_string().len() < 3 * crate::BODY_SNIPPET_LIMIT,
+        "details capped"
+    );
+    assert!(err.response_body().unwrap().len() <= crate::BODY_SNIPPET_LIMIT);
+}

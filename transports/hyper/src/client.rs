@@ -108,6 +108,16 @@ impl ClientBuilder {
 
     /// Builds the client. Needs no runtime yet; calls need a tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
+        let batch_concurrency = self.batch_concurrency;
+        let config = self.config.clone();
+        let client = Client::with_transport(config, self.build_transport()?);
+        Ok(client.with_options(CallOptions::new().batch_concurrency(batch_concurrency)))
+    }
+
+    /// Builds only the transport, to wrap it (a
+    /// [`Recorder`](https://docs.rs/taskqueue/latest/taskqueue/testing/struct.Recorder.html),
+    /// a counter of your own) before giving it to [`Client::with_transport`].
+    pub fn build_transport(self) -> Result<HyperTransport, Error> {
         let connector = connector(&self.config)?;
         let mut pool = PooledClient::builder(TokioExecutor::new());
         pool.pool_max_idle_per_host(self.max_idle_per_host)
@@ -116,13 +126,11 @@ impl ClientBuilder {
             .timer(TokioTimer::new());
         #[cfg(feature = "http2")]
         pool.http2_only(self.http2_prior_knowledge);
-        let transport = HyperTransport {
+        Ok(HyperTransport {
             http: pool.build(connector),
             in_flight: Semaphore::new(self.max_in_flight),
             body_limit: self.config.body_limit(),
-        };
-        let client = Client::with_transport(self.config, transport);
-        Ok(client.with_options(CallOptions::new().batch_concurrency(self.batch_concurrency)))
+        })
     }
 }
 

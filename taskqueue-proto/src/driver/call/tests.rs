@@ -514,14 +514,39 @@ fn request_ids_differ_between_calls() {
 }
 
 #[test]
-fn a_wait_too_large_for_the_clock_ends_the_call_instead_of_panicking() {
-    let policy = RetryPolicy::default().max_retry_after(Duration::MAX);
-    let config = config_with(policy);
+fn policies_past_sane_bounds_are_refused_before_anything_is_sent() {
+    let huge = RetryPolicy::default().max_retry_after(Duration::MAX);
+    let err = Config::builder().retry_policy(huge.clone()).build().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "retry.max_retry_after"),
+        "{err:?}"
+    );
+    // The same policy given per call: the call ends at once, with nothing sent.
     let run = drive(
-        Call::new(GetTask::new(TASK), config, CallOptions::new(), 3),
-        vec![Ok(response(503, &[("retry-after", "18446744073709551615")], vec![]))],
+        Call::new(GetTask::new(TASK), Config::default(), CallOptions::new().retry(huge), 3),
+        vec![],
         Duration::ZERO,
     );
-    assert_eq!(run.result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
-    assert!(run.sleeps.is_empty());
+    assert!(
+        matches!(run.result, Err(Error::InvalidInput { .. })),
+        "{:?}",
+        run.result
+    );
+    let many = RetryPolicy::default().max_attempts(1_000);
+    assert!(Config::builder().retry_policy(many).build().is_err());
+}
+
+#[test]
+fn the_longest_retry_after_allowed_is_waited_without_overflow() {
+    let policy = RetryPolicy::default().max_retry_after(crate::retry::MAX_WAIT);
+    let run = drive(
+        Call::new(GetTask::new(TASK), config_with(policy), CallOptions::new(), 3),
+        vec![
+            Ok(response(503, &[("retry-after", "86400")], vec![])),
+            Ok(response(200, &[], task_json(TASK))),
+        ],
+        Duration::ZERO,
+    );
+    assert!(run.result.is_ok());
+    assert_eq!(run.sleeps, [Duration::from_secs(86_400)]);
 }
