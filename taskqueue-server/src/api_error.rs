@@ -33,6 +33,18 @@ impl ApiError {
         e
     }
 
+    /// 400 `validation_error` naming a request header.
+    pub(crate) fn invalid_header(header: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            format!("{header} {message}"),
+        );
+        e.details = serde_json::json!({ "fields": [{ "field": header, "message": message }] });
+        e
+    }
+
     pub(crate) fn invalid_query(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
     }

@@ -63,6 +63,9 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         }
         body
     };
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        require_object(body)?;
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -82,6 +85,21 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     })?;
     de.end().map_err(|e| malformed(&e))?;
     Ok(value)
+}
+
+/// Every request body of the contract is a JSON object: another JSON value
+/// (an array, which serde would read field by field, a string…) is refused.
+fn require_object(body: &[u8]) -> Result<(), ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => Ok(()),
+        Some(_) => Err(ApiError::validation(
+            "the request body must be a JSON object",
+            vec![FieldError {
+                field: "body".to_owned(),
+                message: "must be a JSON object".to_owned(),
+            }],
+        )),
+    }
 }
 
 fn malformed(e: &serde_json::Error) -> ApiError {
@@ -191,7 +209,11 @@ pub(crate) fn parse_filters(query: Option<&str>) -> Result<TaskFilters, ApiError
             "offset" => {
                 f.offset = Some(
                     v.parse::<u64>()
-                        .map_err(|_| ApiError::invalid_query(format!("offset={v:?} must be a non-negative integer")))?,
+                        .ok()
+                        .filter(|o| *o <= taskqueue_proto::MAX_JSON_INTEGER)
+                        .ok_or_else(|| {
+                            ApiError::invalid_query(format!("offset={v:?} must be an integer from 0 to 2^63 - 1"))
+                        })?,
                 )
             }
             _ => {}

@@ -22,21 +22,35 @@ pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
 #[derive(Debug, Clone)]
 pub(crate) struct RequestId(pub(crate) HeaderValue);
 
-/// Echoes the client's `X-Request-Id` (or makes one) on every response.
+/// Echoes the client's `X-Request-Id` (or makes one) on every response; one
+/// the contract does not allow (empty, longer than 255 bytes, not visible
+/// ASCII) is refused with 400 `validation_error` naming the header.
 pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get("x-request-id")
-        .filter(|v| (1..=255).contains(&v.len()) && v.to_str().is_ok())
-        .cloned()
-        .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
-        });
+    let id = match request.headers().get("x-request-id") {
+        Some(given) if (1..=MAX_REQUEST_ID).contains(&given.len()) && given.to_str().is_ok() => given.clone(),
+        Some(_) => {
+            let mut refused = ApiError::invalid_header(
+                "X-Request-Id",
+                format!("must be 1 to {MAX_REQUEST_ID} visible ASCII characters"),
+            )
+            .into_response();
+            refused.headers_mut().insert("x-request-id", fresh_request_id());
+            return refused;
+        }
+        None => fresh_request_id(),
+    };
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     response.headers_mut().insert("x-request-id", id.clone());
     response.extensions_mut().insert(RequestId(id));
     response
+}
+
+/// The longest `X-Request-Id` the contract allows.
+const MAX_REQUEST_ID: usize = 255;
+
+fn fresh_request_id() -> HeaderValue {
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
 }
 
 fn route_of(request: &Request) -> String {

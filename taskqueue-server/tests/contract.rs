@@ -190,10 +190,12 @@ fn every_operation_conforms_to_openapi_yaml() {
         "POST",
         "/api/tasks",
         Some(json!({"name": "different", "command": "true", "project_id": project})),
-        422,
+        409,
         &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
     );
     p.expect_with("GET", "/api/projects", None, 401, &[]);
+    let long_id = "r".repeat(256);
+    p.expect_with("GET", "/api/health", None, 400, &[("x-request-id", &long_id)]);
     p.expect_with(
         "GET",
         &format!("/api/tasks/{task}"),

@@ -289,6 +289,31 @@ fn request_ids_are_echoed_or_made() {
     assert_eq!(r.header("x-request-id"), Some("abc-123"));
     let r = req(s.addr(), "GET", "/api/nowhere").send();
     assert_eq!(r.header("x-request-id").map(str::len), Some(36), "errors carry one too");
+    // Longer than the contract's 255: refused, naming the header.
+    let r = req(s.addr(), "GET", "/api/health")
+        .header("x-request-id", &"r".repeat(256))
+        .send();
+    assert_eq!((r.status, r.code()), (400, "validation_error".into()));
+    assert_eq!(r.json()["details"]["fields"][0]["field"], "X-Request-Id");
+}
+
+#[test]
+fn a_body_that_is_not_a_json_object_is_refused() {
+    let s = server();
+    let p = project(&s);
+    for body in ["[null, null]", "\"name\"", "5"] {
+        let r = req(s.addr(), "PUT", &format!("/api/projects/{p}"))
+            .header("content-type", "application/json")
+            .raw_body(body.as_bytes())
+            .send();
+        assert_eq!((r.status, r.code()), (422, "validation_error".into()), "{body}");
+    }
+    // `null` for an optional field reads as absent, as the contract now says.
+    let r = req(s.addr(), "PUT", &format!("/api/projects/{p}"))
+        .json(serde_json::json!({"description": null, "name": "kept"}))
+        .send();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["name"], "kept");
 }
 
 #[test]
@@ -313,7 +338,7 @@ fn idempotency_keys_replay_and_refuse_reuse() {
         .header("idempotency-key", "key-1")
         .json(json!({"name": "different", "command": "true", "project_id": p}))
         .send();
-    assert_eq!((other.status, other.code()), (422, "idempotency_key_reused".into()));
+    assert_eq!((other.status, other.code()), (409, "idempotency_key_reused".into()));
     // Errors are remembered too, and cancels are keyed the same way.
     let t = task(&s, &p, "t", "true");
     let path = format!("/api/tasks/{}/cancel", t["id"].as_str().unwrap());

@@ -82,8 +82,11 @@ impl TaskFilters {
         self.limit.unwrap_or(DEFAULT_LIMIT)
     }
 
-    /// Checks that `limit` is within 1..=1000.
+    /// Checks that `limit` is within 1..=1000 and `offset` within the contract's `int64`.
     pub fn validate(&self) -> Result<(), Error> {
+        if let Some(offset) = self.offset {
+            super::requests::check_json_integer("offset", offset)?;
+        }
         match self.limit {
             Some(l) if !(1..=MAX_LIMIT).contains(&l) => Err(Error::invalid_input(
                 "limit",

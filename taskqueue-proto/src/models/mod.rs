@@ -11,7 +11,8 @@ pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskTyp
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use project::Project;
 pub use requests::{
-    MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskUpdateRequest,
+    MAX_JSON_INTEGER, MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,
+    TaskUpdateRequest,
 };
 pub use task::{Task, TaskPhase};
 

@@ -139,6 +139,7 @@ impl TaskCreateRequest {
             return Err(Error::invalid_input("project_id", "is required"));
         }
         check_timeout(self.timeout)?;
+        check_json_integer("retry_delay", self.retry_delay)?;
         check_retry_attempts(Some(self.retry_attempts))
     }
 }
@@ -252,6 +253,9 @@ impl TaskUpdateRequest {
             not_blank("command", command)?;
         }
         check_timeout(self.timeout)?;
+        if let Some(delay) = self.retry_delay {
+            check_json_integer("retry_delay", delay)?;
+        }
         check_retry_attempts(self.retry_attempts)
     }
 }
@@ -386,8 +390,23 @@ fn not_blank(field: &str, value: &str) -> Result<(), Error> {
 fn check_timeout(timeout: Option<u64>) -> Result<(), Error> {
     match timeout {
         Some(0) => Err(Error::invalid_input("timeout", "must be greater than 0 seconds")),
-        _ => Ok(()),
+        Some(t) => check_json_integer("timeout", t),
+        None => Ok(()),
     }
+}
+
+/// The largest integer the contract allows in a request (`int64`).
+pub const MAX_JSON_INTEGER: u64 = i64::MAX as u64;
+
+/// An integer field within the contract's `int64` range.
+pub(crate) fn check_json_integer(field: &str, value: u64) -> Result<(), Error> {
+    if value > MAX_JSON_INTEGER {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {MAX_JSON_INTEGER}"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_retry_attempts(attempts: Option<u32>) -> Result<(), Error> {

@@ -113,7 +113,7 @@ pub(crate) fn idempotent(
             r
         }
         Claim::Reused => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::CONFLICT,
             "idempotency_key_reused",
             "this Idempotency-Key was already used for a different request",
         )
