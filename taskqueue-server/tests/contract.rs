@@ -194,8 +194,9 @@ fn every_operation_conforms_to_openapi_yaml() {
         &[("authorization", TOKEN), ("idempotency-key", "contract-1")],
     );
     p.expect_with("GET", "/api/projects", None, 401, &[]);
-    let long_id = "r".repeat(256);
-    p.expect_with("GET", "/api/health", None, 400, &[("x-request-id", &long_id)]);
+    // An X-Request-Id past 255 bytes breaks the spec's own request schema, so
+    // Prism refuses it before the server sees it; the server's 400 for it is
+    // checked in tests/http.rs.
     p.expect_with(
         "GET",
         &format!("/api/tasks/{task}"),
