@@ -891,3 +891,78 @@ fn watch_prints_one_json_object_a_line() {
     );
     assert!(quiet.stdout.is_empty(), "{}", quiet.stdout);
 }
+
+/// Deep and hostile JSON from the server: exit 1 with one bounded line of
+/// error that names what was wrong, no raw control bytes, no crash.
+#[test]
+fn hostile_json_from_the_server_is_a_short_error() {
+    let server = spawn(ServerConfig::ephemeral()).unwrap();
+    let id = "6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
+    let task = |name: &[u8]| {
+        let mut body = format!(
+            r#"{{"id":"{id}","command":"true","status":"Pending","created_at":"2026-11-26T05:06:00Z","updated_at":"2026-11-26T05:06:00Z","name":"#
+        )
+        .into_bytes();
+        body.extend_from_slice(name);
+        body.push(b'}');
+        body
+    };
+    let mut deep = task(br#""deep","result":"#);
+    deep.pop();
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    let cases: [(Vec<u8>, &str); 5] = [
+        (deep, "recursion limit"),
+        (task(b"\"bad \xff byte\""), "invalid unicode"),
+        (task(b"\"raw \x1b[2J\x07\""), "control character"),
+        (task(br#""\udc00""#), "surrogate"),
+        (
+            format!(r#"{{"id":"{id}","name":"a","name":"b"}}"#).into_bytes(),
+            "duplicate field",
+        ),
+    ];
+    for (body, says) in cases {
+        for format in ["json", "table"] {
+            server.faults().push(
+                FaultRule::new(Fault::Status {
+                    status: 200,
+                    body: FaultBody::Bytes(body.clone()),
+                })
+                .on_route(format!("/api/tasks/{id}")),
+            );
+            let run = on(&server, &["tasks", "get", id, "--format", format]);
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert!(run.stderr.contains(says), "{}", run.stderr);
+            assert!(run.stderr.len() < 4096, "{} bytes of error", run.stderr.len());
+            assert!(!run.stderr.contains('\u{1b}'), "no raw ESC: {:?}", run.stderr);
+            server.faults().push(
+                FaultRule::new(Fault::Status {
+                    status: 200,
+                    body: FaultBody::Bytes(b"[".repeat(100_000)),
+                })
+                .on_route("/api/tasks"),
+            );
+            let list = on(&server, &["tasks", "list", "--format", format]);
+            assert_eq!(list.code, 1, "{}", list.stderr);
+        }
+    }
+}
+
+/// A huge `--timeout` means no deadline (the wait goes on until the task
+/// ends), never zero; one past what a duration holds is a usage error.
+#[test]
+fn a_huge_wait_timeout_is_no_deadline() {
+    let s = spawn(ServerConfig::ephemeral().complete_after(Duration::from_millis(300))).unwrap();
+    let p = new_project(&s);
+    let t = new_task(&s, &p, "t", "make");
+    let waited = on(&s, &["tasks", "wait", &t, "--timeout", "1e19", "--format", "json"]);
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
+    assert_eq!(waited.json()["status"], "Completed");
+    let t2 = new_task(&s, &p, "t2", "make");
+    let both = on(&s, &["tasks", "wait", &t, &t2, "--all", "--timeout", "1e19"]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    for flag in ["1e20", "-1", "NaN", "inf"] {
+        let refused = on(&s, &["tasks", "wait", &t, &format!("--timeout={flag}")]);
+        assert_eq!(refused.code, 2, "--timeout {flag}: {}", refused.stderr);
+        assert!(refused.stderr.contains("--timeout"), "{}", refused.stderr);
+    }
+}

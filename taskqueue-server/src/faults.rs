@@ -24,6 +24,9 @@ pub enum FaultBody {
     Text(String),
     /// An HTML page (`text/html`), as a proxy would send.
     Html(String),
+    /// These exact bytes as `application/json`, valid or not: broken or
+    /// hostile JSON (invalid UTF-8, deep nesting, huge strings).
+    Bytes(Vec<u8>),
 }
 
 /// One way to misbehave.
@@ -191,6 +194,7 @@ pub(crate) fn respond(fault: &Fault) -> Option<Response> {
                 FaultBody::Empty => (None, Vec::new()),
                 FaultBody::Text(t) => (Some("text/plain; charset=utf-8"), t.clone().into_bytes()),
                 FaultBody::Html(h) => (Some("text/html; charset=utf-8"), h.clone().into_bytes()),
+                FaultBody::Bytes(b) => (Some("application/json"), b.clone()),
             };
             let mut r = (status, bytes).into_response();
             match content_type {

@@ -667,6 +667,87 @@ pub fn a_100_mib_body_hits_the_limit(connect: Connect, target: Target) {
     assert_eq!(server.request_count("GET", "/api/projects"), 1, "not retried");
 }
 
+/// A task's JSON with the raw bytes `name` (quoted or not) as its name.
+fn task_json_named(id: Uuid, name: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        r#"{{"id":"{id}","command":"true","status":"Pending","created_at":"2026-11-26T05:06:00Z","updated_at":"2026-11-26T05:06:00Z","name":"#
+    )
+    .into_bytes();
+    body.extend_from_slice(name);
+    body.push(b'}');
+    body
+}
+
+/// Deep and hostile JSON over HTTP: each body is a typed error or a value,
+/// within the body limit, read once (a decode error is not retried).
+pub fn hostile_json_is_a_typed_error_or_a_value(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
+    let id = Uuid::from_u128(7);
+    let path = format!("/api/tasks/{id}");
+    let answer = |body: Vec<u8>| {
+        server.reset_counts();
+        server.faults().push(
+            FaultRule::new(Fault::Status {
+                status: 200,
+                body: FaultBody::Bytes(body),
+            })
+            .on(Method::GET, &path),
+        );
+    };
+    let decode_error = |sdk: &Sdk, body: Vec<u8>, says: &str| {
+        answer(body);
+        let err = sdk.get_task(id).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert_eq!(server.request_count("GET", "/api/tasks/{task_id}"), 1, "not retried");
+    };
+    let sdk = connect(config.clone());
+    let mut deep = task_json_named(id, br#""deep","result":"#);
+    deep.pop();
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    deep.extend(std::iter::repeat_n(b']', 100_000));
+    deep.push(b'}');
+    decode_error(&sdk, deep, "recursion limit");
+    decode_error(&sdk, task_json_named(id, b"\"bad \xff byte\""), "invalid unicode");
+    decode_error(&sdk, task_json_named(id, br#""\udc00""#), "surrogate");
+    let twice = format!(r#"{{"id":"{id}","name":"a","name":"b","command":"true"}}"#);
+    decode_error(&sdk, twice.into_bytes(), "duplicate field");
+
+    // Ten million empty objects (30 MB, under the 32 MiB limit): the first fails.
+    let mut empties = Vec::with_capacity(30_000_001);
+    empties.push(b'[');
+    for i in 0..10_000_000 {
+        empties.extend_from_slice(if i == 0 { b"{}" } else { b",{}" });
+    }
+    empties.push(b']');
+    server.faults().push(
+        FaultRule::new(Fault::Status {
+            status: 200,
+            body: FaultBody::Bytes(empties),
+        })
+        .on(Method::GET, "/api/tasks"),
+    );
+    let err = sdk.list_tasks(TaskFilters::new()).unwrap_err();
+    assert!(matches!(&err, Error::Decode { path, .. } if path == "[0]"), "{err:?}");
+
+    // A 50 MB name: past the default limit it is refused, under a larger one it is read.
+    let mut name = vec![b'"'];
+    name.resize(50_000_001, b'n');
+    name.push(b'"');
+    let huge = task_json_named(id, &name);
+    drop(name);
+    answer(huge.clone());
+    let err = sdk.get_task(id).unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+    let roomy = Config::builder()
+        .base_url(config.base_url())
+        .body_limit(64 * 1024 * 1024)
+        .build()
+        .unwrap();
+    answer(huge);
+    assert_eq!(connect(roomy).get_task(id).unwrap().name.len(), 50_000_000);
+}
+
 pub fn wrong_credentials_are_not_retried(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral().token("right"));
     let wrong = Config::builder()
@@ -744,6 +825,7 @@ macro_rules! integration_suite {
             invalid_json_on_200_is_decode_and_not_retried,
             html_502_is_api_with_status_and_snippet,
             a_100_mib_body_hits_the_limit,
+            hostile_json_is_a_typed_error_or_a_value,
             wrong_credentials_are_not_retried,
             per_call_options_override_the_config,
         );

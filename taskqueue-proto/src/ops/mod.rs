@@ -199,8 +199,8 @@ mod golden_tests;
 mod parse_tests;
 
 /// Decodes a JSON array, reserving room up front from the body's length
-/// (`bytes_per_item` is a typical item's encoded size), so a long list is not
-/// copied again and again as it grows.
+/// (`bytes_per_item` is a typical item's encoded size) up to
+/// [`MAX_PRESIZED_ITEMS`], so a short list is allocated once.
 pub(crate) fn decode_list<T: DeserializeOwned>(
     status: StatusCode,
     headers: &http::HeaderMap,
@@ -243,5 +243,7 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
     }
 }
 
-/// The most items a list reserves room for before it has seen them.
-const MAX_PRESIZED_ITEMS: usize = 100_000;
+/// The most items a list reserves room for before it has seen them: the
+/// body's length only says how many items there could be (`[` and 50 MB of
+/// whitespace is an empty list), so past this the list grows as it reads.
+pub(crate) const MAX_PRESIZED_ITEMS: usize = 1_024;
