@@ -2,6 +2,7 @@
 //! terminal, the wire JSON in pipes; documented exit codes; never a panic,
 //! whatever the server sends. Built on the blocking client: no tokio.
 
+mod batch;
 mod cli;
 mod commands;
 mod exit;

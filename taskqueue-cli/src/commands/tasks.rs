@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::Client;
 use taskqueue_proto::ops::CreateTasks;
-use taskqueue_proto::{Error, TaskCreateRequest, TaskFilters, TaskPriority, TaskType, TaskUpdateRequest};
+use taskqueue_proto::{Error, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;
@@ -128,7 +128,8 @@ fn update_request(a: TaskUpdateArgs) -> Result<TaskUpdateRequest, Failure> {
     Ok(u)
 }
 
-/// Reads a JSON array, or JSON lines, of task create requests.
+/// Reads a JSON array, or JSON lines, of task create requests from a file
+/// (`-`: standard input).
 fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
     let mut text = String::new();
     let read = if file == Path::new("-") {
@@ -137,71 +138,7 @@ fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
         std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
     };
     read.map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-    if text.trim_start().starts_with('[') {
-        let items: Vec<serde_json::Value> = serde_json::from_str(&text)
-            .map_err(|e| Failure::usage(format!("{}: not a JSON array: {e}", file.display())))?;
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| item_of(i, item))
-            .collect()
-    } else {
-        let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-        lines
-            .enumerate()
-            .map(|(i, (n, line))| {
-                let value = serde_json::from_str(line)
-                    .map_err(|e| Failure::usage(format!("tasks[{i}] (line {}): not JSON: {e}", n + 1)))?;
-                item_of(i, value)
-            })
-            .collect()
-    }
-}
-
-/// The fields a batch item may have: the wire names of `TaskCreateRequest`.
-const ITEM_FIELDS: &[&str] = &[
-    "name",
-    "command",
-    "project_id",
-    "description",
-    "technical_specs",
-    "acceptance_criteria",
-    "priority",
-    "task_type",
-    "timeout",
-    "retry_attempts",
-    "retry_delay",
-    "environment",
-    "working_directory",
-];
-
-/// One batch item. A misspelt field or an unknown priority or type is an
-/// error naming the item, not something silently dropped or sent on.
-fn item_of(index: usize, value: serde_json::Value) -> Result<TaskCreateRequest, Failure> {
-    let Some(object) = value.as_object() else {
-        return Err(Failure::usage(format!("tasks[{index}]: expected a JSON object")));
-    };
-    if let Some(unknown) = object.keys().find(|k| !ITEM_FIELDS.contains(&k.as_str())) {
-        return Err(Failure::usage(format!(
-            "tasks[{index}]: unknown field `{unknown}` (fields: {})",
-            ITEM_FIELDS.join(", ")
-        )));
-    }
-    let request: TaskCreateRequest =
-        serde_json::from_value(value).map_err(|e| Failure::usage(format!("tasks[{index}]: {e}")))?;
-    if !TaskPriority::KNOWN.contains(&request.priority) {
-        return Err(Failure::usage(format!(
-            "tasks[{index}].priority: unknown value {:?}",
-            request.priority.as_str()
-        )));
-    }
-    if !TaskType::KNOWN.contains(&request.task_type) {
-        return Err(Failure::usage(format!(
-            "tasks[{index}].task_type: unknown value {:?}",
-            request.task_type.as_str()
-        )));
-    }
-    Ok(request)
+    crate::batch::parse(&file.display().to_string(), &text).map_err(Failure::usage)
 }
 
 fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize) -> Result<(), Failure> {
@@ -255,26 +192,4 @@ fn error_json(e: &Error) -> serde_json::Value {
         "message": e.to_string(),
         "request_id": e.request_id(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn item_fields_are_exactly_the_wire_fields_of_a_create_request() {
-        let full = TaskCreateRequest::new("n", "c", uuid::Uuid::nil())
-            .description("d")
-            .technical_specs("s")
-            .criterion("a")
-            .timeout(1)
-            .env("K", "V")
-            .working_directory("/w");
-        let value = serde_json::to_value(&full).unwrap();
-        let mut wire: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut known = ITEM_FIELDS.to_vec();
-        wire.sort_unstable();
-        known.sort_unstable();
-        assert_eq!(wire, known);
-    }
 }
