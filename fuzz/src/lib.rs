@@ -1,0 +1,397 @@
+//! The SDK's fuzz targets. Each takes arbitrary bytes and must return
+//! without panicking, within bounds; `cargo +nightly fuzz run TARGET` runs
+//! one under libFuzzer (coverage-guided), `cargo test` runs every one over
+//! the seed corpus and generated inputs for a bounded time, on stable.
+//! Findings and figures: `docs/RELIABILITY.md`.
+//!
+//! `batch_file` includes the CLI's `src/batch.rs` by path: the CLI is a
+//! binary, and the reader is one pure file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken invariant must be loud
+
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+use taskqueue_proto::driver::{IntoMachine, Outcome, Simulated, TransportError, TransportErrorKind, run_blocking};
+use taskqueue_proto::ops::{
+    CancelTask, CreateProject, CreateTask, DeleteProject, DeleteTask, GetProject, GetTask, Health, ListProjects,
+    ListTasks, Operation, Raw, UpdateProject, UpdateTask, WaitForTasks, WatchTasks,
+};
+use taskqueue_proto::{
+    BODY_SNIPPET_LIMIT, CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest,
+    TaskCreateRequest, TaskFilters, TaskStatus, TaskUpdateRequest,
+};
+use uuid::Uuid;
+
+/// Reads input bytes front to back.
+struct Input<'a>(&'a [u8]);
+
+impl<'a> Input<'a> {
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.0.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
+        self.0 = rest;
+        first
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.byte(), self.byte()])
+    }
+
+    /// The next `len` bytes (fewer at the end).
+    fn take(&mut self, len: usize) -> &'a [u8] {
+        let (taken, rest) = self.0.split_at(len.min(self.0.len()));
+        self.0 = rest;
+        taken
+    }
+
+    fn rest(&mut self) -> &'a [u8] {
+        self.take(usize::MAX)
+    }
+}
+
+fn dialect(flag: u8) -> Config {
+    let dialect = if flag & 1 == 0 {
+        Dialect::Spec
+    } else {
+        Dialect::Upstream
+    };
+    Config::builder().dialect(dialect).build().unwrap()
+}
+
+/// An `http::Response` from input: status, a few headers, the body.
+fn response(input: &mut Input<'_>) -> Option<Response<Vec<u8>>> {
+    let status = 100 + input.u16() % 500;
+    let flags = input.byte();
+    let mut builder = Response::builder().status(status);
+    let content_types = [
+        "application/json",
+        "text/plain",
+        "text/html",
+        "application/json; charset=utf-8",
+    ];
+    if flags & 1 != 0 {
+        builder = builder.header(
+            "content-type",
+            content_types[usize::from(flags >> 1) % content_types.len()],
+        );
+    }
+    if flags & 8 != 0 {
+        let len = usize::from(input.byte() % 40);
+        builder = builder.header("retry-after", input.take(len));
+    }
+    if flags & 16 != 0 {
+        let len = usize::from(input.byte() % 40);
+        builder = builder.header("x-request-id", input.take(len));
+    }
+    if flags & 32 != 0 {
+        builder = builder.header("date", "Thu, 26 Nov 2026 10:00:00 GMT");
+    }
+    let len = usize::from(input.u16());
+    builder.body(input.take(len).to_vec()).ok()
+}
+
+/// What every error must keep within bounds, whatever the body.
+fn check_error(error: &Error) {
+    let shown = error.to_string();
+    assert!(shown.len() < 8 * 1024, "Display is bounded: {} bytes", shown.len());
+    assert!(
+        error.message().chars().count() <= 2 * BODY_SNIPPET_LIMIT,
+        "message is bounded"
+    );
+    assert!(error.response_body().is_none_or(|b| b.len() <= BODY_SNIPPET_LIMIT));
+    let _ = (
+        error.status(),
+        error.request_id(),
+        error.retry_after(),
+        error.is_retryable(),
+    );
+}
+
+fn check<T>(result: Result<T, Error>) {
+    if let Err(error) = result {
+        check_error(&error);
+    }
+}
+
+/// Every operation's response parsing, in both dialects, on an arbitrary
+/// status, headers and body.
+pub fn parse_responses(data: &[u8]) {
+    let mut input = Input(data);
+    let config = dialect(input.byte());
+    let Some(r) = response(&mut input) else { return };
+    let again = || {
+        let mut copy = Response::new(r.body().clone());
+        *copy.status_mut() = r.status();
+        *copy.headers_mut() = r.headers().clone();
+        copy
+    };
+    let id = Uuid::from_u128(7);
+    check(GetTask::new(id).parse_response(&config, again()));
+    check(ListTasks::default().parse_response(&config, again()));
+    check(CreateTask::new(TaskCreateRequest::new("n", "c", id)).parse_response(&config, again()));
+    check(UpdateTask::new(id, TaskUpdateRequest::new().status(TaskStatus::Testing)).parse_response(&config, again()));
+    check(CancelTask::new(id).parse_response(&config, again()));
+    check(DeleteTask::new(id).parse_response(&config, again()));
+    check(CreateProject::new(ProjectCreateRequest::new("p")).parse_response(&config, again()));
+    check(GetProject::new(id).parse_response(&config, again()));
+    check(ListProjects.parse_response(&config, again()));
+    check(UpdateProject::new(id, ProjectUpdateRequest::new().name("n")).parse_response(&config, again()));
+    check(DeleteProject::new(id).parse_response(&config, again()));
+    check(Health.parse_response(&config, again()));
+    check(Raw::get("/stats").parse_response(&config, again()));
+}
+
+/// A transport answering each request with the next scripted outcome from
+/// the input, then 503s; it counts what it was sent.
+fn scripted(input: &mut Input<'_>) -> Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome> {
+    let mut script: Vec<Outcome> = Vec::new();
+    while !input.0.is_empty() && script.len() < 16 {
+        let kind = input.byte();
+        let outcome = match kind % 8 {
+            0 => Err(TransportError::new(TransportErrorKind::Connect, "scripted")),
+            1 => Err(TransportError::new(TransportErrorKind::Timeout, "scripted")),
+            2 => Err(TransportError::new(TransportErrorKind::Io, "scripted")),
+            3 => Err(TransportError::new(TransportErrorKind::BodyTooLarge, "scripted")),
+            _ => match response(input) {
+                Some(r) => Ok(r),
+                None => continue,
+            },
+        };
+        script.push(outcome);
+    }
+    let mut script = script.into_iter();
+    Simulated::new(Instant::now(), move |_| {
+        script
+            .next()
+            .unwrap_or_else(|| Ok(Response::builder().status(503).body(Vec::new()).unwrap()))
+    })
+    .latency(Duration::from_millis(3))
+}
+
+/// Runs one operation to its end over `transport`: it must not panic and
+/// must end within its attempt bounds (at most 3 exchanges of 3 attempts).
+fn call<O: Operation>(op: O, config: &Config, transport: &Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome>) {
+    check(run_blocking(transport, op.into_machine(config, &CallOptions::new(), 1)));
+    assert!(transport.sent().len() <= 9, "{} sends", transport.sent().len());
+}
+
+/// A whole call of any operation in either dialect, every exchange's answer
+/// (or transport failure) taken from the input.
+pub fn whole_call(data: &[u8]) {
+    let mut input = Input(data);
+    let which = input.byte();
+    let config = dialect(which >> 4);
+    let transport = scripted(&mut input);
+    let id = Uuid::from_u128(7);
+    match which % 12 {
+        0 => call(
+            CreateTask::new(TaskCreateRequest::new("n", "c", id)),
+            &config,
+            &transport,
+        ),
+        1 => call(GetTask::new(id), &config, &transport),
+        2 => call(ListTasks::default(), &config, &transport),
+        3 => call(
+            UpdateTask::new(id, TaskUpdateRequest::new().status(TaskStatus::Testing)),
+            &config,
+            &transport,
+        ),
+        4 => call(CancelTask::new(id), &config, &transport),
+        5 => call(DeleteTask::new(id), &config, &transport),
+        6 => call(CreateProject::new(ProjectCreateRequest::new("p")), &config, &transport),
+        7 => call(GetProject::new(id), &config, &transport),
+        8 => call(ListProjects, &config, &transport),
+        9 => call(
+            UpdateProject::new(id, ProjectUpdateRequest::new().name("n")),
+            &config,
+            &transport,
+        ),
+        10 => call(DeleteProject::new(id), &config, &transport),
+        _ => call(Health, &config, &transport),
+    }
+}
+
+/// The multi-wait and watch machines over arbitrary answers: they end (the
+/// watch at its timeout) without panicking.
+pub fn machines(data: &[u8]) {
+    let mut input = Input(data);
+    let which = input.byte();
+    let config = dialect(which >> 4);
+    let transport = scripted(&mut input);
+    let ids = vec![Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(1)];
+    if which & 1 == 0 {
+        let wait = WaitForTasks::all(ids, Duration::from_secs(30)).into_machine(&config, &CallOptions::new(), 1);
+        check(run_blocking(&transport, wait));
+    } else {
+        let job = WatchTasks::new(TaskFilters::new()).timeout(Duration::from_secs(30));
+        let watch = job.into_machine(&config, &CallOptions::new(), 1);
+        for event in taskqueue_proto::driver::BlockingItems::new(&transport, watch).take(1_000) {
+            check(event);
+        }
+    }
+    assert!(transport.sent().len() < 10_000, "{} sends", transport.sent().len());
+}
+
+/// The `Config` builder on arbitrary URLs, credentials, headers and limits:
+/// a config it accepts builds every request or refuses it as input.
+pub fn config(data: &[u8]) {
+    let mut input = Input(data);
+    let flags = input.byte();
+    let rest = String::from_utf8_lossy(input.rest()).into_owned();
+    let mut parts = rest.split('\u{0}');
+    let mut next = || parts.next().unwrap_or_default().to_owned();
+    let mut builder = Config::builder()
+        .base_url(next())
+        .user_agent(next())
+        .header(next(), next());
+    if flags & 1 != 0 {
+        builder = builder.token(next());
+    }
+    if flags & 2 != 0 {
+        builder = builder.api_key(next());
+    }
+    if flags & 4 != 0 {
+        builder = builder.timeout(Duration::from_millis(u64::from(flags) * 37));
+    }
+    if flags & 8 != 0 {
+        builder = builder.dialect(Dialect::Upstream);
+    }
+    match builder.build() {
+        Ok(config) => {
+            let _ = format!("{config:?}");
+            for request in [
+                GetTask::new(Uuid::nil()).build_request(&config),
+                ListTasks::new(TaskFilters::new().limit(5)).build_request(&config),
+                Raw::get(format!("/{}", next())).build_request(&config),
+            ] {
+                if let Err(e) = request {
+                    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+                }
+            }
+        }
+        Err(e) => assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}"),
+    }
+}
+
+/// Cassettes (the test kit's, and the recorded fixtures' format): arbitrary
+/// text reads as exchanges or a typed error naming the line, and every
+/// exchange read gives an outcome.
+pub fn cassette(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(exchanges) = taskqueue::testing::parse_cassette(&text) {
+        let request = Request::get("http://tq.test/api/tasks").body(Vec::new()).unwrap();
+        for exchange in exchanges {
+            let _ = exchange.outcome();
+            let _ = exchange.matches(&request);
+        }
+    }
+}
+
+#[path = "../../taskqueue-cli/src/batch.rs"]
+mod batch;
+
+/// The CLI's batch-file reader (`taskqueue tasks create-batch FILE`), the
+/// same source file the CLI builds: arbitrary text reads as requests, or as
+/// a message naming the file or the item.
+pub fn batch_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match batch::parse("batch.json", &text) {
+        Ok(requests) => {
+            for request in requests {
+                serde_json::to_vec(&request).unwrap();
+            }
+        }
+        Err(message) => assert!(
+            message.starts_with("tasks[") || message.starts_with("batch.json: "),
+            "{message}"
+        ),
+    }
+}
+
+/// The reference server's request handling, in process: an arbitrary
+/// method, path, query, headers and body through its routers, in either
+/// dialect. No panic, never a 5xx, and in the spec dialect every error is
+/// the contract's JSON (`error` and `message` strings).
+pub fn server_requests(data: &[u8]) {
+    let mut input = Input(data);
+    let flags = input.byte();
+    let dialect = if flags & 1 == 0 {
+        Dialect::Spec
+    } else {
+        Dialect::Upstream
+    };
+    let mut config = taskqueue_server::ServerConfig::ephemeral().dialect(dialect);
+    if flags & 2 != 0 {
+        config = config.token("fuzz-token");
+    }
+    let server = taskqueue_server::InProcess::new(&config).unwrap();
+    let methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"];
+    let method = methods[usize::from(input.byte()) % methods.len()];
+    let ids = [
+        "6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90",
+        "00000000-0000-0000-0000-000000000000",
+        "not-a-uuid",
+        "%FF%FE",
+        "",
+    ];
+    let id = ids[usize::from(input.byte()) % ids.len()];
+    let paths = [
+        "/api/tasks".to_owned(),
+        format!("/api/tasks/{id}"),
+        format!("/api/tasks/{id}/cancel"),
+        "/api/projects".to_owned(),
+        format!("/api/projects/{id}"),
+        "/api/health".to_owned(),
+        "/tasks".to_owned(),
+        format!("/tasks/{id}"),
+        format!("/projects/{id}/tasks"),
+        "/stats".to_owned(),
+    ];
+    let mut path = paths[usize::from(input.byte()) % paths.len()].clone();
+    let query_len = usize::from(input.byte() % 64);
+    let query = String::from_utf8_lossy(input.take(query_len)).into_owned();
+    if !query.is_empty() {
+        path = format!("{path}?{query}");
+    }
+    let mut builder = http::Request::builder().method(method).uri(path.as_str());
+    if flags & 4 != 0 {
+        builder = builder.header("authorization", "Bearer fuzz-token");
+    }
+    if flags & 8 != 0 {
+        builder = builder.header("content-type", "application/json");
+    }
+    for name in ["x-request-id", "idempotency-key", "content-type"] {
+        if input.byte() & 1 != 0 {
+            let len = usize::from(input.byte() % 80);
+            builder = builder.header(name, input.take(len));
+        }
+    }
+    let Ok(request) = builder.body(input.rest().to_vec()) else {
+        return;
+    };
+    let response = server.handle(request);
+    let status = response.status();
+    assert!(!status.is_server_error(), "{method} {path}: {status}");
+    if dialect == Dialect::Spec && (status.is_client_error()) && method != "HEAD" {
+        let body: serde_json::Value = serde_json::from_slice(response.body())
+            .unwrap_or_else(|e| panic!("{method} {path}: {status} with a body that is not JSON: {e}"));
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "{method} {path}: {body}"
+        );
+    }
+}
+
+/// A fuzz target: arbitrary bytes in, a panic on a broken invariant.
+pub type Target = fn(&[u8]);
+
+/// Every target, by name, for the stable runner.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("parse_responses", parse_responses),
+    ("whole_call", whole_call),
+    ("machines", machines),
+    ("config", config),
+    ("cassette", cassette),
+    ("batch_file", batch_file),
+    ("server_requests", server_requests),
+];
