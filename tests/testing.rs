@@ -247,7 +247,7 @@ fn a_bad_cassette_is_an_error_naming_the_line() {
 /// recorded one's method and path, and the answer is the recorded one.
 fn replay_fixture(file: &str) {
     let path = format!(
-        "{}/../shared/fixtures/upstream-task-queue/{file}",
+        "{}/taskqueue-proto/tests/fixtures/upstream-{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap();

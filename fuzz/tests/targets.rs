@@ -1,7 +1,8 @@
 //! Every fuzz target on stable, bounded: first over its seed corpus (the
-//! recorded fixtures, and `corpus/TARGET/` when cargo fuzz has filled it),
+//! recorded fixtures in `taskqueue-proto/tests/fixtures`, and
+//! `corpus/TARGET/` when cargo fuzz has filled it),
 //! then over inputs made by mutating the seeds, for `FUZZ_SECONDS` seconds
-//! per target (default 2; CI sets 20). A panic fails the test and prints the
+//! per target (default 2; CI sets 6). A panic fails the test and prints the
 //! input as hex, to add to the corpus as a regression.
 
 use std::time::{Duration, Instant};
@@ -29,28 +30,22 @@ impl Random {
 /// cassette line, behind the few bytes the targets read first.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/upstream-task-queue");
-    let fallback = concat!(env!("CARGO_MANIFEST_DIR"), "/../taskqueue-proto/tests/fixtures");
-    for dir in [fixtures, fallback] {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
-        for entry in entries.flatten() {
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            for line in text.lines() {
-                let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-                let body = serde_json::to_vec(&value["response"]["body_json"]).unwrap_or_default();
-                let status = value["response"]["status"].as_u64().unwrap_or(200) as u16;
-                for flags in [0u8, 1, 0x11] {
-                    let mut seed = vec![flags];
-                    seed.extend_from_slice(&(status - 100).to_le_bytes());
-                    seed.push(1); // a JSON content type
-                    seed.extend_from_slice(&(body.len() as u16).to_le_bytes());
-                    seed.extend_from_slice(&body);
-                    seeds.push(seed);
-                }
-                seeds.push(line.as_bytes().to_vec());
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../taskqueue-proto/tests/fixtures");
+    for name in ["upstream-exchanges.jsonl", "upstream-extras.jsonl"] {
+        let text = std::fs::read_to_string(format!("{fixtures}/{name}")).expect("the recorded fixtures");
+        for line in text.lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            let body = serde_json::to_vec(&value["response"]["body_json"]).unwrap_or_default();
+            let status = value["response"]["status"].as_u64().unwrap_or(200) as u16;
+            for flags in [0u8, 1, 0x11] {
+                let mut seed = vec![flags];
+                seed.extend_from_slice(&status.saturating_sub(100).to_le_bytes());
+                seed.push(1); // a JSON content type
+                seed.extend_from_slice(&(body.len() as u16).to_le_bytes());
+                seed.extend_from_slice(&body);
+                seeds.push(seed);
             }
+            seeds.push(line.as_bytes().to_vec());
         }
     }
     let project = "90f92073-d0a3-4d9f-b713-4c06876dde15";
