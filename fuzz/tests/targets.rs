@@ -26,9 +26,10 @@ impl Random {
     }
 }
 
-/// The seeds: every line of the recorded fixtures, as a body and as a
-/// cassette line, behind the few bytes the targets read first.
-fn seeds(target: &str) -> Vec<Vec<u8>> {
+/// The made seeds: every line of the recorded fixtures, as a body and as a
+/// cassette line, behind the few bytes the targets read first, and a few
+/// hand-made inputs per target.
+fn made_seeds(target: &str) -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../taskqueue-proto/tests/fixtures");
     for name in ["upstream-exchanges.jsonl", "upstream-extras.jsonl"] {
@@ -65,11 +66,17 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         }
         _ => {}
     }
+    seeds.push(Vec::new());
+    seeds
+}
+
+/// The made seeds, and what a coverage-guided run left in `corpus/TARGET/`.
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let mut seeds = made_seeds(target);
     let corpus = format!("{}/corpus/{target}", env!("CARGO_MANIFEST_DIR"));
     if let Ok(entries) = std::fs::read_dir(corpus) {
         seeds.extend(entries.flatten().filter_map(|e| std::fs::read(e.path()).ok()));
     }
-    seeds.push(Vec::new());
     seeds
 }
 
@@ -135,5 +142,22 @@ fn every_target_survives_its_corpus_and_mutations() {
     for (name, target) in TARGETS {
         let executions = run(name, *target, seconds);
         println!("{name}: {executions} executions in {seconds} s");
+    }
+}
+
+/// Writes every target's seeds into `corpus/TARGET/` (`seed-N` files), so a
+/// coverage-guided run starts from the recorded fixtures and the hand-made
+/// inputs: `cargo test --test targets -- --ignored write_seed_corpora`.
+#[test]
+#[ignore = "writes files; run it before a cargo fuzz campaign"]
+fn write_seed_corpora() {
+    for (name, _) in TARGETS {
+        let dir = format!("{}/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let seeds = made_seeds(name);
+        for (i, seed) in seeds.iter().enumerate() {
+            std::fs::write(format!("{dir}/seed-{i}"), seed).unwrap();
+        }
+        println!("{name}: {} seeds in {dir}", seeds.len());
     }
 }
