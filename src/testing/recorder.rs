@@ -84,6 +84,16 @@ impl<T: BlockingTransport> BlockingTransport for Recorder<T> {
         let outcome = self.inner.send(request.clone(), timeout);
         self.write(&request, outcome)
     }
+    /// The inner transport's batch sending (overlapped, where it can),
+    /// each exchange written in request order.
+    fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
+        let sent: Vec<Request<Vec<u8>>> = requests.iter().map(|(request, _)| request.clone()).collect();
+        let outcomes = self.inner.send_all(requests);
+        sent.iter()
+            .zip(outcomes)
+            .map(|(request, outcome)| self.write(request, outcome))
+            .collect()
+    }
     fn sleep(&self, duration: Duration) {
         self.inner.sleep(duration);
     }
