@@ -29,6 +29,19 @@ fn measured<T>(read: impl FnOnce() -> T) -> (T, usize) {
     (value, peak)
 }
 
+/// Holds the lock that keeps the cases' heap measurements apart.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `open`, `len` bytes of `fill`, `close`: a huge string or a list of nothing.
+fn enclosed(open: u8, fill: u8, len: usize, close: u8) -> Vec<u8> {
+    let mut bytes = vec![open];
+    bytes.resize(len + 1, fill);
+    bytes.push(close);
+    bytes
+}
+
 fn json(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
     Response::builder()
         .status(status)
@@ -64,7 +77,7 @@ fn assert_decode(result: Result<impl std::fmt::Debug, Error>, says: &str) -> Err
 
 #[test]
 fn nesting_100_000_deep_is_a_decode_error_without_a_stack_overflow() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let arrays = [vec![b'['; 100_000], vec![b']'; 100_000]].concat();
     let objects = [r#"{"a":"#.repeat(100_000).into_bytes(), vec![b'}'; 100_000]].concat();
     for body in [arrays, objects] {
@@ -91,10 +104,8 @@ fn nesting_100_000_deep_is_a_decode_error_without_a_stack_overflow() {
 
 #[test]
 fn a_50_mb_string_in_a_task_field_is_read_once() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let mut name = vec![b'"'];
-    name.resize(50_000_001, b'n');
-    name.push(b'"');
+    let _one = one_at_a_time();
+    let name = enclosed(b'"', b'n', 50_000_000, b'"');
     let response = json(200, task_with_name(&name));
     drop(name);
     let (task, peak) = measured(|| GetTask::new(Uuid::nil()).parse_response(&Config::default(), response));
@@ -106,7 +117,7 @@ fn a_50_mb_string_in_a_task_field_is_read_once() {
 
 #[test]
 fn ten_million_empty_objects_fail_at_the_first_with_its_path() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let mut body = Vec::with_capacity(30_000_001);
     body.push(b'[');
     for i in 0..10_000_000 {
@@ -133,10 +144,8 @@ fn ten_million_empty_objects_fail_at_the_first_with_its_path() {
 
 #[test]
 fn a_list_of_whitespace_reserves_nothing_for_items_that_are_not_there() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let mut body = vec![b'['];
-    body.resize(50_000_001, b' ');
-    body.push(b']');
+    let _one = one_at_a_time();
+    let body = enclosed(b'[', b' ', 50_000_000, b']');
     let response = json(200, body);
     let (tasks, peak) = measured(|| ListTasks::default().parse_response(&Config::default(), response));
     assert!(tasks.unwrap().is_empty());
@@ -146,7 +155,7 @@ fn a_list_of_whitespace_reserves_nothing_for_items_that_are_not_there() {
 
 #[test]
 fn duplicate_keys_are_an_error_in_a_model_and_the_last_value_in_a_map() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let twice = format!(r#"{{"id":"{ID}","name":"a","name":"b","command":"true"}}"#);
     assert_decode(get_task(twice.into_bytes()), "duplicate field `name`");
     let project = br#"{"id":"90f92073-d0a3-4d9f-b713-4c06876dde15","name":"p","status":"Active",
@@ -161,7 +170,7 @@ fn duplicate_keys_are_an_error_in_a_model_and_the_last_value_in_a_map() {
 
 #[test]
 fn invalid_utf8_and_lone_surrogates_are_decode_errors() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     assert_decode(get_task(task_with_name(b"\"bad \xff\xfe byte\"")), "invalid unicode");
     assert_decode(get_task(task_with_name(br#""\ud800""#)), "escape");
     assert_decode(get_task(task_with_name(br#""\ud800\u0041""#)), "surrogate");
@@ -173,7 +182,7 @@ fn invalid_utf8_and_lone_surrogates_are_decode_errors() {
 
 #[test]
 fn hostile_error_bodies_are_api_errors_with_a_readable_message() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_at_a_time();
     let bodies: [&[u8]; 4] = [
         b"{\"message\":\"bad \xff byte\"}",
         br#"{"message":"\ud800"}"#,
