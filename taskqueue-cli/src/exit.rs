@@ -75,7 +75,8 @@ impl Failure {
 pub(crate) fn code_of(e: &Error) -> u8 {
     match e {
         Error::InvalidInput { .. } | Error::Validation(_) => 2,
-        Error::TaskNotFound(_) | Error::ProjectNotFound(_) => 3,
+        Error::TaskNotFound(_) | Error::ProjectNotFound(_) | Error::WorkflowNotFound(_) => 3,
+        Error::Unsupported { .. } => 2,
         Error::Authentication(_) | Error::Authorization(_) => 4,
         Error::Conflict(_) => 5,
         Error::RateLimited(_) => 6,

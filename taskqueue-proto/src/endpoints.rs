@@ -86,6 +86,54 @@ macro_rules! endpoints {
             /// [`WaitReport::first_finished`](taskqueue_proto::ops::WaitReport::first_finished).
             fn wait_any(ids: Vec<uuid::Uuid>, timeout: std::time::Duration) -> $crate::ops::WaitReport =
                 $crate::ops::WaitForTasks::any(ids, timeout);
+
+            // The public server's endpoints beyond the documents (`Dialect::Upstream` only;
+            // in the spec dialect each is `Error::Unsupported`, nothing sent).
+
+            /// The status the server stores for a task (upstream only).
+            fn get_task_status(id: uuid::Uuid) -> $crate::TaskStatus = $crate::ops::GetTaskStatus { id };
+            /// A task's result, `None` while it has none (upstream only).
+            fn get_task_result(id: uuid::Uuid) -> Option<$crate::TaskResult> = $crate::ops::GetTaskResult { id };
+            /// Queues a task again (stored status `Pending`, result cleared), optionally
+            /// resetting its retry count; answers the task afterwards (upstream only).
+            fn retry_task(id: uuid::Uuid, reset_retry_count: bool) -> $crate::Task =
+                $crate::ops::RetryTask { id, reset_retry_count };
+            /// Changes a task's priority; answers the task afterwards (upstream only).
+            fn set_task_priority(id: uuid::Uuid, priority: $crate::TaskPriority) -> $crate::Task =
+                $crate::ops::SetTaskPriority { id, priority };
+            /// Adds a dependency, refusing one that would close a cycle
+            /// ([`Error::Conflict`](taskqueue_proto::Error::Conflict), nothing sent); answers the
+            /// task's dependencies afterwards (upstream only).
+            fn add_dependency(id: uuid::Uuid, dependency: $crate::AddDependency) -> Vec<$crate::Dependency> =
+                $crate::ops::AddTaskDependency { id, dependency };
+            /// A task's dependencies (upstream only).
+            fn list_dependencies(id: uuid::Uuid) -> Vec<$crate::Dependency> = $crate::ops::ListDependencies { id };
+            /// The correlation ids of a task's dependencies (upstream only).
+            fn list_correlations(id: uuid::Uuid) -> Vec<String> = $crate::ops::ListCorrelations { id };
+            /// Moves a task to its next phase: whether it moved, and the task (upstream only).
+            fn advance_phase(id: uuid::Uuid) -> $crate::ops::PhaseAdvance = $crate::ops::AdvancePhase { id };
+            /// Sets a task's status; a change the server refuses is
+            /// [`Error::Conflict`](taskqueue_proto::Error::Conflict) `invalid_transition` (upstream only).
+            fn set_task_status(id: uuid::Uuid, status: $crate::TaskStatus) -> $crate::Task =
+                $crate::ops::SetTaskStatus { id, status };
+            /// Creates a task, or changes the one of that name in the project; answers the
+            /// whole task (upstream only).
+            fn upsert_task(request: $crate::TaskUpsertRequest) -> $crate::Task = $crate::ops::UpsertTask { request };
+            /// Submits a workflow of existing tasks (fetched and embedded by the SDK), created
+            /// now by this machine's clock; answers it as the server keeps it (upstream only).
+            fn submit_workflow(request: $crate::WorkflowCreateRequest) -> $crate::Workflow =
+                $crate::ops::SubmitWorkflow::new(request, std::time::SystemTime::now());
+            /// Every workflow (upstream only).
+            fn list_workflows() -> Vec<$crate::Workflow> = $crate::ops::ListWorkflows;
+            /// A workflow; [`Error::WorkflowNotFound`](taskqueue_proto::Error::WorkflowNotFound)
+            /// if there is none (upstream only).
+            fn get_workflow(id: uuid::Uuid) -> $crate::Workflow = $crate::ops::GetWorkflow { id };
+            /// A workflow's status (upstream only).
+            fn get_workflow_status(id: uuid::Uuid) -> $crate::WorkflowStatus = $crate::ops::GetWorkflowStatus { id };
+            /// The server's task and workflow counts (upstream only).
+            fn stats() -> $crate::Stats = $crate::ops::GetStats;
+            /// The server's metrics, names and labels kept (upstream only).
+            fn metrics() -> $crate::Metrics = $crate::ops::GetMetrics;
         }
     };
 }

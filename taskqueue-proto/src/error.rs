@@ -84,6 +84,9 @@ pub enum Error {
     /// create naming an unknown project).
     #[error("{0}")]
     ProjectNotFound(Box<ApiError>),
+    /// The workflow does not exist (404 on a workflow operation; upstream servers only).
+    #[error("{0}")]
+    WorkflowNotFound(Box<ApiError>),
     /// The request conflicts with the resource's state (409).
     #[error("{0}")]
     Conflict(Box<ApiError>),
@@ -148,6 +151,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The operation does not exist in the config's dialect (the documented
+    /// API has no workflows, say); nothing was sent.
+    #[error("{operation} is not part of the {} dialect's API: it needs a server of the upstream dialect (`--dialect upstream`)", dialect.as_str())]
+    Unsupported {
+        /// The operation's name (`submit_workflow`).
+        operation: &'static str,
+        /// The dialect the client was configured with.
+        dialect: crate::Dialect,
+    },
     /// `wait_for_completion` ran out of time; the last task seen is kept.
     #[error("task {} still {} after waiting {:.1}s", task.id, task.status, waited.as_secs_f64())]
     WaitTimedOut {
@@ -175,6 +187,23 @@ impl Error {
             | Error::Authorization(e)
             | Error::TaskNotFound(e)
             | Error::ProjectNotFound(e)
+            | Error::WorkflowNotFound(e)
+            | Error::Conflict(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The server's answer, to add context to (the SDK's own flows).
+    pub(crate) fn api_error_mut(&mut self) -> Option<&mut ApiError> {
+        match self {
+            Error::Validation(e)
+            | Error::Authentication(e)
+            | Error::Authorization(e)
+            | Error::TaskNotFound(e)
+            | Error::ProjectNotFound(e)
+            | Error::WorkflowNotFound(e)
             | Error::Conflict(e)
             | Error::RateLimited(e)
             | Error::Api(e) => Some(e),
@@ -243,9 +272,12 @@ impl Error {
         }
     }
 
-    /// Whether this is a 404 of either kind.
+    /// Whether this is a 404 of any kind (task, project or workflow).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::TaskNotFound(_) | Error::ProjectNotFound(_))
+        matches!(
+            self,
+            Error::TaskNotFound(_) | Error::ProjectNotFound(_) | Error::WorkflowNotFound(_)
+        )
     }
 }
 
@@ -280,6 +312,8 @@ pub(crate) enum Missing {
     Task(Option<uuid::Uuid>),
     /// A project operation: 404 is `ProjectNotFound`.
     Project(Option<uuid::Uuid>),
+    /// A workflow operation: 404 is `WorkflowNotFound`.
+    Workflow(Option<uuid::Uuid>),
     /// No resource in the path (health, list): 404 is `Api`.
     Nothing,
 }
@@ -316,6 +350,7 @@ pub(crate) fn error_from_response(status: StatusCode, headers: &HeaderMap, body:
         404 => match missing {
             Missing::Task(_) => Error::TaskNotFound(api),
             Missing::Project(_) => Error::ProjectNotFound(api),
+            Missing::Workflow(_) => Error::WorkflowNotFound(api),
             Missing::Nothing => Error::Api(api),
         },
         409 => Error::Conflict(api),
@@ -330,6 +365,8 @@ fn default_message(status: StatusCode, missing: Missing) -> String {
         (404, Missing::Task(None)) => "Task not found".to_owned(),
         (404, Missing::Project(Some(id))) => format!("Project {id} not found"),
         (404, Missing::Project(None)) => "Project not found".to_owned(),
+        (404, Missing::Workflow(Some(id))) => format!("Workflow {id} not found"),
+        (404, Missing::Workflow(None)) => "Workflow not found".to_owned(),
         _ => status.canonical_reason().unwrap_or("Unknown status").to_owned(),
     }
 }

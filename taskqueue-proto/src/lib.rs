@@ -65,6 +65,7 @@ mod dialect;
 pub mod driver;
 mod endpoints;
 mod error;
+mod graph;
 pub mod models;
 pub mod ops;
 mod options;

@@ -9,16 +9,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
-use std::time::Instant;
+mod support;
 
-use http::Response;
+use std::collections::HashMap;
+
 use serde_json::Value;
-use taskqueue_proto::driver::{IntoMachine, Simulated, run_blocking};
+use support::{Exchange, config, replay, response_of, synthetic};
 use taskqueue_proto::ops::*;
 use taskqueue_proto::{
-    CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskFilters,
-    TaskPriority, TaskStatus, TaskType, TaskUpdateRequest,
+    Error, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus,
+    TaskType, TaskUpdateRequest,
 };
 use uuid::Uuid;
 
@@ -27,132 +27,9 @@ const TASK: &str = "e19bb648-a890-496c-baad-35eca3dc90b8";
 const TASK2: &str = "8a292bab-e620-4962-a667-b21cc122528b";
 const MISSING: &str = "00000000-0000-4000-8000-000000000000";
 
-/// One recorded exchange.
-#[derive(Clone, Debug)]
-struct Exchange {
-    method: String,
-    path: String,
-    body: Option<Value>,
-    status: u16,
-    content_type: Option<String>,
-    response_body: Vec<u8>,
-}
-
+/// The recorded exchanges by label (each label occurs once in this file).
 fn recorded() -> HashMap<String, Exchange> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/upstream-exchanges.jsonl"
-    ))
-    .unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let response = &v["response"];
-            let response_body = match (&response["body_json"], &response["body_text"]) {
-                (Value::Null, Value::String(t)) => t.clone().into_bytes(),
-                (Value::Null, _) => Vec::new(),
-                (json, _) => serde_json::to_vec(json).unwrap(),
-            };
-            let exchange = Exchange {
-                method: v["request"]["method"].as_str().unwrap().to_owned(),
-                path: v["request"]["path"].as_str().unwrap().to_owned(),
-                body: Some(v["request"]["body"].clone()).filter(|b| !b.is_null()),
-                status: response["status"].as_u64().unwrap() as u16,
-                content_type: response["content_type"].as_str().map(str::to_owned),
-                response_body,
-            };
-            (v["label"].as_str().unwrap().to_owned(), exchange)
-        })
-        .collect()
-}
-
-fn synthetic(method: &str, path: &str, status: u16, body: &str) -> Exchange {
-    Exchange {
-        method: method.into(),
-        path: path.into(),
-        body: None,
-        status,
-        content_type: Some("application/json").filter(|_| !body.is_empty()).map(str::to_owned),
-        response_body: body.as_bytes().to_vec(),
-    }
-}
-
-fn config() -> Config {
-    Config::builder()
-        .dialect(Dialect::Upstream)
-        .base_url("http://localhost:16080")
-        .build()
-        .unwrap()
-}
-
-/// Checks a request the SDK built against the recorded one: method, path
-/// (no `/api` upstream) and the body fields the server needs.
-fn check_request(request: &http::Request<Vec<u8>>, expected: &Exchange) {
-    let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    assert_eq!(
-        (request.method().as_str(), path),
-        (expected.method.as_str(), expected.path.as_str())
-    );
-    assert!(
-        !path.starts_with("/api"),
-        "no /api prefix upstream (the server answers 404 there)"
-    );
-    if let Some(recorded) = &expected.body {
-        let sent: Value = serde_json::from_slice(request.body()).expect("a JSON body");
-        assert_eq!(request.headers()["content-type"], "application/json");
-        for (field, value) in recorded.as_object().unwrap() {
-            assert_eq!(
-                &sent[field], value,
-                "body field `{field}` of {} {}",
-                expected.method, expected.path
-            );
-        }
-    }
-}
-
-/// Replays `script` in both forms and returns the driver's result:
-///
-/// - through the blocking driver (a [`Simulated`] transport answering each
-///   request with the next recorded response, after checking the request);
-/// - through the single-exchange API (`build_request`, then
-///   `parse_response` of the first recorded response): for a one-exchange
-///   script it must give the same answer; for a longer one, say that the
-///   operation needs a driver.
-fn replay<O>(op: O, script: &[Exchange]) -> Result<O::Output, Error>
-where
-    O: Operation + Clone,
-    O::Output: std::fmt::Debug,
-{
-    let config = config();
-    let mut answers = script.iter().cloned();
-    let transport = Simulated::new(Instant::now(), move |request: &http::Request<Vec<u8>>| {
-        let expected = answers
-            .next()
-            .unwrap_or_else(|| panic!("unexpected extra request {} {}", request.method(), request.uri()));
-        check_request(request, &expected);
-        Ok(response_of(&expected))
-    });
-    let driven = run_blocking(&transport, op.clone().into_machine(&config, &CallOptions::new(), 1));
-    assert_eq!(
-        transport.sent().len(),
-        script.len(),
-        "the call ended before the script did"
-    );
-
-    let first = op.build_request(&config).expect("the first request builds");
-    check_request(&first, &script[0]);
-    let single = op.parse_response(&config, response_of(&script[0]));
-    if script.len() == 1 {
-        assert_eq!(format!("{single:?}"), format!("{driven:?}"), "both forms agree");
-    } else {
-        assert!(
-            matches!(single, Err(Error::NeedsDriver { .. })),
-            "a flow of {} exchanges says it needs the driver: {single:?}",
-            script.len()
-        );
-    }
-    driven
+    support::recorded("upstream-exchanges.jsonl").into_iter().collect()
 }
 
 fn id(s: &str) -> Uuid {
@@ -242,14 +119,6 @@ fn a_create_without_description_sends_an_empty_one() {
         .unwrap_err();
     assert!(matches!(e, Error::Validation(_)));
     assert!(e.message().contains("missing field `description`"), "{}", e.message());
-}
-
-fn response_of(e: &Exchange) -> Response<Vec<u8>> {
-    let mut b = Response::builder().status(e.status);
-    if let Some(ct) = &e.content_type {
-        b = b.header("content-type", ct);
-    }
-    b.body(e.response_body.clone()).unwrap()
 }
 
 #[test]

@@ -69,6 +69,8 @@ pub struct Call<O: Operation> {
     total_timeout: Option<Duration>,
     request_id: Uuid,
     idempotency_key: Option<String>,
+    /// The seed an upstream flow may draw its own ids from.
+    flow_seed: u64,
     jitter: SplitMix64,
     exchanges: Exchanges<O::Upstream>,
     state: State<O::Output>,
@@ -100,6 +102,7 @@ impl<O: Operation> Call<O> {
             total_timeout: options.total_timeout.or(config.total_timeout()),
             request_id,
             idempotency_key: None,
+            flow_seed: !seed,
             jitter: random,
             exchanges: Exchanges::Spec,
             state: State::Ready,
@@ -141,7 +144,7 @@ impl<O: Operation> Call<O> {
     fn first_request(&mut self) -> Result<Request<Vec<u8>>, Error> {
         match self.config.dialect() {
             Dialect::Upstream => {
-                let (state, request) = O::Upstream::start(&self.op, &self.config)?;
+                let (state, request) = O::Upstream::start_seeded(&self.op, &self.config, self.flow_seed)?;
                 self.exchanges = Exchanges::Upstream(state);
                 Ok(request)
             }

@@ -69,7 +69,7 @@ mod fake_server;
 mod fetch;
 mod nonblocking;
 mod pages;
-mod random;
+pub(crate) mod random;
 mod simulated;
 mod transport;
 mod wait;

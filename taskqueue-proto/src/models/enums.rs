@@ -196,6 +196,22 @@ api_enum! {
     }
 }
 
+api_enum! {
+    /// Where a workflow is (upstream servers only).
+    WorkflowStatus, "workflow status" {
+        /// Submitted, not started (the default).
+        Pending => "Pending",
+        /// Running its tasks.
+        Running => "Running",
+        /// Every task finished.
+        Completed => "Completed",
+        /// A task failed.
+        Failed => "Failed",
+        /// Cancelled.
+        Cancelled => "Cancelled",
+    }
+}
+
 macro_rules! default_variant {
     ($name:ident :: $variant:ident) => {
         impl Default for $name {
@@ -209,6 +225,7 @@ default_variant!(TaskStatus::Planning);
 default_variant!(TaskPriority::Normal);
 default_variant!(TaskType::Simple);
 default_variant!(ProjectStatus::Planning);
+default_variant!(WorkflowStatus::Pending);
 
 #[cfg(test)]
 mod tests {

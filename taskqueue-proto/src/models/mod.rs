@@ -1,20 +1,30 @@
 //! The data the API exchanges: entities, their enums, request bodies and filters.
 
+mod dependency;
 mod enums;
 mod filters;
 mod project;
 mod requests;
+mod result;
+mod server_stats;
 mod task;
+mod upsert;
 mod wire;
+mod workflow;
 
-pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType};
+pub use dependency::{AddDependency, Dependency, DependencyCondition};
+pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use project::Project;
 pub use requests::{
     MAX_JSON_INTEGER, MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,
     TaskUpdateRequest,
 };
+pub use result::{TaskMetrics, TaskResult};
+pub use server_stats::{MetricSample, Metrics, Stats};
 pub use task::{Task, TaskPhase};
+pub use upsert::TaskUpsertRequest;
+pub use workflow::{Workflow, WorkflowCreateRequest, WorkflowDependency};
 
 /// Reads `null` as the type's default (servers send `null` for empty lists and maps).
 #[inline]

@@ -379,7 +379,7 @@ impl ProjectUpdateRequest {
     }
 }
 
-fn not_blank(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn not_blank(field: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
         Err(Error::invalid_input(field, "must not be empty"))
     } else {

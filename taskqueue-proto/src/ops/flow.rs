@@ -29,6 +29,15 @@ pub trait Flow<O: Operation>: Sized {
     /// Validates `op` and builds its first request, in the first state.
     fn start(op: &O, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error>;
 
+    /// Like [`start`](Flow::start), with a seed from the driver's randomness
+    /// for flows that make ids of their own (a workflow's). Drivers call
+    /// this; the default ignores the seed. Without a driver
+    /// ([`Operation::build_request`]) the seed is 0.
+    fn start_seeded(op: &O, config: &Config, seed: u64) -> Result<(Self, Request<Vec<u8>>), Error> {
+        let _ = seed;
+        Self::start(op, config)
+    }
+
     /// Reads the response to this state's request.
     fn read(&self, op: &O, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, O>;
 }

@@ -21,6 +21,7 @@
 //! [`ListAllTasks`]) are not operations: a client runs them as state
 //! machines of the [`driver`](crate::driver).
 
+pub mod extras;
 mod flow;
 mod health;
 pub(crate) mod jobs;
@@ -31,6 +32,11 @@ pub mod upstream;
 pub(crate) mod waits;
 mod watch;
 
+pub use extras::{
+    AddTaskDependency, AdvancePhase, GetMetrics, GetStats, GetTaskResult, GetTaskStatus, GetWorkflow,
+    GetWorkflowStatus, ListCorrelations, ListDependencies, ListWorkflows, MAX_DEPENDENCY_WALK, PhaseAdvance, RetryTask,
+    SetTaskPriority, SetTaskStatus, SubmitWorkflow, UpsertTask,
+};
 pub use flow::{Flow, Reading, Transition};
 pub use health::{Health, HealthStatus};
 pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};

@@ -1,0 +1,222 @@
+//! A task's stored status and result, and the changes the server
+//! acknowledges: retry, priority, phase advance, status change.
+
+use http::{Method, Request, Response};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Exchange, OneExchange, TaskAction, ThenTask, json_request, read_json, task_path, upstream_only};
+use crate::error::Missing;
+use crate::ops::upstream::conflict;
+use crate::{Config, Error, Task, TaskPriority, TaskResult, TaskStatus};
+
+/// `GET /tasks/{id}/status`: the status the server stores (which its
+/// `GET /tasks/{id}` may not show yet, after a cancel or a retry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetTaskStatus {
+    /// The task.
+    pub id: Uuid,
+}
+
+upstream_only!(GetTaskStatus, TaskStatus, Exchange, "get_task_status");
+
+impl OneExchange for GetTaskStatus {
+    fn request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::GET, &format!("{}/status", task_path(&self.id)), &[], None)
+    }
+
+    fn read(&self, response: &Response<Vec<u8>>) -> Result<TaskStatus, Error> {
+        #[derive(Deserialize)]
+        struct Body {
+            status: TaskStatus,
+        }
+        let subject = format!("task {}", self.id);
+        read_json::<Body>("get_task_status", &subject, response, Missing::Task(Some(self.id))).map(|b| b.status)
+    }
+}
+
+/// `GET /tasks/{id}/result`: the task's result, `None` while it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetTaskResult {
+    /// The task.
+    pub id: Uuid,
+}
+
+upstream_only!(GetTaskResult, Option<TaskResult>, Exchange, "get_task_result");
+
+impl OneExchange for GetTaskResult {
+    fn request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(Method::GET, &format!("{}/result", task_path(&self.id)), &[], None)
+    }
+
+    fn read(&self, response: &Response<Vec<u8>>) -> Result<Option<TaskResult>, Error> {
+        #[derive(Deserialize)]
+        struct Body {
+            result: Option<TaskResult>,
+        }
+        let subject = format!("task {}", self.id);
+        read_json::<Body>("get_task_result", &subject, response, Missing::Task(Some(self.id))).map(|b| b.result)
+    }
+}
+
+/// `POST /tasks/{id}/retry`, then the task: the server clears the result and
+/// stores `Pending` (optionally resetting the retry count to 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryTask {
+    /// The task.
+    pub id: Uuid,
+    /// Whether to reset `retry_attempts` to 0.
+    pub reset_retry_count: bool,
+}
+
+upstream_only!(RetryTask, Task, ThenTask, "retry_task");
+
+impl TaskAction for RetryTask {
+    fn task_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn act(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        let body = serde_json::json!({ "reset_retry_count": self.reset_retry_count });
+        json_request(config, Method::POST, &format!("{}/retry", task_path(&self.id)), &body)
+    }
+
+    fn finish(&self, _ack: serde_json::Value, task: Task) -> Task {
+        task
+    }
+}
+
+/// `PUT /tasks/{id}/priority`, then the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetTaskPriority {
+    /// The task.
+    pub id: Uuid,
+    /// Its new priority (one the server knows).
+    pub priority: TaskPriority,
+}
+
+upstream_only!(SetTaskPriority, Task, ThenTask, "set_task_priority");
+
+impl TaskAction for SetTaskPriority {
+    fn task_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn act(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        if let TaskPriority::Other(p) = &self.priority {
+            return Err(Error::invalid_input(
+                "priority",
+                format!("{p:?} is not one of Low, Normal, High, Critical"),
+            ));
+        }
+        let body = serde_json::json!({ "priority": self.priority });
+        json_request(config, Method::PUT, &format!("{}/priority", task_path(&self.id)), &body)
+    }
+
+    fn finish(&self, _ack: serde_json::Value, task: Task) -> Task {
+        task
+    }
+}
+
+/// What [`AdvancePhase`] answers: whether the task moved to its next phase
+/// (the server says `false` when it cannot: already finalized, too few AI
+/// reviews), and the task afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PhaseAdvance {
+    /// Whether it moved.
+    pub advanced: bool,
+    /// The task afterwards.
+    pub task: Task,
+}
+
+/// `POST /tasks/{id}/advance-phase`, then the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdvancePhase {
+    /// The task.
+    pub id: Uuid,
+}
+
+upstream_only!(AdvancePhase, PhaseAdvance, ThenTask, "advance_phase");
+
+impl TaskAction for AdvancePhase {
+    fn task_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn act(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        config.request(
+            Method::POST,
+            &format!("{}/advance-phase", task_path(&self.id)),
+            &[],
+            None,
+        )
+    }
+
+    fn finish(&self, ack: serde_json::Value, task: Task) -> PhaseAdvance {
+        PhaseAdvance {
+            advanced: ack
+                .get("advanced")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+            task,
+        }
+    }
+}
+
+/// The statuses `PUT /tasks/{id}/status` accepts.
+pub const SETTABLE_STATUSES: &[TaskStatus] = &[
+    TaskStatus::Planning,
+    TaskStatus::Implementation,
+    TaskStatus::TestCreation,
+    TaskStatus::Testing,
+    TaskStatus::AIReview,
+    TaskStatus::Finalized,
+    TaskStatus::Cancelled,
+    TaskStatus::Failed,
+];
+
+/// `PUT /tasks/{id}/status`, then the task. The server refuses a change
+/// off its workflow with an empty 400; the SDK then fetches the task and
+/// answers [`Error::Conflict`] (`invalid_transition`), or `TaskNotFound`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetTaskStatus {
+    /// The task.
+    pub id: Uuid,
+    /// The status to move to.
+    pub status: TaskStatus,
+}
+
+upstream_only!(SetTaskStatus, Task, ThenTask, "set_task_status");
+
+impl TaskAction for SetTaskStatus {
+    fn task_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn act(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        if !SETTABLE_STATUSES.contains(&self.status) {
+            let known: Vec<&str> = SETTABLE_STATUSES.iter().map(TaskStatus::as_str).collect();
+            return Err(Error::invalid_input(
+                "status",
+                format!("the server cannot set {}; it sets {}", self.status, known.join(", ")),
+            ));
+        }
+        let body = serde_json::json!({ "status": self.status });
+        json_request(config, Method::PUT, &format!("{}/status", task_path(&self.id)), &body)
+    }
+
+    fn finish(&self, _ack: serde_json::Value, task: Task) -> Task {
+        task
+    }
+
+    fn refusal(&self, current: &Task, response: &Response<Vec<u8>>) -> Option<Error> {
+        let message = format!(
+            "Task {} cannot go from {} to {}: the server allows one step along Planning → Implementation → \
+             TestCreation → Testing → AIReview → Finalized (Finalized only after the required AI reviews), \
+             AIReview → Implementation, Failed → Planning or Implementation, or any status to Cancelled",
+            self.id, current.current_phase, self.status
+        );
+        Some(conflict("invalid_transition", message, response))
+    }
+}

@@ -1,0 +1,253 @@
+//! Workflows: submit (the SDK builds the whole workflow the server wants),
+//! list, get, status.
+
+use chrono::{DateTime, Utc};
+use http::{Method, Request, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, upstream_only};
+use crate::driver::random::{SplitMix64, uuid_v4};
+use crate::error::Missing;
+use crate::ops::upstream::{acknowledged_id, get};
+use crate::ops::{Flow, Reading, Transition, decode};
+use crate::{Config, Error, Task, Workflow, WorkflowCreateRequest, WorkflowStatus};
+
+fn workflow_path(id: &Uuid) -> String {
+    format!("/workflows/{}", id.as_hyphenated())
+}
+
+/// `GET /workflows`: every workflow, with its tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListWorkflows;
+
+upstream_only!(ListWorkflows, Vec<Workflow>, Exchange, "list_workflows");
+
+impl OneExchange for ListWorkflows {
+    fn request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        get(config, "/workflows")
+    }
+
+    fn read(&self, response: &Response<Vec<u8>>) -> Result<Vec<Workflow>, Error> {
+        read_json("list_workflows", "all", response, Missing::Nothing)
+    }
+}
+
+/// `GET /workflows/{id}`; [`Error::WorkflowNotFound`] if there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetWorkflow {
+    /// The workflow.
+    pub id: Uuid,
+}
+
+upstream_only!(GetWorkflow, Workflow, Exchange, "get_workflow");
+
+impl OneExchange for GetWorkflow {
+    fn request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        get(config, &workflow_path(&self.id))
+    }
+
+    fn read(&self, response: &Response<Vec<u8>>) -> Result<Workflow, Error> {
+        let subject = format!("workflow {}", self.id);
+        read_json("get_workflow", &subject, response, Missing::Workflow(Some(self.id)))
+    }
+}
+
+/// `GET /workflows/{id}/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetWorkflowStatus {
+    /// The workflow.
+    pub id: Uuid,
+}
+
+upstream_only!(GetWorkflowStatus, WorkflowStatus, Exchange, "get_workflow_status");
+
+impl OneExchange for GetWorkflowStatus {
+    fn request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        get(config, &format!("{}/status", workflow_path(&self.id)))
+    }
+
+    fn read(&self, response: &Response<Vec<u8>>) -> Result<WorkflowStatus, Error> {
+        #[derive(Deserialize)]
+        struct Body {
+            status: WorkflowStatus,
+        }
+        let subject = format!("workflow {}", self.id);
+        read_json::<Body>(
+            "get_workflow_status",
+            &subject,
+            response,
+            Missing::Workflow(Some(self.id)),
+        )
+        .map(|b| b.status)
+    }
+}
+
+/// Submits a workflow of existing tasks and answers it as the server keeps it.
+///
+/// The public server wants the whole workflow with its tasks embedded in
+/// its own wire format, so the SDK fetches each task (`TaskNotFound` names
+/// the one missing), checks that the tasks' own dependencies form no cycle
+/// among them (the server would refuse the workflow; here it is
+/// [`Error::Conflict`] `dependency_cycle`, nothing sent), posts the
+/// workflow, and fetches it. Its id comes from the driver's randomness; its
+/// time (`at`) from the caller: the client passes its clock, a test a fixed time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitWorkflow {
+    /// What to submit.
+    pub request: WorkflowCreateRequest,
+    /// The workflow's creation time.
+    pub at: DateTime<Utc>,
+}
+
+impl SubmitWorkflow {
+    /// Submits `request`, created at `at` (`SystemTime::now()` from a client).
+    pub fn new(request: WorkflowCreateRequest, at: impl Into<DateTime<Utc>>) -> Self {
+        SubmitWorkflow { request, at: at.into() }
+    }
+
+    fn body(&self, id: Uuid, tasks: &[Value]) -> Value {
+        let at =
+            json!({ "secs_since_epoch": self.at.timestamp(), "nanos_since_epoch": self.at.timestamp_subsec_nanos() });
+        json!({
+            "id": id,
+            "name": self.request.name,
+            "description": self.request.description,
+            "tasks": tasks,
+            "dependencies": self.request.dependencies,
+            "created_at": at,
+            "updated_at": at,
+            "status": WorkflowStatus::Pending,
+        })
+    }
+}
+
+upstream_only!(SubmitWorkflow, Workflow, SubmitWorkflowFlow, "submit_workflow");
+
+/// The exchanges of [`SubmitWorkflow`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubmitWorkflowFlow {
+    /// `GET /tasks/{id}` of the next task, with the tasks fetched so far (as the server wrote them).
+    FetchTask {
+        /// The workflow's id, drawn at the start.
+        id: Uuid,
+        /// The tasks fetched so far.
+        fetched: Vec<Value>,
+    },
+    /// `POST /workflows`.
+    Submit(Uuid),
+    /// `GET /workflows/{id}` after it.
+    Fetch(Uuid),
+}
+
+impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
+    fn start(op: &SubmitWorkflow, config: &Config) -> Result<(Self, Request<Vec<u8>>), Error> {
+        Self::start_seeded(op, config, 0)
+    }
+
+    fn start_seeded(op: &SubmitWorkflow, config: &Config, seed: u64) -> Result<(Self, Request<Vec<u8>>), Error> {
+        op.request.validate()?;
+        let id = uuid_v4(&mut SplitMix64::new(seed));
+        let state = SubmitWorkflowFlow::FetchTask {
+            id,
+            fetched: Vec::with_capacity(op.request.tasks.len()),
+        };
+        Ok((state, get(config, &task_path(&op.request.tasks[0]))?))
+    }
+
+    fn read(&self, op: &SubmitWorkflow, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, SubmitWorkflow> {
+        let status = response.status();
+        let subject = format!("workflow {:?}", op.request.name);
+        match self {
+            SubmitWorkflowFlow::FetchTask { id, fetched } => {
+                let task_id = op.request.tasks[fetched.len()];
+                if !status.is_success() {
+                    let subject = format!("task {task_id} (tasks[{}])", fetched.len());
+                    return Err(refused(
+                        "submit_workflow",
+                        &subject,
+                        &response,
+                        Missing::Task(Some(task_id)),
+                    ));
+                }
+                // Checked as a task, sent as the server wrote it.
+                decode::<Task>(status, response.headers(), response.body())?;
+                let raw: Value = decode(status, response.headers(), response.body())?;
+                let mut fetched = fetched.clone();
+                fetched.push(raw);
+                if let Some(next) = op.request.tasks.get(fetched.len()) {
+                    let request = get(config, &task_path(next))?;
+                    return Ok(Transition::Next(
+                        SubmitWorkflowFlow::FetchTask { id: *id, fetched },
+                        request,
+                    ));
+                }
+                check_embedded_cycles(op, &fetched, &response)?;
+                let request = json_request(config, Method::POST, "/workflows", &op.body(*id, &fetched))?;
+                Ok(Transition::Next(SubmitWorkflowFlow::Submit(*id), request))
+            }
+            SubmitWorkflowFlow::Submit(id) if status.is_success() => {
+                let acknowledged = acknowledged_id(&response, "workflow_id").unwrap_or(*id);
+                Ok(Transition::Next(
+                    SubmitWorkflowFlow::Fetch(acknowledged),
+                    get(config, &workflow_path(&acknowledged))?,
+                ))
+            }
+            SubmitWorkflowFlow::Fetch(_) if status.is_success() => {
+                Ok(Transition::Done(decode(status, response.headers(), response.body())?))
+            }
+            SubmitWorkflowFlow::Fetch(id) => Err(refused(
+                "submit_workflow",
+                &format!("workflow {id}"),
+                &response,
+                Missing::Workflow(Some(*id)),
+            )),
+            SubmitWorkflowFlow::Submit(_) => Err(refused("submit_workflow", &subject, &response, Missing::Nothing)),
+        }
+    }
+}
+
+/// The server refuses a workflow whose tasks depend on each other in a
+/// cycle; say so before sending it.
+fn check_embedded_cycles(op: &SubmitWorkflow, tasks: &[Value], response: &Response<Vec<u8>>) -> Result<(), Error> {
+    let mut edges = Vec::new();
+    for task in tasks {
+        let Some(id) = task
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<Uuid>().ok())
+        else {
+            continue;
+        };
+        let deps = task
+            .get("dependencies")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for dep in deps {
+            if let Some(on) = dep
+                .get("task_id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<Uuid>().ok())
+            {
+                if op.request.tasks.contains(&on) {
+                    edges.push((id, on));
+                }
+            }
+        }
+    }
+    match crate::graph::find_cycle(&op.request.tasks, &edges) {
+        None => Ok(()),
+        Some(cycle) => Err(crate::ops::upstream::conflict(
+            "dependency_cycle",
+            format!(
+                "The tasks of workflow {:?} depend on each other in a cycle: {}; the server refuses such a \
+                 workflow, so nothing was sent",
+                op.request.name,
+                crate::graph::show_cycle(&cycle)
+            ),
+            response,
+        )),
+    }
+}
