@@ -48,6 +48,8 @@ mod simulation;
 mod state;
 mod store;
 mod upstream;
+mod upstream_extras;
+mod upstream_extras_store;
 mod upstream_store;
 
 pub use config::{DEFAULT_ADDR, ServerConfig};

@@ -32,6 +32,8 @@ pub(crate) struct AppState {
     pub(crate) api_key: Option<Secret>,
     pub(crate) log_requests: bool,
     pub(crate) counters: Counters,
+    /// When the server started (its uptime in upstream `GET /stats`).
+    pub(crate) started: std::time::Instant,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             api_key: config.api_key.clone(),
             log_requests: config.log_requests,
             counters: Counters::default(),
+            started: std::time::Instant::now(),
         }
     }
 }

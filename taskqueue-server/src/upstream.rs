@@ -48,18 +48,18 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/projects/{id}/tasks", get(project_tasks))
         .route("/health", get(health))
-        .route("/stats", get(stats))
+        .merge(crate::upstream_extras::routes())
         .route_layer(from_fn_with_state(state.clone(), crate::middleware::apply_faults))
         .route_layer(from_fn_with_state(state.clone(), crate::middleware::count))
         .fallback(|| async { empty(StatusCode::NOT_FOUND) })
         .with_state(state)
 }
 
-fn empty(status: StatusCode) -> Response {
+pub(crate) fn empty(status: StatusCode) -> Response {
     status.into_response()
 }
 
-fn text(status: StatusCode, message: String) -> Response {
+pub(crate) fn text(status: StatusCode, message: String) -> Response {
     let mut r = (status, message).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -68,14 +68,14 @@ fn text(status: StatusCode, message: String) -> Response {
     r
 }
 
-fn json_ok(value: Value) -> Response {
+pub(crate) fn json_ok(value: Value) -> Response {
     let mut r = (StatusCode::OK, value.to_string()).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
-fn refused(r: Refusal) -> Response {
+pub(crate) fn refused(r: Refusal) -> Response {
     match r {
         Refusal::NotFound => empty(StatusCode::NOT_FOUND),
         Refusal::BadRequest => empty(StatusCode::BAD_REQUEST),
@@ -84,7 +84,7 @@ fn refused(r: Refusal) -> Response {
 }
 
 /// The id in the path; the public server answers a malformed one with an empty 400.
-struct Id(Uuid);
+pub(crate) struct Id(pub(crate) Uuid);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     type Rejection = Response;
@@ -99,7 +99,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
 
 /// A JSON body read the way the public server's framework reads it: 415, 400
 /// and 422 with its text messages.
-async fn body_of<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
+pub(crate) async fn body_of<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -155,7 +155,7 @@ fn strict<T: PartialEq + std::fmt::Display>(field: &str, value: &T, known: &[T])
     ))
 }
 
-fn epoch(t: &DateTime<Utc>) -> Value {
+pub(crate) fn epoch(t: &DateTime<Utc>) -> Value {
     json!({ "secs_since_epoch": t.timestamp(), "nanos_since_epoch": t.timestamp_subsec_nanos() })
 }
 
@@ -164,7 +164,7 @@ fn duration(secs: u64) -> Value {
 }
 
 /// A task as the public server serializes it.
-fn task_json(task: &Task) -> Value {
+pub(crate) fn task_json(task: &Task) -> Value {
     let mut v = serde_json::to_value(task).unwrap_or(Value::Null);
     if let Some(obj) = v.as_object_mut() {
         obj.insert("created_at".into(), epoch(&task.created_at));
@@ -321,12 +321,4 @@ async fn delete_project(State(s): Shared, Id(id): Id) -> Response {
 
 async fn health() -> Response {
     json_ok(json!({ "status": "healthy", "timestamp": Utc::now().to_rfc3339(), "version": env!("CARGO_PKG_VERSION") }))
-}
-
-async fn stats(State(s): Shared) -> Response {
-    let (running, completed, failed, pending) = lock(&s.upstream).counts(Utc::now());
-    json_ok(json!({
-        "active_tasks": running, "completed_tasks": completed, "failed_tasks": failed, "pending_tasks": pending,
-        "cpu_usage_percent": 0.0, "memory_usage_mb": 0.0, "timestamp": Utc::now().to_rfc3339()
-    }))
 }

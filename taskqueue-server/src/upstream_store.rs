@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::simulation::Runs;
 use chrono::{DateTime, Utc};
-use taskqueue_proto::{Project, Task, TaskPhase, TaskPriority, TaskStatus, TaskType};
+use taskqueue_proto::{Project, Task, TaskPhase, TaskPriority, TaskStatus, TaskType, Workflow};
 use uuid::Uuid;
 
 /// Why the upstream store refused: each maps to the public server's answer.
@@ -52,22 +52,36 @@ pub(crate) struct ProjectFields {
     pub(crate) description: Option<String>,
 }
 
-/// The workflow a status change must follow (or go to `Cancelled`).
-const WORKFLOW: &[TaskStatus] = &[
-    TaskStatus::Planning,
-    TaskStatus::Implementation,
-    TaskStatus::TestCreation,
-    TaskStatus::Testing,
-    TaskStatus::AIReview,
-    TaskStatus::Finalized,
-];
-
-fn allowed(from: &TaskStatus, to: &TaskStatus) -> bool {
-    if from == to || to == &TaskStatus::Cancelled {
-        return true;
+/// The public server's rule for a status change, from the task's current
+/// phase: one step along Planning → Implementation → TestCreation → Testing
+/// → AIReview → Finalized (Finalized only after the required AI reviews),
+/// AIReview → Implementation, Failed → Planning or Implementation, the
+/// same status, or anything to Cancelled.
+pub(crate) fn allowed(task: &Task, to: &TaskStatus) -> bool {
+    use TaskStatus::*;
+    match (&task.current_phase, to) {
+        (_, Cancelled) => true,
+        (from, to) if from == to => true,
+        (Planning, Implementation)
+        | (Implementation, TestCreation)
+        | (TestCreation, Testing)
+        | (Testing, AIReview)
+        | (AIReview, Implementation)
+        | (Failed, Implementation)
+        | (Failed, Planning) => true,
+        (AIReview, Finalized) => task.ai_reviews_completed >= task.ai_reviews_required,
+        _ => false,
     }
-    let index = |s: &TaskStatus| WORKFLOW.iter().position(|w| w == s);
-    matches!((index(from), index(to)), (Some(f), Some(t)) if t == f + 1)
+}
+
+/// What the public server counts for `GET /metrics`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Counters {
+    pub(crate) tasks_submitted: u64,
+    pub(crate) tasks_cancelled: u64,
+    pub(crate) tasks_completed: u64,
+    pub(crate) tasks_failed: u64,
+    pub(crate) workflows_submitted: u64,
 }
 
 /// Tasks and projects in hash maps (the public server lists them in no
@@ -75,9 +89,11 @@ fn allowed(from: &TaskStatus, to: &TaskStatus) -> bool {
 /// `GET /tasks/{id}` shows.
 #[derive(Debug, Default)]
 pub(crate) struct UpstreamStore {
-    tasks: HashMap<Uuid, Task>,
-    stored_status: HashMap<Uuid, TaskStatus>,
+    pub(crate) tasks: HashMap<Uuid, Task>,
+    pub(crate) stored_status: HashMap<Uuid, TaskStatus>,
     projects: HashMap<Uuid, Project>,
+    pub(crate) workflows: HashMap<Uuid, Workflow>,
+    pub(crate) counters: Counters,
     runs: Runs,
 }
 
@@ -91,19 +107,38 @@ impl UpstreamStore {
 
     /// Finishes the simulated runs whose time has come, with the result
     /// forms the public server writes.
-    fn settle(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn settle(&mut self, now: DateTime<Utc>) {
         for (id, run) in self.runs.ended(now) {
             if let Some(task) = self.tasks.get_mut(&id) {
                 task.status = run.outcome();
                 task.updated_at = run.ends_at;
                 task.result = Some(if run.fails {
-                    serde_json::json!({ "Failure": { "exit_code": 1 } })
+                    self.counters.tasks_failed += 1;
+                    serde_json::json!({ "Failure": { "error": "the command exited with 1", "exit_code": 1, "logs": [] } })
                 } else {
-                    serde_json::json!({ "Success": { "exit_code": 0 } })
+                    self.counters.tasks_completed += 1;
+                    serde_json::json!({ "Success": { "output": "", "artifacts": [], "metrics": {
+                        "execution_time": { "secs": 0, "nanos": 0 }, "memory_usage": 0, "cpu_usage": 0.0,
+                        "disk_usage": 0, "network_io": 0 } } })
                 });
                 self.stored_status.insert(id, run.outcome());
             }
         }
+    }
+
+    /// Whether the project exists.
+    pub(crate) fn knows_project(&self, id: &Uuid) -> bool {
+        self.projects.contains_key(id)
+    }
+
+    /// Starts the simulated run of a new task, if the simulation is on.
+    pub(crate) fn start_run(&mut self, task: &mut Task, now: DateTime<Utc>) {
+        self.runs.start(task, now);
+    }
+
+    /// Forgets a task's run.
+    pub(crate) fn stop_run(&mut self, id: &Uuid) {
+        self.runs.stop(id);
     }
 
     pub(crate) fn create_task(&mut self, new: NewTask, now: DateTime<Utc>) -> Result<Uuid, Refusal> {
@@ -126,6 +161,7 @@ impl UpstreamStore {
         let id = task.id;
         self.stored_status.insert(id, task.status.clone());
         self.tasks.insert(id, task);
+        self.counters.tasks_submitted += 1;
         Ok(id)
     }
 
@@ -160,7 +196,7 @@ impl UpstreamStore {
         let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
         if let Some(to) = &changes.status {
             // A refused change is answered like a missing task: 404, no body.
-            if !allowed(&task.status, to) {
+            if !allowed(task, to) {
                 return Err(Refusal::NotFound);
             }
         }
@@ -195,9 +231,11 @@ impl UpstreamStore {
         self.settle(now);
         let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
         self.runs.stop(&id);
+        let reason = reason.unwrap_or_else(|| "User requested cancellation".to_owned());
         task.result = Some(serde_json::json!({ "Cancelled": { "reason": reason } }));
         task.updated_at = now;
         self.stored_status.insert(id, TaskStatus::Cancelled);
+        self.counters.tasks_cancelled += 1;
         Ok(())
     }
 
@@ -248,17 +286,6 @@ impl UpstreamStore {
     /// Deletes the project, whatever tasks reference it.
     pub(crate) fn delete_project(&mut self, id: Uuid) -> Result<(), Refusal> {
         self.projects.remove(&id).map(|_| ()).ok_or(Refusal::Internal)
-    }
-
-    pub(crate) fn counts(&mut self, now: DateTime<Utc>) -> (usize, usize, usize, usize) {
-        self.settle(now);
-        let count = |s: TaskStatus| self.stored_status.values().filter(|v| **v == s).count();
-        (
-            count(TaskStatus::Running),
-            count(TaskStatus::Completed),
-            count(TaskStatus::Failed),
-            count(TaskStatus::Planning),
-        )
     }
 }
 

@@ -8,6 +8,9 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod extras;
+pub use extras::*;
+
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
@@ -828,6 +831,7 @@ macro_rules! integration_suite {
             hostile_json_is_a_typed_error_or_a_value,
             wrong_credentials_are_not_retried,
             per_call_options_override_the_config,
+            upstream_extras_are_unsupported_in_the_spec_dialect,
         );
         mod upstream {
             use super::*;
@@ -840,6 +844,8 @@ macro_rules! integration_suite {
                 wait_all_reads_one_project_with_one_listing_a_round,
                 wait_any_returns_the_first_to_finish,
                 a_watch_sees_create_change_and_delete,
+                every_upstream_extra_end_to_end,
+                a_finished_run_has_a_typed_result,
             );
         }
     };
