@@ -109,6 +109,13 @@ pub(crate) enum Command {
     /// Create, inspect and change projects.
     #[command(subcommand)]
     Projects(ProjectCommand),
+    /// Submit and inspect workflows (upstream servers: --dialect upstream).
+    #[command(subcommand)]
+    Workflows(WorkflowCommand),
+    /// The server's task and workflow counts (upstream servers).
+    Stats,
+    /// The server's metrics (upstream servers).
+    Metrics,
     /// Check that the server is up.
     Health,
     /// Print a shell completion script.
@@ -174,6 +181,131 @@ pub(crate) enum TaskCommand {
     /// Follow tasks as they are created, change and go: one JSON object a
     /// line when piped, a live view on a terminal.
     Watch(TaskWatchArgs),
+    /// The status the server stores for a task (upstream servers).
+    Status {
+        /// The task's id.
+        id: String,
+    },
+    /// A task's result, or null while it has none (upstream servers).
+    Result {
+        /// The task's id.
+        id: String,
+    },
+    /// Queue a task again: stored status Pending, result cleared (upstream servers).
+    Retry {
+        /// The task's id.
+        id: String,
+        /// Also reset its retry count to 0.
+        #[arg(long)]
+        reset_retry_count: bool,
+    },
+    /// Change a task's priority (upstream servers).
+    Priority {
+        /// The task's id.
+        id: String,
+        /// Low, Normal, High or Critical.
+        priority: String,
+    },
+    /// Add and list a task's dependencies (upstream servers).
+    #[command(subcommand)]
+    Deps(DepsCommand),
+    /// The correlation ids of a task's dependencies (upstream servers).
+    Correlations {
+        /// The task's id.
+        id: String,
+    },
+    /// Move a task to its next phase (upstream servers).
+    Advance {
+        /// The task's id.
+        id: String,
+    },
+    /// Set a task's status along the server's workflow; a refused change exits 5 (upstream servers).
+    SetStatus {
+        /// The task's id.
+        id: String,
+        /// Planning, Implementation, TestCreation, Testing, AIReview, Finalized, Cancelled or Failed.
+        status: String,
+    },
+    /// Create a task, or change the one of that name (upstream servers).
+    Upsert(TaskUpsertArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DepsCommand {
+    /// Make task ID depend on DEPENDS_ON; one that would close a cycle is refused (exit 5).
+    Add {
+        /// The task that gets the dependency.
+        id: String,
+        /// The task it depends on.
+        depends_on: String,
+        /// When the dependency counts as met.
+        #[arg(long, value_enum, default_value_t = Condition::Success)]
+        condition: Condition,
+        /// Not required (met or not, the task may go on).
+        #[arg(long)]
+        optional: bool,
+        /// A correlation group to file it under.
+        #[arg(long, value_name = "X")]
+        correlation_id: Option<String>,
+        /// A name for the task depended on.
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+    },
+    /// List a task's dependencies.
+    List {
+        /// The task's id.
+        id: String,
+    },
+}
+
+/// When a dependency counts as met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Condition {
+    /// The task depended on succeeded.
+    Success,
+    /// It failed.
+    Failure,
+    /// It finished, either way.
+    Completion,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaskUpsertArgs {
+    /// The name to match (and the new task's name).
+    pub(crate) name: String,
+    /// The command to run.
+    pub(crate) command: String,
+    /// The project it belongs to.
+    #[arg(long, value_name = "P")]
+    pub(crate) project_id: String,
+    /// A description (the server requires one).
+    #[arg(long, value_name = "D")]
+    pub(crate) description: String,
+    /// Low, Normal, High or Critical.
+    #[arg(long, value_name = "P")]
+    pub(crate) priority: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WorkflowCommand {
+    /// Submit a workflow of existing tasks from a JSON file (`-` for stdin):
+    /// {"name", "description", "tasks": [ids], "dependencies": [{"from", "to", "condition"}]}.
+    Submit {
+        /// The file.
+        file: PathBuf,
+    },
+    /// List workflows.
+    List,
+    /// Show a workflow and its tasks.
+    Get {
+        /// The workflow's id.
+        id: String,
+    },
+    /// A workflow's status.
+    Status {
+        /// The workflow's id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

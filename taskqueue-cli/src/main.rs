@@ -11,6 +11,7 @@ mod parse;
 mod progress;
 mod settings;
 mod terminal;
+mod workflow_file;
 
 use std::process::ExitCode;
 
@@ -57,6 +58,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Tasks(command) => commands::tasks::run(&client, &out, command),
         Command::Projects(command) => commands::projects::run(&client, &out, command),
+        Command::Workflows(command) => commands::workflows::run(&client, &out, command),
+        Command::Stats => commands::workflows::stats(&client, &out),
+        Command::Metrics => commands::workflows::metrics(&client, &out),
         Command::Health => {
             let health = client.health()?;
             let text = format!(

@@ -11,6 +11,8 @@ use taskqueue_proto::{Project, Task, TaskStatus};
 use crate::cli::Format;
 use crate::terminal::safe;
 
+mod upstream;
+
 /// Writes results to stdout in the chosen format.
 pub(crate) struct Printer {
     format: Format,

@@ -966,3 +966,296 @@ fn a_huge_wait_timeout_is_no_deadline() {
         assert!(refused.stderr.contains("--timeout"), "{}", refused.stderr);
     }
 }
+
+#[test]
+fn every_upstream_only_command() {
+    let s = spawn(ServerConfig::ephemeral().dialect(taskqueue_proto::Dialect::Upstream)).unwrap();
+    let up = |args: &[&str]| {
+        let mut all = vec!["--dialect", "upstream"];
+        all.extend_from_slice(args);
+        on(&s, &all)
+    };
+    let json = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let run = up(&all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.json()
+    };
+    let table = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "table"]);
+        let run = up(&all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.stdout
+    };
+    let project = json(&["projects", "create", "extras"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = |name: &str| {
+        let args = [
+            "tasks",
+            "create",
+            name,
+            "true",
+            "--project-id",
+            &project,
+            "--description",
+            "d",
+        ];
+        json(&args)["id"].as_str().unwrap().to_owned()
+    };
+    let (a, b, c) = (task("alpha"), task("beta"), task("gamma"));
+
+    assert_eq!(
+        json(&["tasks", "status", &a]),
+        serde_json::json!({"id": a, "status": "Planning"})
+    );
+    assert_eq!(
+        json(&["tasks", "result", &a]),
+        serde_json::json!({"id": a, "result": null})
+    );
+    assert_eq!(json(&["tasks", "priority", &a, "critical"])["priority"], "Critical");
+    assert_eq!(
+        up(&["tasks", "priority", &a, "urgent"]).code,
+        2,
+        "refused before sending"
+    );
+
+    let deps = json(&words(
+        "tasks deps add",
+        &[&b, &a, "--correlation-id", "build-1", "--name", "alpha"],
+    ));
+    assert_eq!(deps[0]["task_id"], a.as_str());
+    json(&words(
+        "tasks deps add",
+        &[&c, &b, "--condition", "completion", "--optional"],
+    ));
+    let cycle = up(&["tasks", "deps", "add", &a, &c]);
+    assert_eq!(cycle.code, 5, "a cycle: {}", cycle.stderr);
+    assert!(
+        cycle.stderr.contains(&format!("{a} → {c} → {b} → {a}")),
+        "{}",
+        cycle.stderr
+    );
+    assert_eq!(json(&["tasks", "deps", "list", &c])[0]["condition"], "Completion");
+    assert!(table(&["tasks", "deps", "list", &b]).contains("build-1"));
+    assert_eq!(json(&["tasks", "correlations", &b]), serde_json::json!(["build-1"]));
+
+    let advanced = json(&["tasks", "advance", &a]);
+    assert_eq!(
+        (advanced["advanced"].as_bool(), &advanced["task"]["id"]),
+        (Some(true), &serde_json::json!(a))
+    );
+    let refused = up(&["tasks", "set-status", &a, "testing"]);
+    assert_eq!(refused.code, 5, "a refused transition: {}", refused.stderr);
+    assert_eq!(
+        json(&["tasks", "set-status", &a, "TestCreation"])["status"],
+        "TestCreation"
+    );
+    assert_eq!(up(&["tasks", "set-status", &a, "bogus"]).code, 2);
+
+    assert_eq!(
+        json(&["tasks", "retry", &c, "--reset-retry-count"])["retry_attempts"],
+        0
+    );
+    assert_eq!(json(&["tasks", "status", &c])["status"], "Pending");
+
+    let upsert = [
+        "tasks",
+        "upsert",
+        "delta",
+        "echo delta",
+        "--project-id",
+        &project,
+        "--description",
+        "first",
+    ];
+    let created = json(&upsert);
+    let changed = json(&words(
+        "tasks upsert delta",
+        &[
+            "echo v2",
+            "--project-id",
+            &project,
+            "--description",
+            "second",
+            "--priority",
+            "low",
+        ],
+    ));
+    assert_eq!(
+        (created["id"].clone(), changed["command"].clone()),
+        (changed["id"].clone(), serde_json::json!("echo v2"))
+    );
+
+    let dir = scratch();
+    let file = write(
+        &dir,
+        "wf.json",
+        &format!(
+            r#"{{"name":"release","description":"two steps","tasks":["{b}","{c}"],
+                 "dependencies":[{{"from":"{b}","to":"{c}","condition":"Success"}}]}}"#
+        ),
+    );
+    let wf = json(&["workflows", "submit", &file]);
+    let wf_id = wf["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (wf["name"].as_str(), wf["tasks"].as_array().map(Vec::len)),
+        (Some("release"), Some(2))
+    );
+    assert_eq!(json(&["workflows", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(json(&["workflows", "get", &wf_id])["id"], wf_id.as_str());
+    assert_eq!(
+        json(&["workflows", "status", &wf_id]),
+        serde_json::json!({"id": wf_id, "status": "Pending"})
+    );
+    let shown = table(&["workflows", "get", &wf_id]);
+    assert!(
+        shown.contains("release") && shown.contains("beta") && shown.contains("FROM"),
+        "{shown}"
+    );
+    let bad = write(&dir, "bad.json", r#"{"name":"w","tasks":[],"owner":1}"#);
+    let run = up(&["workflows", "submit", &bad]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("unknown field `owner`"), "{}", run.stderr);
+    assert_eq!(up(&["workflows", "get", &uuid_of(1)]).code, 3);
+
+    assert_eq!(json(&["stats"])["total_tasks"], 4);
+    assert!(table(&["stats"]).contains("workflows"));
+    assert_eq!(json(&["metrics"])["tasks_submitted_total"], 4.0);
+    assert!(table(&["metrics"]).contains("le=+Inf"));
+    assert_eq!(up(&["tasks", "status", &uuid_of(2)]).code, 3);
+
+    // The documented API has none of these: exit 2, saying what is needed.
+    let spec = spawn(ServerConfig::ephemeral()).unwrap();
+    for args in [
+        vec!["tasks", "status", a.as_str()],
+        vec!["workflows", "list"],
+        vec!["stats"],
+        vec!["metrics"],
+    ] {
+        let run = on(&spec, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--dialect upstream"), "{}", run.stderr);
+    }
+    assert_eq!(spec.total_requests(), 0);
+}
+
+/// A fixed, valid id that no server has.
+fn uuid_of(n: u128) -> String {
+    uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | n).to_string()
+}
+
+#[test]
+fn upstream_only_output_escapes_server_text() {
+    let s = spawn(ServerConfig::ephemeral().dialect(taskqueue_proto::Dialect::Upstream)).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--dialect", "upstream", "--format", "table"];
+        all.extend_from_slice(args);
+        let run = on(&s, &all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains(['\u{1b}', '\u{7}', '\r']),
+            "{args:?}: {:?}",
+            run.stdout
+        );
+        run.stdout
+    };
+    let project = on(
+        &s,
+        &["--dialect", "upstream", "projects", "create", "p", "--format", "json"],
+    )
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let evil = "evil\u{1b}[31mRED\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let id = on(
+        &s,
+        &[
+            "--dialect",
+            "upstream",
+            "tasks",
+            "create",
+            evil,
+            "x",
+            "--project-id",
+            &project,
+            "--description",
+            evil,
+            "--format",
+            "json",
+        ],
+    )
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    on(&s, &["--dialect", "upstream", "tasks", "cancel", &id, "--reason", evil]);
+    assert!(run(&["tasks", "result", &id]).contains("evil\\u{1b}[31m"));
+    let other = on(
+        &s,
+        &[
+            "--dialect",
+            "upstream",
+            "tasks",
+            "create",
+            "o",
+            "x",
+            "--project-id",
+            &project,
+            "--description",
+            "d",
+            "--format",
+            "json",
+        ],
+    )
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    on(
+        &s,
+        &[
+            "--dialect",
+            "upstream",
+            "tasks",
+            "deps",
+            "add",
+            &other,
+            &id,
+            "--name",
+            evil,
+            "--correlation-id",
+            evil,
+        ],
+    );
+    run(&["tasks", "deps", "list", &other]);
+    run(&["tasks", "correlations", &other]);
+    let dir = scratch();
+    let file = write(
+        &dir,
+        "wf.json",
+        &format!(
+            r#"{{"name":"{}","tasks":["{id}"]}}"#,
+            evil.replace('\u{1b}', "\\u001b").replace('\u{7}', "\\u0007")
+        ),
+    );
+    let wf = on(
+        &s,
+        &[
+            "--dialect",
+            "upstream",
+            "workflows",
+            "submit",
+            &file,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(wf.code, 0, "{}", wf.stderr);
+    run(&["workflows", "get", wf.json()["id"].as_str().unwrap()]);
+    run(&["workflows", "list"]);
+}

@@ -3,7 +3,9 @@
 
 pub(crate) mod projects;
 pub(crate) mod tasks;
+pub(crate) mod upstream;
 pub(crate) mod waiting;
+pub(crate) mod workflows;
 
 use std::io::{BufRead, IsTerminal, Write};
 

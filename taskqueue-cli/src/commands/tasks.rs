@@ -55,6 +55,17 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
             timeout,
         } => return super::waiting::wait(client, out, &ids, any, timeout),
         TaskCommand::Watch(args) => return super::waiting::watch(client, out, args),
+        TaskCommand::Status { id } => return super::upstream::status(client, out, &id),
+        TaskCommand::Result { id } => return super::upstream::result(client, out, &id),
+        TaskCommand::Retry { id, reset_retry_count } => {
+            return super::upstream::retry(client, out, &id, reset_retry_count);
+        }
+        TaskCommand::Priority { id, priority } => return super::upstream::priority(client, out, &id, &priority),
+        TaskCommand::Deps(command) => return super::upstream::deps(client, out, command),
+        TaskCommand::Correlations { id } => return super::upstream::correlations(client, out, &id),
+        TaskCommand::Advance { id } => return super::upstream::advance(client, out, &id),
+        TaskCommand::SetStatus { id, status } => return super::upstream::set_status(client, out, &id, &status),
+        TaskCommand::Upsert(args) => return super::upstream::upsert(client, out, args),
     }
     Ok(())
 }
