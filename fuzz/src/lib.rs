@@ -4,8 +4,9 @@
 //! the seed corpus and generated inputs for a bounded time, on stable.
 //! Findings and figures: `docs/RELIABILITY.md`.
 //!
-//! `batch_file` includes the CLI's `src/batch.rs` by path: the CLI is a
-//! binary, and the reader is one pure file.
+//! `batch_file` and `workflow_file` include the CLI's `src/batch.rs` and
+//! `src/workflow_file.rs` by path: the CLI is a binary, and each reader is
+//! one pure file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken invariant must be loud
 
@@ -14,12 +15,15 @@ use std::time::{Duration, Instant};
 use http::{Request, Response};
 use taskqueue_proto::driver::{IntoMachine, Outcome, Simulated, TransportError, TransportErrorKind, run_blocking};
 use taskqueue_proto::ops::{
-    CancelTask, CreateProject, CreateTask, DeleteProject, DeleteTask, GetProject, GetTask, Health, ListProjects,
-    ListTasks, Operation, Raw, UpdateProject, UpdateTask, WaitForTasks, WatchTasks,
+    AddTaskDependency, AdvancePhase, CancelTask, CreateProject, CreateTask, DeleteProject, DeleteTask, GetMetrics,
+    GetProject, GetStats, GetTask, GetTaskResult, GetTaskStatus, GetWorkflow, GetWorkflowStatus, Health,
+    ListCorrelations, ListDependencies, ListProjects, ListTasks, ListWorkflows, Operation, Raw, RetryTask,
+    SetTaskPriority, SetTaskStatus, SubmitWorkflow, UpdateProject, UpdateTask, UpsertTask, WaitForTasks, WatchTasks,
 };
 use taskqueue_proto::{
-    BODY_SNIPPET_LIMIT, CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest,
-    TaskCreateRequest, TaskFilters, TaskStatus, TaskUpdateRequest,
+    AddDependency, BODY_SNIPPET_LIMIT, CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest,
+    TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskUpdateRequest, TaskUpsertRequest,
+    WorkflowCreateRequest, WorkflowDependency,
 };
 use uuid::Uuid;
 
@@ -139,6 +143,59 @@ pub fn parse_responses(data: &[u8]) {
     check(DeleteProject::new(id).parse_response(&config, again()));
     check(Health.parse_response(&config, again()));
     check(Raw::get("/stats").parse_response(&config, again()));
+    // The public server's other endpoints (`Unsupported` in the spec dialect).
+    let other = Uuid::from_u128(8);
+    check(GetTaskStatus { id }.parse_response(&config, again()));
+    check(GetTaskResult { id }.parse_response(&config, again()));
+    check(
+        RetryTask {
+            id,
+            reset_retry_count: true,
+        }
+        .parse_response(&config, again()),
+    );
+    check(
+        SetTaskPriority {
+            id,
+            priority: TaskPriority::High,
+        }
+        .parse_response(&config, again()),
+    );
+    check(
+        AddTaskDependency {
+            id,
+            dependency: AddDependency::on(other),
+        }
+        .parse_response(&config, again()),
+    );
+    check(ListDependencies { id }.parse_response(&config, again()));
+    check(ListCorrelations { id }.parse_response(&config, again()));
+    check(AdvancePhase { id }.parse_response(&config, again()));
+    check(
+        SetTaskStatus {
+            id,
+            status: TaskStatus::Testing,
+        }
+        .parse_response(&config, again()),
+    );
+    check(
+        UpsertTask {
+            request: TaskUpsertRequest::new("n", "c", id, "d"),
+        }
+        .parse_response(&config, again()),
+    );
+    check(submit_workflow(id, other).parse_response(&config, again()));
+    check(ListWorkflows.parse_response(&config, again()));
+    check(GetWorkflow { id }.parse_response(&config, again()));
+    check(GetWorkflowStatus { id }.parse_response(&config, again()));
+    check(GetStats.parse_response(&config, again()));
+    check(GetMetrics.parse_response(&config, again()));
+}
+
+/// A workflow of two tasks, `a` before `b`.
+fn submit_workflow(a: Uuid, b: Uuid) -> SubmitWorkflow {
+    let request = WorkflowCreateRequest::new("w", vec![a, b]).dependency(WorkflowDependency::new(a, b));
+    SubmitWorkflow::new(request, std::time::UNIX_EPOCH)
 }
 
 /// A transport answering each request with the next scripted outcome from
@@ -171,9 +228,24 @@ fn scripted(input: &mut Input<'_>) -> Simulated<impl FnMut(&Request<Vec<u8>>) ->
 /// Runs one operation to its end over `transport`: it must not panic and
 /// must end within its attempt bounds (at most 3 exchanges of 3 attempts).
 fn call<O: Operation>(op: O, config: &Config, transport: &Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome>) {
-    check(run_blocking(transport, op.into_machine(config, &CallOptions::new(), 1)));
-    assert!(transport.sent().len() <= 9, "{} sends", transport.sent().len());
+    call_within(op, config, transport, 9);
 }
+
+/// Runs one operation to its end: no panic, at most `max_sends` sends.
+fn call_within<O: Operation>(
+    op: O,
+    config: &Config,
+    transport: &Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome>,
+    max_sends: usize,
+) {
+    check(run_blocking(transport, op.into_machine(config, &CallOptions::new(), 1)));
+    assert!(transport.sent().len() <= max_sends, "{} sends", transport.sent().len());
+}
+
+/// The most sends of a flow whose exchanges follow the answers (a cycle
+/// walk, a workflow's task fetches): each scripted answer moves it on at
+/// most once, then the 503s that follow end it after one exchange's 3 attempts.
+const SCRIPTED_SENDS: usize = 16 + 3;
 
 /// A whole call of any operation in either dialect, every exchange's answer
 /// (or transport failure) taken from the input.
@@ -183,7 +255,7 @@ pub fn whole_call(data: &[u8]) {
     let config = dialect(which >> 4);
     let transport = scripted(&mut input);
     let id = Uuid::from_u128(7);
-    match which % 12 {
+    match which % 16 {
         0 => call(
             CreateTask::new(TaskCreateRequest::new("n", "c", id)),
             &config,
@@ -207,7 +279,40 @@ pub fn whole_call(data: &[u8]) {
             &transport,
         ),
         10 => call(DeleteProject::new(id), &config, &transport),
-        _ => call(Health, &config, &transport),
+        11 => call(Health, &config, &transport),
+        _ => whole_extra_call(which, &config, &transport),
+    }
+}
+
+/// A whole call of one of the public server's other endpoints.
+fn whole_extra_call(which: u8, config: &Config, transport: &Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome>) {
+    let (id, other) = (Uuid::from_u128(7), Uuid::from_u128(8));
+    match which % 16 {
+        12 => call(
+            SetTaskStatus {
+                id,
+                status: TaskStatus::Testing,
+            },
+            config,
+            transport,
+        ),
+        13 => call_within(
+            AddTaskDependency {
+                id,
+                dependency: AddDependency::on(other),
+            },
+            config,
+            transport,
+            SCRIPTED_SENDS,
+        ),
+        14 => call_within(submit_workflow(id, other), config, transport, SCRIPTED_SENDS),
+        _ => call(
+            UpsertTask {
+                request: TaskUpsertRequest::new("n", "c", id, "d"),
+            },
+            config,
+            transport,
+        ),
     }
 }
 
@@ -308,6 +413,23 @@ pub fn batch_file(data: &[u8]) {
     }
 }
 
+#[path = "../../taskqueue-cli/src/workflow_file.rs"]
+mod workflow_file;
+
+/// The CLI's workflow-file reader (`taskqueue workflows submit FILE`), the
+/// same source file the CLI builds: arbitrary text reads as a valid
+/// request, or as a message naming the file.
+pub fn workflow_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match workflow_file::parse("wf.json", &text) {
+        Ok(request) => {
+            request.validate().unwrap();
+            serde_json::to_vec(&request).unwrap();
+        }
+        Err(message) => assert!(message.starts_with("wf.json: "), "{message}"),
+    }
+}
+
 /// The reference server's request handling, in process: an arbitrary
 /// method, path, query, headers and body through its routers, in either
 /// dialect. No panic, never a 5xx, and in the spec dialect every error is
@@ -346,6 +468,18 @@ pub fn server_requests(data: &[u8]) {
         format!("/tasks/{id}"),
         format!("/projects/{id}/tasks"),
         "/stats".to_owned(),
+        format!("/tasks/{id}/status"),
+        format!("/tasks/{id}/result"),
+        format!("/tasks/{id}/retry"),
+        format!("/tasks/{id}/priority"),
+        format!("/tasks/{id}/dependencies"),
+        format!("/tasks/{id}/correlations"),
+        format!("/tasks/{id}/advance-phase"),
+        "/tasks/upsert".to_owned(),
+        "/workflows".to_owned(),
+        format!("/workflows/{id}"),
+        format!("/workflows/{id}/status"),
+        "/metrics".to_owned(),
     ];
     let mut path = paths[usize::from(input.byte()) % paths.len()].clone();
     let query_len = usize::from(input.byte() % 64);
@@ -371,7 +505,9 @@ pub fn server_requests(data: &[u8]) {
     };
     let response = server.handle(request);
     let status = response.status();
-    assert!(!status.is_server_error(), "{method} {path}: {status}");
+    // Upstream, an upsert naming an unknown project is the public server's empty 500.
+    let upstream_500 = dialect == Dialect::Upstream && status == 500 && path.starts_with("/tasks/upsert");
+    assert!(!status.is_server_error() || upstream_500, "{method} {path}: {status}");
     if dialect == Dialect::Spec && (status.is_client_error()) && method != "HEAD" {
         let body: serde_json::Value = serde_json::from_slice(response.body())
             .unwrap_or_else(|e| panic!("{method} {path}: {status} with a body that is not JSON: {e}"));
@@ -393,5 +529,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("config", config),
     ("cassette", cassette),
     ("batch_file", batch_file),
+    ("workflow_file", workflow_file),
     ("server_requests", server_requests),
 ];

@@ -56,7 +56,26 @@ fn made_seeds(target: &str) -> Vec<Vec<u8>> {
             seeds.push(format!("[{task},{task}]").into_bytes());
             seeds.push(format!("{task}\n\n{task}\n").into_bytes());
         }
+        "workflow_file" => {
+            let (a, b) = (
+                "00000000-0000-4000-8000-000000000001",
+                "00000000-0000-4000-8000-000000000002",
+            );
+            seeds.push(
+                format!(
+                    r#"{{"name":"release","description":"d","tasks":["{a}","{b}"],"dependencies":[{{"from":"{a}","to":"{b}","condition":"Completion"}}]}}"#
+                )
+                .into_bytes(),
+            );
+            seeds.push(format!(r#"{{"name":"w","tasks":["{a}"]}}"#).into_bytes());
+        }
         "server_requests" => {
+            // Upstream (flag 1, JSON), POST, a good id, each of the public server's other routes.
+            for path in 10u8..22 {
+                let mut seed = vec![0x09, 1, 0, path, 0, 0, 0, 0];
+                seed.extend_from_slice(br#"{"status":"Implementation","priority":"High","dependency_task_id":"6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90"}"#);
+                seeds.push(seed);
+            }
             // flags (spec, authorised, JSON), method, id, path, no query, no extra headers, body.
             for (method, path) in [(1u8, 0u8), (0, 0), (1, 3), (2, 1), (1, 2), (3, 4), (0, 5)] {
                 let mut seed = vec![0x0c, method, 0, path, 0, 0, 0, 0];
