@@ -669,6 +669,22 @@ fn completions_and_help() {
     }
 }
 
+/// Runs with `--dialect upstream` against `server`.
+fn upstream(server: &RunningServer, args: &[&str]) -> Run {
+    let mut all = vec!["--dialect", "upstream"];
+    all.extend_from_slice(args);
+    on(server, &all)
+}
+
+/// A command that must succeed with `--dialect upstream`: its JSON output.
+fn upstream_json(server: &RunningServer, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let run = upstream(server, &all);
+    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    run.json()
+}
+
 #[test]
 fn a_workflow_against_the_public_servers_dialect() {
     let s = spawn(
@@ -677,19 +693,8 @@ fn a_workflow_against_the_public_servers_dialect() {
             .complete_after(Duration::from_millis(300)),
     )
     .unwrap();
-    let up = |args: &[&str]| {
-        let mut all = vec!["--dialect", "upstream"];
-        all.extend_from_slice(args);
-        on(&s, &all)
-    };
-    // A command that must succeed, its JSON output.
-    let json = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--format", "json"]);
-        let run = up(&all);
-        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-        run.json()
-    };
+    let up = |args: &[&str]| upstream(&s, args);
+    let json = |args: &[&str]| upstream_json(&s, args);
     let p = json(&["projects", "create", "demo", "--description", "Demo project"]);
     let project = p["id"].as_str().unwrap().to_owned();
     assert_eq!(p["name"], "demo", "the full project, fetched after the acknowledgement");
@@ -970,18 +975,8 @@ fn a_huge_wait_timeout_is_no_deadline() {
 #[test]
 fn every_upstream_only_command() {
     let s = spawn(ServerConfig::ephemeral().dialect(taskqueue_proto::Dialect::Upstream)).unwrap();
-    let up = |args: &[&str]| {
-        let mut all = vec!["--dialect", "upstream"];
-        all.extend_from_slice(args);
-        on(&s, &all)
-    };
-    let json = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--format", "json"]);
-        let run = up(&all);
-        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-        run.json()
-    };
+    let up = |args: &[&str]| upstream(&s, args);
+    let json = |args: &[&str]| upstream_json(&s, args);
     let table = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend(["--format", "table"]);
@@ -1152,9 +1147,9 @@ fn uuid_of(n: u128) -> String {
 fn upstream_only_output_escapes_server_text() {
     let s = spawn(ServerConfig::ephemeral().dialect(taskqueue_proto::Dialect::Upstream)).unwrap();
     let run = |args: &[&str]| {
-        let mut all = vec!["--dialect", "upstream", "--format", "table"];
-        all.extend_from_slice(args);
-        let run = on(&s, &all);
+        let mut all = args.to_vec();
+        all.extend(["--format", "table"]);
+        let run = upstream(&s, &all);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert!(
             !run.stdout.contains(['\u{1b}', '\u{7}', '\r']),
@@ -1163,99 +1158,49 @@ fn upstream_only_output_escapes_server_text() {
         );
         run.stdout
     };
-    let project = on(
-        &s,
-        &["--dialect", "upstream", "projects", "create", "p", "--format", "json"],
-    )
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id_of = |args: &[&str]| upstream_json(&s, args)["id"].as_str().unwrap().to_owned();
+    let project = id_of(&["projects", "create", "p"]);
     let evil = "evil\u{1b}[31mRED\u{1b}]0;pwned\u{7}\u{1b}[2J";
-    let id = on(
-        &s,
-        &[
-            "--dialect",
-            "upstream",
-            "tasks",
-            "create",
-            evil,
-            "x",
-            "--project-id",
-            &project,
-            "--description",
-            evil,
-            "--format",
-            "json",
-        ],
-    )
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    on(&s, &["--dialect", "upstream", "tasks", "cancel", &id, "--reason", evil]);
+    let id = id_of(&[
+        "tasks",
+        "create",
+        evil,
+        "x",
+        "--project-id",
+        &project,
+        "--description",
+        evil,
+    ]);
+    upstream(&s, &["tasks", "cancel", &id, "--reason", evil]);
     assert!(run(&["tasks", "result", &id]).contains("evil\\u{1b}[31m"));
-    let other = on(
-        &s,
-        &[
-            "--dialect",
-            "upstream",
-            "tasks",
-            "create",
-            "o",
-            "x",
-            "--project-id",
-            &project,
-            "--description",
-            "d",
-            "--format",
-            "json",
-        ],
-    )
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    on(
-        &s,
-        &[
-            "--dialect",
-            "upstream",
-            "tasks",
-            "deps",
-            "add",
-            &other,
-            &id,
-            "--name",
-            evil,
-            "--correlation-id",
-            evil,
-        ],
-    );
+    let other = id_of(&[
+        "tasks",
+        "create",
+        "o",
+        "x",
+        "--project-id",
+        &project,
+        "--description",
+        "d",
+    ]);
+    let deps = [
+        "tasks",
+        "deps",
+        "add",
+        &other,
+        &id,
+        "--name",
+        evil,
+        "--correlation-id",
+        evil,
+    ];
+    upstream_json(&s, &deps);
     run(&["tasks", "deps", "list", &other]);
     run(&["tasks", "correlations", &other]);
     let dir = scratch();
-    let file = write(
-        &dir,
-        "wf.json",
-        &format!(
-            r#"{{"name":"{}","tasks":["{id}"]}}"#,
-            evil.replace('\u{1b}', "\\u001b").replace('\u{7}', "\\u0007")
-        ),
-    );
-    let wf = on(
-        &s,
-        &[
-            "--dialect",
-            "upstream",
-            "workflows",
-            "submit",
-            &file,
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(wf.code, 0, "{}", wf.stderr);
-    run(&["workflows", "get", wf.json()["id"].as_str().unwrap()]);
+    let name = evil.replace('\u{1b}', "\\u001b").replace('\u{7}', "\\u0007");
+    let file = write(&dir, "wf.json", &format!(r#"{{"name":"{name}","tasks":["{id}"]}}"#));
+    let wf = id_of(&["workflows", "submit", &file]);
+    run(&["workflows", "get", &wf]);
     run(&["workflows", "list"]);
 }

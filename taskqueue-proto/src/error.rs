@@ -170,6 +170,24 @@ pub enum Error {
     },
 }
 
+/// The boxed [`ApiError`] of the variants that come from an error response.
+macro_rules! api_error_of {
+    ($error:expr) => {
+        match $error {
+            Error::Validation(e)
+            | Error::Authentication(e)
+            | Error::Authorization(e)
+            | Error::TaskNotFound(e)
+            | Error::ProjectNotFound(e)
+            | Error::WorkflowNotFound(e)
+            | Error::Conflict(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    };
+}
+
 impl Error {
     /// An [`Error::InvalidInput`] for `field`.
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -181,34 +199,12 @@ impl Error {
 
     /// The server's answer, for the variants that come from an error response.
     pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
-            Error::Validation(e)
-            | Error::Authentication(e)
-            | Error::Authorization(e)
-            | Error::TaskNotFound(e)
-            | Error::ProjectNotFound(e)
-            | Error::WorkflowNotFound(e)
-            | Error::Conflict(e)
-            | Error::RateLimited(e)
-            | Error::Api(e) => Some(e),
-            _ => None,
-        }
+        api_error_of!(self)
     }
 
     /// The server's answer, to add context to (the SDK's own flows).
     pub(crate) fn api_error_mut(&mut self) -> Option<&mut ApiError> {
-        match self {
-            Error::Validation(e)
-            | Error::Authentication(e)
-            | Error::Authorization(e)
-            | Error::TaskNotFound(e)
-            | Error::ProjectNotFound(e)
-            | Error::WorkflowNotFound(e)
-            | Error::Conflict(e)
-            | Error::RateLimited(e)
-            | Error::Api(e) => Some(e),
-            _ => None,
-        }
+        api_error_of!(self)
     }
 
     /// The HTTP status, when a response was received.

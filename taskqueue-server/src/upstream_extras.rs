@@ -14,7 +14,8 @@ use axum::routing::{get, post, put};
 use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use taskqueue_proto::{TaskPriority, TaskStatus, Workflow};
+use taskqueue_proto::ops::extras::SETTABLE_STATUSES;
+use taskqueue_proto::{TaskPriority, Workflow};
 
 use crate::state::{AppState, lock};
 use crate::upstream::{Id, body_of, empty, epoch, json_ok, refused, task_json};
@@ -143,18 +144,6 @@ async fn advance_phase(State(s): Shared, Id(id): Id) -> Response {
     }
 }
 
-/// The statuses the public server's `PUT /tasks/{id}/status` reads.
-const SETTABLE: &[TaskStatus] = &[
-    TaskStatus::Planning,
-    TaskStatus::Implementation,
-    TaskStatus::TestCreation,
-    TaskStatus::Testing,
-    TaskStatus::AIReview,
-    TaskStatus::Finalized,
-    TaskStatus::Cancelled,
-    TaskStatus::Failed,
-];
-
 async fn set_status(State(s): Shared, Id(id): Id, headers: HeaderMap, body: Body) -> Response {
     let body = match object(&headers, body).await {
         Ok(b) => b,
@@ -163,7 +152,7 @@ async fn set_status(State(s): Shared, Id(id): Id, headers: HeaderMap, body: Body
     let Some(status) = body
         .get("status")
         .and_then(Value::as_str)
-        .and_then(|raw| SETTABLE.iter().find(|s| s.as_str() == raw))
+        .and_then(|raw| SETTABLE_STATUSES.iter().find(|s| s.as_str() == raw))
     else {
         return empty(StatusCode::BAD_REQUEST);
     };

@@ -7,7 +7,8 @@ pub(crate) mod upstream;
 pub(crate) mod waiting;
 pub(crate) mod workflows;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::Path;
 
 use crate::exit::Failure;
 use crate::output::Printer;
@@ -52,4 +53,17 @@ pub(crate) fn confirm(question: &str, assume_yes: bool) -> Result<bool, Failure>
         .read_line(&mut answer)
         .map_err(|e| Failure::new(1, format!("could not read the answer: {e}")))?;
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// The text of a file, or of standard input for `-`; a file that cannot be
+/// read is a usage error naming it.
+pub(crate) fn read_input(file: &Path) -> Result<String, Failure> {
+    let mut text = String::new();
+    let read = if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    Ok(text)
 }

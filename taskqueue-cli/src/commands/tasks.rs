@@ -1,6 +1,5 @@
 //! `taskqueue tasks …`.
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::Client;
@@ -142,13 +141,7 @@ fn update_request(a: TaskUpdateArgs) -> Result<TaskUpdateRequest, Failure> {
 /// Reads a JSON array, or JSON lines, of task create requests from a file
 /// (`-`: standard input).
 fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
-    let mut text = String::new();
-    let read = if file == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
-    };
-    read.map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    let text = super::read_input(file)?;
     crate::batch::parse(&file.display().to_string(), &text).map_err(Failure::usage)
 }
 

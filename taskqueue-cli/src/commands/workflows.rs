@@ -1,7 +1,6 @@
 //! `taskqueue workflows …`, `taskqueue stats` and `taskqueue metrics`
 //! (the public server: `--dialect upstream`).
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::Client;
@@ -26,13 +25,7 @@ pub(crate) fn run(client: &Client, out: &Printer, command: WorkflowCommand) -> R
 
 /// The workflow in a file (`-`: standard input), read and checked before anything is sent.
 fn read(file: &Path) -> Result<taskqueue_proto::WorkflowCreateRequest, Failure> {
-    let mut text = String::new();
-    let read = if file == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
-    };
-    read.map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    let text = super::read_input(file)?;
     crate::workflow_file::parse(&file.display().to_string(), &text).map_err(Failure::usage)
 }
 
