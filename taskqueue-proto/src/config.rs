@@ -3,6 +3,8 @@
 use crate::setters::{option_setters, setters};
 use std::fmt;
 use std::sync::Arc;
+
+use crate::observe::Observer;
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
@@ -62,6 +64,7 @@ struct Settings {
     retry: RetryPolicy,
     idempotency_keys: bool,
     root_certificates: Vec<Vec<u8>>,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl Config {
@@ -126,6 +129,10 @@ impl Config {
     /// Extra root certificates (PEM) that transports trust besides their default roots.
     pub fn root_certificates(&self) -> &[Vec<u8>] {
         &self.inner.root_certificates
+    }
+    /// The observer told about every attempt and call, if any.
+    pub fn observer(&self) -> Option<&Arc<dyn Observer>> {
+        self.inner.observer.as_ref()
     }
 
     /// A request to `path` (below the dialect's prefix) with the config's
@@ -194,6 +201,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.inner.retry)
             .field("idempotency_keys", &self.inner.idempotency_keys)
             .field("root_certificates", &self.inner.root_certificates.len())
+            .field("observer", &self.inner.observer.is_some())
             .finish()
     }
 }
@@ -215,6 +223,7 @@ pub struct ConfigBuilder {
     retry: RetryPolicy,
     idempotency_keys: bool,
     root_certificates: Vec<Vec<u8>>,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl Default for ConfigBuilder {
@@ -233,6 +242,7 @@ impl Default for ConfigBuilder {
             retry: RetryPolicy::default(),
             idempotency_keys: true,
             root_certificates: Vec::new(),
+            observer: None,
         }
     }
 }
@@ -286,6 +296,12 @@ impl ConfigBuilder {
     /// The largest response body read, in bytes (default 32 MiB).
     pub fn body_limit(mut self, bytes: u64) -> Self {
         self.body_limit = bytes;
+        self
+    }
+    /// An observer told about every attempt, call and throttled send (for
+    /// metrics; see [`observe`](crate::observe)). Shared by the config's clones.
+    pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
         self
     }
     /// The retry policy (default [`RetryPolicy::default`]).
@@ -373,6 +389,7 @@ impl ConfigBuilder {
                 retry: self.retry,
                 idempotency_keys: self.idempotency_keys,
                 root_certificates: self.root_certificates,
+                observer: self.observer,
             }),
         })
     }

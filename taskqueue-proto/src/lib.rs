@@ -67,9 +67,11 @@ mod endpoints;
 mod error;
 mod graph;
 pub mod models;
+pub mod observe;
 pub mod ops;
 mod options;
 mod query;
+pub mod rate_limiter;
 pub mod retry;
 mod secret;
 mod setters;
@@ -84,5 +86,6 @@ pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError, Timeo
 pub use models::*;
 pub use ops::HealthStatus;
 pub use options::{CallOptions, DEFAULT_BATCH_CONCURRENCY};
+pub use rate_limiter::AdaptiveRateLimiter;
 pub use retry::{RetryBudget, RetryPolicy};
 pub use secret::Secret;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::Error;
+use crate::rate_limiter::AdaptiveRateLimiter;
 
 /// The statuses retried by default: 408, 429, 500, 502, 503, 504.
 pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
@@ -45,10 +46,13 @@ pub struct RetryPolicy {
     max_retry_after: Duration,
     retryable_statuses: Vec<u16>,
     budget: Option<RetryBudget>,
+    rate_limiter: Option<AdaptiveRateLimiter>,
 }
 
 impl Default for RetryPolicy {
-    /// 3 attempts, 1 s initial backoff, 30 s cap, `Retry-After` honoured up to 60 s, no budget.
+    /// 3 attempts, 1 s initial backoff, 30 s cap, `Retry-After` honoured up to
+    /// 60 s, a [`RetryBudget::standard`] of its own (shared by every clone of
+    /// the policy, so by a client's clones), no rate limiter.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -56,7 +60,8 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),
             retryable_statuses: DEFAULT_RETRYABLE_STATUSES.to_vec(),
-            budget: None,
+            budget: Some(RetryBudget::standard()),
+            rate_limiter: None,
         }
     }
 }
@@ -112,6 +117,16 @@ impl RetryPolicy {
         Self::default()
     }
 
+    /// The AWS SDKs' adaptive mode: the default policy (standard budget
+    /// included) with an [`AdaptiveRateLimiter`] that slows every call sharing
+    /// the policy when the server throttles, and speeds up again gradually.
+    pub fn adaptive() -> Self {
+        RetryPolicy {
+            rate_limiter: Some(AdaptiveRateLimiter::new()),
+            ..Self::default()
+        }
+    }
+
     /// A policy that never retries (one attempt).
     pub fn never() -> Self {
         RetryPolicy {
@@ -135,9 +150,22 @@ impl RetryPolicy {
         self.retryable_statuses = statuses.into_iter().collect();
         self
     }
-    /// Shares a retry budget (a token bucket) among every call using this policy.
+    /// Shares this retry budget (a token bucket) among every call using this
+    /// policy; give the same budget to several policies to share it across clients.
     pub fn budget(mut self, budget: RetryBudget) -> Self {
         self.budget = Some(budget);
+        self
+    }
+    /// No retry budget: every failure the policy retries is retried, however
+    /// many calls fail at once (a fleet can then multiply a struggling server's load).
+    pub fn without_budget(mut self) -> Self {
+        self.budget = None;
+        self
+    }
+    /// Shares this send-rate limiter among every call using this policy
+    /// (see [`RetryPolicy::adaptive`]).
+    pub fn rate_limiter(mut self, limiter: AdaptiveRateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
         self
     }
 
@@ -148,6 +176,10 @@ impl RetryPolicy {
     /// The shared budget, if any.
     pub fn retry_budget(&self) -> Option<&RetryBudget> {
         self.budget.as_ref()
+    }
+    /// The shared send-rate limiter, if any (adaptive mode).
+    pub fn adaptive_limiter(&self) -> Option<&AdaptiveRateLimiter> {
+        self.rate_limiter.as_ref()
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {

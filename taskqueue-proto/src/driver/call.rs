@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::random::{SplitMix64, uuid_v4};
 use super::{Action, IntoMachine, Machine, Outcome, Ticket, TransportError, TransportErrorKind};
 use crate::error::TimeoutKind;
+use crate::observe::{AttemptEvent, AttemptOutcome, CallEvent, ThrottleEvent, route_template};
 use crate::ops::{Flow, Operation, Transition};
+use crate::rate_limiter::is_throttling;
 use crate::retry::{Attempt, GiveUp, RetryDecision, RetryPolicy};
 use crate::{CallOptions, Config, Dialect, Error};
 
@@ -84,6 +86,7 @@ pub struct Call<O: Operation> {
     tokens_spent: u32,
     last_decision: Option<RetryDecision>,
     sent_at: Option<Instant>,
+    started_at: Option<Instant>,
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
@@ -115,6 +118,7 @@ impl<O: Operation> Call<O> {
             tokens_spent: 0,
             last_decision: None,
             sent_at: None,
+            started_at: None,
             #[cfg(feature = "tracing")]
             span: tracing::info_span!("taskqueue.call", operation = O::NAME, request_id = %request_id),
             config,
@@ -177,32 +181,83 @@ impl<O: Operation> Call<O> {
         self.last_decision
     }
 
-    /// One event per attempt: method, path, status or error, duration,
+    /// Tells the observer (and, with the `tracing` feature, the log) about
+    /// the attempt just answered or failed: method, route, outcome, duration,
     /// attempt number and retry decision. Never headers or bodies.
-    #[cfg(feature = "tracing")]
-    fn trace_attempt(&self, outcome: Result<u16, &Error>, now: Instant) {
+    fn emit_attempt(&self, outcome: AttemptOutcome, error: Option<&Error>, now: Instant) {
+        let observer = self.config.observer();
+        if observer.is_none() && !cfg!(feature = "tracing") {
+            return;
+        }
         let (method, path) = match &self.pending {
-            Some(p) => (p.method().as_str(), p.uri().path()),
-            None => ("", ""),
+            Some(p) => (p.method().clone(), p.uri().path()),
+            None => (Method::GET, ""),
         };
-        let duration_ms = self
-            .sent_at
-            .map(|t| now.saturating_duration_since(t).as_secs_f64() * 1000.0)
-            .unwrap_or(0.0);
-        match (outcome, self.last_decision) {
-            (Ok(status), _) => tracing::debug!(
-                parent: &self.span, method, path, status, duration_ms, attempt = self.attempts, step = self.step,
-                "attempt succeeded"
+        let route = route_template(path);
+        let event = AttemptEvent {
+            operation: O::NAME,
+            method: &method,
+            route: &route,
+            attempt: self.attempts,
+            outcome,
+            duration: self
+                .sent_at
+                .map(|t| now.saturating_duration_since(t))
+                .unwrap_or_default(),
+            decision: error.and(self.last_decision),
+        };
+        if let Some(observer) = observer {
+            observer.attempt(&event);
+        }
+        #[cfg(feature = "tracing")]
+        self.trace_attempt(&event, error);
+    }
+
+    #[cfg(feature = "tracing")]
+    fn trace_attempt(&self, event: &AttemptEvent<'_>, error: Option<&Error>) {
+        let (method, path) = (event.method.as_str(), event.route);
+        let duration_ms = event.duration.as_secs_f64() * 1000.0;
+        let (attempt, step, outcome) = (event.attempt, self.step, event.outcome.label());
+        match error {
+            None => tracing::debug!(
+                parent: &self.span, method, path, status = %outcome, duration_ms, attempt, step, "attempt succeeded"
             ),
-            (Err(error), decision) => tracing::warn!(
-                parent: &self.span, method, path, status = error.status().map(|s| s.as_u16()), error = %error,
-                duration_ms, attempt = self.attempts, step = self.step, decision = ?decision, "attempt failed"
+            Some(error) => tracing::warn!(
+                parent: &self.span, method, path, status = %outcome, error = %error,
+                duration_ms, attempt, step, decision = ?event.decision, "attempt failed"
             ),
+        }
+    }
+
+    /// Tells the observer the call is over.
+    fn emit_call(&self, result: &Result<O::Output, Error>, now: Instant) {
+        if let Some(observer) = self.config.observer() {
+            observer.call(&CallEvent {
+                operation: O::NAME,
+                attempts: self.attempts,
+                duration: self
+                    .started_at
+                    .map(|t| now.saturating_duration_since(t))
+                    .unwrap_or_default(),
+                error: result.as_ref().err(),
+            });
         }
     }
 
     fn policy(&self) -> &RetryPolicy {
         self.retry.as_ref().unwrap_or(self.config.retry_policy())
+    }
+
+    /// How long the adaptive rate limiter holds the next send back, if it does.
+    fn held_back(&self, now: Instant) -> Option<Duration> {
+        let wait = self.policy().adaptive_limiter()?.acquire(now).err()?;
+        if let Some(observer) = self.config.observer() {
+            observer.throttled(&ThrottleEvent {
+                operation: O::NAME,
+                wait,
+            });
+        }
+        Some(wait)
     }
 
     /// Adds the call's request id and idempotency key to a request.
@@ -229,11 +284,18 @@ impl<O: Operation> Call<O> {
     pub fn poll(&mut self, now: Instant) -> Action<O::Output> {
         if !self.started {
             self.started = true;
+            self.started_at = Some(now);
             self.deadline = self.total_timeout.and_then(|t| now.checked_add(t));
         }
         loop {
             match &mut self.state {
-                State::Finished(slot) => return slot.take().map_or(Action::Pending, Action::Done),
+                State::Finished(slot) => {
+                    let Some(result) = slot.take() else {
+                        return Action::Pending;
+                    };
+                    self.emit_call(&result, now);
+                    return Action::Done(result);
+                }
                 State::InFlight { .. } => return Action::Pending,
                 State::Sleeping(until) => {
                     if now < *until {
@@ -248,8 +310,11 @@ impl<O: Operation> Call<O> {
                             kind: TimeoutKind::Deadline,
                             after: self.total_timeout.unwrap_or_default(),
                         };
-                        self.state = State::Finished(None);
-                        return Action::Done(Err(error));
+                        self.state = State::Finished(Some(Err(error)));
+                        continue;
+                    }
+                    if let Some(wait) = self.held_back(now) {
+                        return Action::Sleep(wait);
                     }
                     let Some(pending) = &self.pending else {
                         self.state = State::Finished(None);
@@ -285,33 +350,36 @@ impl<O: Operation> Call<O> {
             State::InFlight { attempt, timeout } if attempt == ticket.attempt => timeout,
             _ => return,
         };
-        #[cfg(feature = "tracing")]
-        let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
         match outcome {
-            Ok(response) => match self.read(response) {
-                Ok(Transition::Done(output)) => {
-                    #[cfg(feature = "tracing")]
-                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
-                    if let Some(budget) = self.policy().retry_budget() {
-                        budget.release(self.tokens_spent);
+            Ok(response) => {
+                let answered = AttemptOutcome::Status(response.status());
+                if let Some(limiter) = self.policy().adaptive_limiter() {
+                    limiter.record(now, is_throttling(&response));
+                }
+                match self.read(response) {
+                    Ok(Transition::Done(output)) => {
+                        self.emit_attempt(answered, None, now);
+                        if let Some(budget) = self.policy().retry_budget() {
+                            budget.release(self.tokens_spent);
+                        }
+                        self.state = State::Finished(Some(Ok(output)));
                     }
-                    self.state = State::Finished(Some(Ok(output)));
+                    Ok(Transition::Next(state, request)) => {
+                        self.emit_attempt(answered, None, now);
+                        self.exchanges = Exchanges::Upstream(state);
+                        self.pending = Some(self.prepare(request));
+                        self.step += 1;
+                        self.attempts_in_step = 0;
+                        self.state = State::Ready;
+                    }
+                    Err(error) => self.failed(error, true, answered, now),
                 }
-                Ok(Transition::Next(state, request)) => {
-                    #[cfg(feature = "tracing")]
-                    self.trace_attempt(Ok(status.unwrap_or_default()), now);
-                    self.exchanges = Exchanges::Upstream(state);
-                    self.pending = Some(self.prepare(request));
-                    self.step += 1;
-                    self.attempts_in_step = 0;
-                    self.state = State::Ready;
-                }
-                Err(error) => self.failed(error, true, now),
-            },
+            }
             Err(transport) => {
                 let sent = transport.was_sent();
+                let failed = AttemptOutcome::Transport(transport.kind());
                 let error = self.transport_error(transport, attempt_timeout);
-                self.failed(error, sent, now);
+                self.failed(error, sent, failed, now);
             }
         }
     }
@@ -354,7 +422,7 @@ impl<O: Operation> Call<O> {
         }
     }
 
-    fn failed(&mut self, error: Error, sent: bool, now: Instant) {
+    fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
         let idempotent = self.pending.as_ref().is_some_and(is_idempotent);
         let jitter = self.jitter.next_unit();
         let policy = self.policy();
@@ -375,8 +443,7 @@ impl<O: Operation> Call<O> {
             }
         }
         self.last_decision = Some(decision);
-        #[cfg(feature = "tracing")]
-        self.trace_attempt(Err(&error), now);
+        self.emit_attempt(outcome, Some(&error), now);
         self.state = match decision {
             RetryDecision::Retry(wait) => match now.checked_add(wait) {
                 Some(until) => State::Sleeping(until),
