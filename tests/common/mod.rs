@@ -832,6 +832,7 @@ macro_rules! integration_suite {
             wrong_credentials_are_not_retried,
             per_call_options_override_the_config,
             upstream_extras_are_unsupported_in_the_spec_dialect,
+            the_observer_sees_every_attempt,
         );
         mod upstream {
             use super::*;
@@ -846,6 +847,7 @@ macro_rules! integration_suite {
                 a_watch_sees_create_change_and_delete,
                 every_upstream_extra_end_to_end,
                 a_finished_run_has_a_typed_result,
+                the_observer_sees_every_attempt,
             );
         }
     };

@@ -21,6 +21,12 @@
 //! # Ok::<(), taskqueue_proto::Error>(())
 //! ```
 
+#[cfg(feature = "metrics")]
+mod metrics;
+
+#[cfg(feature = "metrics")]
+pub use self::metrics::MetricsObserver;
+
 use std::borrow::Cow;
 use std::time::Duration;
 
