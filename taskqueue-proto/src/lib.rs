@@ -63,6 +63,8 @@
 mod config;
 mod dialect;
 pub mod driver;
+#[cfg(feature = "gzip")]
+pub mod encoding;
 mod endpoints;
 mod error;
 mod graph;

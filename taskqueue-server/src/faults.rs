@@ -59,6 +59,18 @@ pub enum Fault {
         /// The header's value.
         retry_after: String,
     },
+    /// Answer 200 with `Content-Encoding: gzip` and a small body that
+    /// inflates to this many bytes of JSON whitespace: a compression bomb.
+    GzipBomb {
+        /// The inflated size.
+        inflated: u64,
+    },
+    /// Answer 503 (`unavailable`), with this `Retry-After` value if any:
+    /// a server shedding load.
+    Unavailable {
+        /// The header's value, if the server sends one.
+        retry_after: Option<String>,
+    },
 }
 
 /// A fault, which requests it applies to, and how many times.
@@ -234,6 +246,33 @@ pub(crate) fn respond(fault: &Fault) -> Option<Response> {
             )
             .into_response();
             if let Ok(v) = HeaderValue::from_str(retry_after) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Fault::GzipBomb { inflated } => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let chunk = [b' '; 64 << 10];
+            let mut left = *inflated;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                let _ = std::io::Write::write_all(&mut encoder, &chunk[..n]);
+                left -= n as u64;
+            }
+            let mut r = (StatusCode::OK, encoder.finish().unwrap_or_default()).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, json);
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        }
+        Fault::Unavailable { retry_after } => {
+            let mut r = crate::api_error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server is shedding load; try again later".to_owned(),
+            )
+            .into_response();
+            if let Some(v) = retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
             r

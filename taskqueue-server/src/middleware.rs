@@ -149,3 +149,54 @@ pub(crate) async fn authenticate(State(state): State<Arc<AppState>>, request: Re
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// Bodies larger than this are sent gzip-compressed to a client that asks.
+pub(crate) const COMPRESS_ABOVE: usize = 1024;
+/// Bodies held in memory to compress: past this they go as they are.
+const COMPRESS_AT_MOST: usize = 16 << 20;
+
+/// Compresses a response body over 1 KiB with gzip when the request's
+/// `Accept-Encoding` allows it (innermost: faults are not compressed).
+pub(crate) async fn compress(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let wants_gzip = request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        });
+    let response = next.run(request).await;
+    let size = http_body::Body::size_hint(response.body()).exact();
+    let worth_it = size.is_some_and(|n| (COMPRESS_ABOVE as u64..=COMPRESS_AT_MOST as u64).contains(&n));
+    if !wants_gzip || !worth_it || response.headers().contains_key(header::CONTENT_ENCODING) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, COMPRESS_AT_MOST).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+    if std::io::Write::write_all(&mut encoder, &bytes).is_err() {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let Ok(compressed) = encoder.finish() else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    state
+        .counters
+        .compressed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Response::from_parts(parts, axum::body::Body::from(compressed))
+}

@@ -12,7 +12,7 @@ use http::StatusCode;
 
 use crate::api_error::ApiError;
 use crate::handlers::{health, projects, tasks};
-use crate::middleware::{apply_faults, authenticate, count, rate_limit, request_id};
+use crate::middleware::{apply_faults, authenticate, compress, count, rate_limit, request_id};
 use crate::state::AppState;
 
 /// The router of the config's dialect.
@@ -38,7 +38,8 @@ fn spec(state: Arc<AppState>) -> Router {
             get(projects::get).put(projects::update).delete(projects::delete),
         )
         .route("/api/health", get(health::health))
-        // Innermost first: auth, then rate limiting, then faults, then counting (outermost).
+        // Innermost first: compression, auth, then rate limiting, then faults, then counting (outermost).
+        .route_layer(from_fn_with_state(state.clone(), compress))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route_layer(from_fn_with_state(state.clone(), rate_limit))
         .route_layer(from_fn_with_state(state.clone(), apply_faults))

@@ -86,6 +86,10 @@ impl RunningServer {
     pub fn reset_counts(&self) {
         self.state.counters.reset();
     }
+    /// Responses sent gzip-compressed (bodies over 1 KiB, to clients that ask).
+    pub fn compressed_responses(&self) -> u64 {
+        Counters::load(&self.state.counters.compressed)
+    }
     /// TCP connections accepted since start.
     pub fn connections_accepted(&self) -> u64 {
         Counters::load(&self.state.counters.connections_accepted)

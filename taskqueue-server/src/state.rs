@@ -81,6 +81,8 @@ pub(crate) struct Counters {
     received: Mutex<std::collections::VecDeque<ReceivedRequest>>,
     pub(crate) connections_accepted: AtomicU64,
     pub(crate) connections_open: AtomicU64,
+    /// Responses sent gzip-compressed.
+    pub(crate) compressed: AtomicU64,
 }
 
 impl Counters {

@@ -49,6 +49,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/projects/{id}/tasks", get(project_tasks))
         .route("/health", get(health))
         .merge(crate::upstream_extras::routes())
+        .route_layer(from_fn_with_state(state.clone(), crate::middleware::compress))
         .route_layer(from_fn_with_state(state.clone(), crate::middleware::apply_faults))
         .route_layer(from_fn_with_state(state.clone(), crate::middleware::count))
         .fallback(|| async { empty(StatusCode::NOT_FOUND) })

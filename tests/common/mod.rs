@@ -9,7 +9,9 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod extras;
+mod fleet;
 pub use extras::*;
+pub use fleet::*;
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -833,6 +835,7 @@ macro_rules! integration_suite {
             per_call_options_override_the_config,
             upstream_extras_are_unsupported_in_the_spec_dialect,
             the_observer_sees_every_attempt,
+            gzip_responses_inflate_and_a_bomb_stops_at_the_limit,
         );
         mod upstream {
             use super::*;
@@ -848,6 +851,7 @@ macro_rules! integration_suite {
                 every_upstream_extra_end_to_end,
                 a_finished_run_has_a_typed_result,
                 the_observer_sees_every_attempt,
+                gzip_responses_inflate_and_a_bomb_stops_at_the_limit,
             );
         }
     };

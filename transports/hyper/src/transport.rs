@@ -48,12 +48,26 @@ fn seed() -> u64 {
 
 impl HyperTransport {
     async fn exchange(&self, request: Request<Vec<u8>>) -> Outcome {
+        #[cfg(feature = "gzip")]
+        let request = {
+            let mut request = request;
+            taskqueue_proto::encoding::accept_gzip(request.headers_mut());
+            request
+        };
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let response = self.http.request(request).await.map_err(classify_request)?;
         let (parts, body) = response.into_parts();
         let limit = usize::try_from(self.body_limit).unwrap_or(usize::MAX);
         let collected = Limited::new(body, limit).collect().await.map_err(classify_body)?;
-        Ok(Response::from_parts(parts, Vec::from(collected.to_bytes())))
+        let body = Vec::from(collected.to_bytes());
+        // The limit again, on the inflated size: a compressed bomb stops there.
+        #[cfg(feature = "gzip")]
+        let (parts, body) = {
+            let mut parts = parts;
+            let body = taskqueue_proto::encoding::inflate(&mut parts.headers, body, self.body_limit)?;
+            (parts, body)
+        };
+        Ok(Response::from_parts(parts, body))
     }
 }
 

@@ -49,6 +49,12 @@ impl UreqTransport {
 impl BlockingTransport for UreqTransport {
     /// One attempt: send, and read the whole body up to the configured limit.
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+        #[cfg(feature = "gzip")]
+        let request = {
+            let mut request = request;
+            taskqueue_proto::encoding::accept_gzip(request.headers_mut());
+            request
+        };
         // The agent's own timeout is the config's; only a different one (cut
         // to a deadline, or a per-call override) needs a per-request config.
         let request = if timeout == self.timeout {
@@ -66,6 +72,13 @@ impl BlockingTransport for UreqTransport {
             .limit(self.body_limit)
             .read_to_vec()
             .map_err(classify)?;
+        // The limit again, on the inflated size: a compressed bomb stops there.
+        #[cfg(feature = "gzip")]
+        let (parts, bytes) = {
+            let mut parts = parts;
+            let bytes = taskqueue_proto::encoding::inflate(&mut parts.headers, bytes, self.body_limit)?;
+            (parts, bytes)
+        };
         Ok(Response::from_parts(parts, bytes))
     }
 
