@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::observe::Observer;
+use crate::proxy::{Proxy, ProxySetting};
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
@@ -65,6 +66,8 @@ struct Settings {
     idempotency_keys: bool,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
+    proxy: ProxySetting,
+    no_proxy: String,
 }
 
 impl Config {
@@ -134,6 +137,14 @@ impl Config {
     pub fn observer(&self) -> Option<&Arc<dyn Observer>> {
         self.inner.observer.as_ref()
     }
+    /// Where the proxy comes from (see [`proxy::resolve`](crate::proxy::resolve)).
+    pub fn proxy(&self) -> &ProxySetting {
+        &self.inner.proxy
+    }
+    /// Hosts reached without the proxy, as in `NO_PROXY` (empty: none).
+    pub fn no_proxy(&self) -> &str {
+        &self.inner.no_proxy
+    }
 
     /// A request to `path` (below the dialect's prefix) with the config's
     /// headers, an encoded query, and a JSON body when one is given.
@@ -202,6 +213,8 @@ impl fmt::Debug for Config {
             .field("idempotency_keys", &self.inner.idempotency_keys)
             .field("root_certificates", &self.inner.root_certificates.len())
             .field("observer", &self.inner.observer.is_some())
+            .field("proxy", &self.inner.proxy)
+            .field("no_proxy", &self.inner.no_proxy)
             .finish()
     }
 }
@@ -224,6 +237,16 @@ pub struct ConfigBuilder {
     idempotency_keys: bool,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
+    proxy: ProxyChoice,
+    no_proxy: String,
+}
+
+/// The builder's proxy choice, read at `build`.
+#[derive(Clone)]
+enum ProxyChoice {
+    Environment,
+    Disabled,
+    Url(String),
 }
 
 impl Default for ConfigBuilder {
@@ -243,6 +266,8 @@ impl Default for ConfigBuilder {
             idempotency_keys: true,
             root_certificates: Vec::new(),
             observer: None,
+            proxy: ProxyChoice::Environment,
+            no_proxy: String::new(),
         }
     }
 }
@@ -296,6 +321,25 @@ impl ConfigBuilder {
     /// The largest response body read, in bytes (default 32 MiB).
     pub fn body_limit(mut self, bytes: u64) -> Self {
         self.body_limit = bytes;
+        self
+    }
+    /// Sends every request through this HTTP proxy
+    /// (`http://[user:password@]host[:port]`), whatever the environment says.
+    /// By default the environment's proxy is used (`HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxyChoice::Url(url.into());
+        self
+    }
+    /// Never a proxy, whatever the environment says.
+    pub fn without_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Disabled;
+        self
+    }
+    /// Hosts reached directly even when a proxy is set (`NO_PROXY` syntax:
+    /// `host`, `.domain`, `*`, comma-separated), on top of the environment's `NO_PROXY`.
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.no_proxy = hosts.into();
         self
     }
     /// An observer told about every attempt, call and throttled send (for
@@ -373,6 +417,11 @@ impl ConfigBuilder {
         }
 
         let endpoint_prefix = format!("{base_url}{}", self.dialect.api_prefix());
+        let proxy = match &self.proxy {
+            ProxyChoice::Environment => ProxySetting::Environment,
+            ProxyChoice::Disabled => ProxySetting::Disabled,
+            ProxyChoice::Url(url) => ProxySetting::Url(Proxy::parse("proxy", url)?),
+        };
         Ok(Config {
             inner: Arc::new(Settings {
                 base_url,
@@ -390,6 +439,8 @@ impl ConfigBuilder {
                 idempotency_keys: self.idempotency_keys,
                 root_certificates: self.root_certificates,
                 observer: self.observer,
+                proxy,
+                no_proxy: self.no_proxy,
             }),
         })
     }

@@ -72,6 +72,7 @@ pub mod models;
 pub mod observe;
 pub mod ops;
 mod options;
+pub mod proxy;
 mod query;
 pub mod rate_limiter;
 pub mod retry;

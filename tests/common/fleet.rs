@@ -105,3 +105,37 @@ pub fn gzip_responses_inflate_and_a_bomb_stops_at_the_limit(connect: Connect, ta
         "{err:?}"
     );
 }
+
+/// Each client goes through an HTTP proxy (a `CONNECT` tunnel, with the
+/// credentials of the proxy URL), and goes direct to a host in `no_proxy`.
+pub fn requests_go_through_a_proxy_unless_no_proxy_names_the_server(connect: Connect, target: Target) {
+    let server = taskqueue_server::spawn(ServerConfig::ephemeral().dialect(target.dialect)).unwrap();
+    let proxy = super::proxy::TestProxy::start();
+    let proxy_url = format!("http://al%40ice:s3cr%3At@{}", proxy.addr);
+    let config = target
+        .builder(&server.base_url())
+        .proxy(proxy_url.clone())
+        .build()
+        .unwrap();
+    assert!(!format!("{config:?}").contains("s3cr"), "no credentials in Debug");
+    let sdk = connect(config);
+    let p = sdk.create_project(ProjectCreateRequest::new("proxied")).unwrap();
+    assert_eq!(sdk.get_project(p.id).unwrap().id, p.id);
+    let tunnels = proxy.tunnels();
+    assert!(!tunnels.is_empty(), "through the proxy");
+    for t in &tunnels {
+        assert_eq!(t.target, server.addr().to_string());
+        // Basic base64("al@ice:s3cr:t"), decoded from the URL's percent-encoding.
+        assert_eq!(t.authorization.as_deref(), Some("Basic YWxAaWNlOnMzY3I6dA=="));
+    }
+
+    let direct = target
+        .builder(&server.base_url())
+        .proxy(proxy_url)
+        .no_proxy("localhost, 127.0.0.1")
+        .build()
+        .unwrap();
+    let before = proxy.tunnels().len();
+    connect(direct).get_project(p.id).unwrap();
+    assert_eq!(proxy.tunnels().len(), before, "NO_PROXY: straight to the server");
+}

@@ -10,6 +10,7 @@
 
 mod extras;
 mod fleet;
+mod proxy;
 pub use extras::*;
 pub use fleet::*;
 
@@ -836,6 +837,7 @@ macro_rules! integration_suite {
             upstream_extras_are_unsupported_in_the_spec_dialect,
             the_observer_sees_every_attempt,
             gzip_responses_inflate_and_a_bomb_stops_at_the_limit,
+            requests_go_through_a_proxy_unless_no_proxy_names_the_server,
         );
         mod upstream {
             use super::*;

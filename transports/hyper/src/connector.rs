@@ -1,22 +1,77 @@
 //! The HTTP(S) connector: hyper-util's `HttpConnector` with the config's
-//! connect timeout, wrapped in rustls (ring provider) with Mozilla's roots
-//! plus the config's extra roots.
+//! connect timeout — through a `CONNECT` tunnel when the SDK resolves a
+//! proxy (config, or `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` unless
+//! `NO_PROXY` names the server) — wrapped in rustls (ring provider) with
+//! Mozilla's roots plus the config's extra roots.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use http::Uri;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use taskqueue_proto::{Config, Error};
+use tokio::net::TcpStream;
+use tower_service::Service;
 
-pub(crate) type Connector = HttpsConnector<HttpConnector>;
+pub(crate) type Connector = HttpsConnector<Route>;
+
+type StdBoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How a connection is made: straight to the server, or through a proxy's `CONNECT` tunnel.
+#[derive(Clone, Debug)]
+pub(crate) enum Route {
+    Direct(HttpConnector),
+    Tunnel(Tunnel<HttpConnector>),
+}
+
+impl Service<Uri> for Route {
+    type Response = TokioIo<TcpStream>;
+    type Error = StdBoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, StdBoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), StdBoxError>> {
+        match self {
+            Route::Direct(c) => c.poll_ready(cx).map_err(Into::into),
+            Route::Tunnel(t) => t.poll_ready(cx).map_err(Into::into),
+        }
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        match self {
+            Route::Direct(c) => {
+                let connecting = c.call(dst);
+                Box::pin(async move { connecting.await.map_err(Into::into) })
+            }
+            Route::Tunnel(t) => {
+                let connecting = t.call(dst);
+                Box::pin(async move { connecting.await.map_err(Into::into) })
+            }
+        }
+    }
+}
 
 pub(crate) fn connector(config: &Config) -> Result<Connector, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(config.connect_timeout()));
+    let route = match taskqueue_proto::proxy::resolve(config, |name| std::env::var(name).ok())? {
+        None => Route::Direct(http),
+        Some(proxy) => {
+            let tunnel = Tunnel::new(proxy.uri().clone(), http);
+            Route::Tunnel(match proxy.authorization() {
+                Some(auth) => tunnel.with_auth(auth),
+                None => tunnel,
+            })
+        }
+    };
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -29,7 +84,7 @@ pub(crate) fn connector(config: &Config) -> Result<Connector, Error> {
     let builder = builder.enable_all_versions();
     #[cfg(not(feature = "http2"))]
     let builder = builder.enable_http1();
-    Ok(builder.wrap_connector(http))
+    Ok(builder.wrap_connector(route))
 }
 
 fn root_store(config: &Config) -> Result<rustls::RootCertStore, Error> {

@@ -1,6 +1,6 @@
 //! The ureq `Agent` a client holds: status codes as values, no redirects,
 //! the config's connect timeout, rustls (ring) with webpki roots plus the
-//! config's extra roots, proxies from the environment.
+//! config's extra roots, the proxy the SDK resolves (config or environment).
 
 use taskqueue_proto::{Config, Error};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -19,9 +19,21 @@ pub(crate) fn agent_for(config: &Config) -> Result<ureq::Agent, Error> {
         .tls_config(tls)
         // The SDK sets its own User-Agent on every request.
         .user_agent(ureq::config::AutoHeaderValue::None)
-        // `HTTPS_PROXY`/`NO_PROXY` are read by ureq's default config.
+        // The SDK resolves the proxy (config, or `HTTPS_PROXY`/`HTTP_PROXY`/
+        // `ALL_PROXY` unless `NO_PROXY` names the server), not ureq.
+        .proxy(proxy_for(config)?)
         .build();
     Ok(agent_config.new_agent())
+}
+
+/// The proxy the agent goes through, if any.
+fn proxy_for(config: &Config) -> Result<Option<ureq::Proxy>, Error> {
+    let Some(proxy) = taskqueue_proto::proxy::resolve(config, |name| std::env::var(name).ok())? else {
+        return Ok(None);
+    };
+    ureq::Proxy::new(&proxy.url_with_credentials())
+        .map(Some)
+        .map_err(|e| Error::invalid_input("proxy", format!("{e} ({:?})", proxy.uri())))
 }
 
 /// Mozilla's roots (webpki), plus the config's PEM certificates if any.
