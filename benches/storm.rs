@@ -28,7 +28,7 @@ const CALLERS: usize = 200;
 const EVERY: Duration = Duration::from_millis(200);
 const OUTAGE_FROM: Duration = Duration::from_secs(1);
 const OUTAGE_FOR: Duration = Duration::from_secs(3);
-const RUN_FOR: Duration = Duration::from_secs(12);
+const RUN_FOR: Duration = Duration::from_secs(24);
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// One finished call: when it started and ended (since the run's start), its attempts, and whether it succeeded.
