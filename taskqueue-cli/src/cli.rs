@@ -289,7 +289,7 @@ pub(crate) struct TaskUpsertArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum WorkflowCommand {
     /// Submit a workflow of existing tasks from a JSON file (`-` for stdin):
-    /// {"name", "description", "tasks": [ids], "dependencies": [{"from", "to", "condition"}]}.
+    /// `{"name", "description", "tasks": [ids], "dependencies": [{"from", "to", "condition"}]}`.
     Submit {
         /// The file.
         file: PathBuf,

@@ -2,7 +2,7 @@
 //! result, retry, priority, dependencies and correlations, phases, status
 //! changes, upsert, workflows, statistics and metrics.
 //!
-//! They exist only in [`Dialect::Upstream`](crate::Dialect::Upstream): in
+//! They exist only in [`Dialect::Upstream`]: in
 //! the spec dialect each answers [`Error::Unsupported`] before anything is
 //! sent. Each is an [`Operation`] whose [`Flow`] does the work:
 //! - one exchange, read as is ([`Exchange`], for the reads);
