@@ -40,15 +40,7 @@ impl BlockingTransport for Counting {
         self.sent.fetch_add(requests.len() as u64, Ordering::Relaxed);
         self.inner.send_all(requests)
     }
-    fn sleep(&self, duration: Duration) {
-        self.inner.sleep(duration);
-    }
-    fn now(&self) -> Instant {
-        self.inner.now()
-    }
-    fn random_u64(&self) -> u64 {
-        self.inner.random_u64()
-    }
+    taskqueue::driver::forward_clock!(blocking, inner);
 }
 
 /// This process's CPU time (user + system), from `/proc/self/stat`.

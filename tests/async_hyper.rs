@@ -142,15 +142,7 @@ impl taskqueue::driver::AsyncTransport for InFlightGauge {
         self.now.fetch_sub(1, SeqCst);
         outcome
     }
-    fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
-        self.inner.sleep(duration)
-    }
-    fn now(&self) -> Instant {
-        self.inner.now()
-    }
-    fn random_u64(&self) -> u64 {
-        self.inner.random_u64()
-    }
+    taskqueue::driver::forward_clock!(async, inner);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

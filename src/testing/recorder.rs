@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::Request;
 
@@ -94,15 +94,7 @@ impl<T: BlockingTransport> BlockingTransport for Recorder<T> {
             .map(|(request, outcome)| self.write(request, outcome))
             .collect()
     }
-    fn sleep(&self, duration: Duration) {
-        self.inner.sleep(duration);
-    }
-    fn now(&self) -> Instant {
-        self.inner.now()
-    }
-    fn random_u64(&self) -> u64 {
-        self.inner.random_u64()
-    }
+    taskqueue_proto::forward_clock!(blocking, inner);
 }
 
 impl<T: AsyncTransport + Send> AsyncTransport for Recorder<T> {
@@ -110,13 +102,5 @@ impl<T: AsyncTransport + Send> AsyncTransport for Recorder<T> {
         let outcome = self.inner.send(request.clone(), timeout).await;
         self.write(&request, outcome)
     }
-    fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
-        self.inner.sleep(duration)
-    }
-    fn now(&self) -> Instant {
-        self.inner.now()
-    }
-    fn random_u64(&self) -> u64 {
-        self.inner.random_u64()
-    }
+    taskqueue_proto::forward_clock!(async, inner);
 }

@@ -81,6 +81,8 @@ use std::time::{Duration, Instant};
 
 use http::Request;
 
+#[doc(inline)]
+pub use crate::forward_clock;
 pub use batch::Batch;
 pub(crate) use batch::ItemObserver;
 pub use blocking::{BlockingItems, run_blocking};

@@ -171,3 +171,50 @@ impl std::fmt::Display for TransportError {
         f.write_str(&self.message)
     }
 }
+
+/// Writes a wrapper transport's `sleep`, `now` and `random_u64` as calls
+/// to the transport in field `$inner`, for wrappers that only change what
+/// `send` does (record it, count it, gauge it): `forward_clock!(blocking, inner);`
+/// inside an `impl BlockingTransport`, `forward_clock!(async, inner);` inside
+/// an `impl AsyncTransport`.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskqueue_proto::driver::{BlockingTransport, Outcome, Simulated};
+///
+/// /// Counts sends; time and randomness are the inner transport's.
+/// struct Counting<T> { inner: T, sends: std::sync::atomic::AtomicU32 }
+///
+/// impl<T: BlockingTransport> BlockingTransport for Counting<T> {
+///     fn send(&self, request: http::Request<Vec<u8>>, timeout: Duration) -> Outcome {
+///         self.sends.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         self.inner.send(request, timeout)
+///     }
+///     taskqueue_proto::forward_clock!(blocking, inner);
+/// }
+/// ```
+#[macro_export]
+macro_rules! forward_clock {
+    (blocking, $inner:ident) => {
+        fn sleep(&self, duration: ::std::time::Duration) {
+            self.$inner.sleep(duration)
+        }
+        fn now(&self) -> ::std::time::Instant {
+            self.$inner.now()
+        }
+        fn random_u64(&self) -> u64 {
+            self.$inner.random_u64()
+        }
+    };
+    (async, $inner:ident) => {
+        fn sleep(&self, duration: ::std::time::Duration) -> impl ::std::future::Future<Output = ()> + Send {
+            self.$inner.sleep(duration)
+        }
+        fn now(&self) -> ::std::time::Instant {
+            self.$inner.now()
+        }
+        fn random_u64(&self) -> u64 {
+            self.$inner.random_u64()
+        }
+    };
+}
