@@ -12,6 +12,9 @@ use std::time::Duration;
 use serde_json::Value;
 use taskqueue_server::{Fault, FaultBody, FaultRule, RunningServer, ServerConfig, spawn};
 
+#[path = "../../taskqueue-proto/tests/support/hostile.rs"]
+mod hostile;
+
 const BIN: &str = env!("CARGO_BIN_EXE_taskqueue");
 
 /// A scratch directory of this test run (holds config files; used as XDG_CONFIG_HOME).
@@ -903,15 +906,7 @@ fn watch_prints_one_json_object_a_line() {
 fn hostile_json_from_the_server_is_a_short_error() {
     let server = spawn(ServerConfig::ephemeral()).unwrap();
     let id = "6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
-    let task = |name: &[u8]| {
-        let mut body = format!(
-            r#"{{"id":"{id}","command":"true","status":"Pending","created_at":"2026-11-26T05:06:00Z","updated_at":"2026-11-26T05:06:00Z","name":"#
-        )
-        .into_bytes();
-        body.extend_from_slice(name);
-        body.push(b'}');
-        body
-    };
+    let task = |name: &[u8]| hostile::task_json_named(id, name);
     let mut deep = task(br#""deep","result":"#);
     deep.pop();
     deep.extend(std::iter::repeat_n(b'[', 100_000));

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should be loud
 
+#[path = "support/hostile.rs"]
+mod hostile;
+
 use std::sync::Mutex;
 
 use http::Response;
@@ -54,13 +57,7 @@ const ID: &str = "6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
 
 /// A task whose `name` is the raw bytes given (already quoted or not).
 fn task_with_name(name: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        r#"{{"id":"{ID}","command":"true","status":"Pending","created_at":"2026-11-26T05:06:00Z","updated_at":"2026-11-26T05:06:00Z","name":"#
-    )
-    .into_bytes();
-    body.extend_from_slice(name);
-    body.push(b'}');
-    body
+    hostile::task_json_named(ID, name)
 }
 
 fn get_task(body: Vec<u8>) -> Result<taskqueue_proto::Task, Error> {

@@ -10,6 +10,8 @@
 
 mod extras;
 mod fleet;
+#[path = "../../taskqueue-proto/tests/support/hostile.rs"]
+mod hostile;
 mod proxy;
 pub use extras::*;
 pub use fleet::*;
@@ -675,13 +677,7 @@ pub fn a_100_mib_body_hits_the_limit(connect: Connect, target: Target) {
 
 /// A task's JSON with the raw bytes `name` (quoted or not) as its name.
 fn task_json_named(id: Uuid, name: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        r#"{{"id":"{id}","command":"true","status":"Pending","created_at":"2026-11-26T05:06:00Z","updated_at":"2026-11-26T05:06:00Z","name":"#
-    )
-    .into_bytes();
-    body.extend_from_slice(name);
-    body.push(b'}');
-    body
+    hostile::task_json_named(&id.to_string(), name)
 }
 
 /// Deep and hostile JSON over HTTP: each body is a typed error or a value,
