@@ -181,3 +181,30 @@ fn the_observer_sees_every_attempt_call_and_held_back_send() {
     run_blocking(&transport, bad.into_machine(&config, &CallOptions::new(), 2)).unwrap_err();
     assert_eq!(observer.calls.lock().unwrap()[1], ("list_tasks", 0, "invalid_input"));
 }
+
+#[test]
+fn a_send_held_back_past_the_deadline_fails_at_once() {
+    let config = Config::builder()
+        .retry_policy(RetryPolicy::adaptive().max_attempts(1))
+        .total_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    // One throttle: the limiter falls to 0.5 sends a second, so the next send waits 2 s.
+    let transport = Simulated::new(Instant::now(), |_: &http::Request<Vec<u8>>| answer(429, true));
+    let first = GetTask::new(Uuid::nil()).into_machine(&config, &CallOptions::new(), 1);
+    run_blocking(&transport, first).unwrap_err();
+    let second = GetTask::new(Uuid::nil()).into_machine(&config, &CallOptions::new(), 2);
+    let err = run_blocking(&transport, second).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            taskqueue_proto::Error::Timeout {
+                kind: taskqueue_proto::TimeoutKind::Deadline,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(transport.sent().len(), 1, "the second call never sent");
+    assert!(transport.sleeps().is_empty(), "and did not wait for nothing");
+}

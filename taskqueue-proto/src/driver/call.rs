@@ -186,7 +186,16 @@ impl<O: Operation> Call<O> {
     /// attempt number and retry decision. Never headers or bodies.
     fn emit_attempt(&self, outcome: AttemptOutcome, error: Option<&Error>, now: Instant) {
         let observer = self.config.observer();
-        if observer.is_none() && !cfg!(feature = "tracing") {
+        // Failed attempts are logged at WARN, answered ones at DEBUG.
+        #[cfg(feature = "tracing")]
+        let traced = if error.is_some() {
+            tracing::level_enabled!(tracing::Level::WARN)
+        } else {
+            tracing::level_enabled!(tracing::Level::DEBUG)
+        };
+        #[cfg(not(feature = "tracing"))]
+        let traced = false;
+        if observer.is_none() && !traced {
             return;
         }
         let (method, path) = match &self.pending {
@@ -210,7 +219,9 @@ impl<O: Operation> Call<O> {
             observer.attempt(&event);
         }
         #[cfg(feature = "tracing")]
-        self.trace_attempt(&event, error);
+        if traced {
+            self.trace_attempt(&event, error);
+        }
     }
 
     #[cfg(feature = "tracing")]
@@ -314,6 +325,15 @@ impl<O: Operation> Call<O> {
                         continue;
                     }
                     if let Some(wait) = self.held_back(now) {
+                        // A wait the deadline would cut short is not worth waiting.
+                        if time_left.is_some_and(|left| wait >= left) {
+                            let error = Error::Timeout {
+                                kind: TimeoutKind::Deadline,
+                                after: self.total_timeout.unwrap_or_default(),
+                            };
+                            self.state = State::Finished(Some(Err(error)));
+                            continue;
+                        }
                         return Action::Sleep(wait);
                     }
                     let Some(pending) = &self.pending else {
