@@ -119,6 +119,21 @@ pub enum TransportErrorKind {
     Unusable,
 }
 
+impl TransportErrorKind {
+    /// A stable snake-case name: `connect`, `connect_timeout`, `timeout`,
+    /// `io`, `body_too_large`, `unusable` (metrics labels, logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::ConnectTimeout => "connect_timeout",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::Io => "io",
+            TransportErrorKind::BodyTooLarge => "body_too_large",
+            TransportErrorKind::Unusable => "unusable",
+        }
+    }
+}
+
 /// A failed attempt with no usable response.
 #[derive(Debug, Clone)]
 pub struct TransportError {

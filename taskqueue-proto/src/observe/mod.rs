@@ -48,19 +48,12 @@ pub enum AttemptOutcome {
 }
 
 impl AttemptOutcome {
-    /// A stable label: the status code (`"503"`), or the transport failure
-    /// (`"connect"`, `"connect_timeout"`, `"timeout"`, `"io"`, `"body_too_large"`, `"unusable"`).
+    /// A stable label: the status code (`"503"`), or the transport failure's
+    /// [`as_str`](TransportErrorKind::as_str) (`"connect_timeout"`, …).
     pub fn label(&self) -> Cow<'static, str> {
         match self {
             AttemptOutcome::Status(s) => Cow::Owned(s.as_u16().to_string()),
-            AttemptOutcome::Transport(kind) => Cow::Borrowed(match kind {
-                TransportErrorKind::Connect => "connect",
-                TransportErrorKind::ConnectTimeout => "connect_timeout",
-                TransportErrorKind::Timeout => "timeout",
-                TransportErrorKind::Io => "io",
-                TransportErrorKind::BodyTooLarge => "body_too_large",
-                TransportErrorKind::Unusable => "unusable",
-            }),
+            AttemptOutcome::Transport(kind) => Cow::Borrowed(kind.as_str()),
         }
     }
 }
