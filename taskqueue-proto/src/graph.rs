@@ -1,5 +1,14 @@
 //! Cycles in dependency graphs: found without recursion (no stack to
-//! overflow on a long chain) and shown as `a → b → a`.
+//! overflow on a long chain) and shown as `a → b → a`. The SDK refuses a
+//! dependency or a workflow that would close one; the reference server
+//! uses the same search for the workflows it refuses.
+//!
+//! ```
+//! use taskqueue_proto::graph::{find_cycle, show_cycle};
+//! let (a, b) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+//! let cycle = find_cycle(&[a, b], &[(a, b), (b, a)]).unwrap();
+//! assert_eq!(show_cycle(&cycle), format!("{a} → {b} → {a}"));
+//! ```
 
 use std::collections::HashMap;
 
@@ -7,7 +16,7 @@ use uuid::Uuid;
 
 /// A cycle among `edges` (`(task, what it depends on)`), starting from the
 /// `nodes` in order, as the path `[a, b, …, a]`; `None` if there is none.
-pub(crate) fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
+pub fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
     let mut next: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (from, to) in edges {
         next.entry(*from).or_default().push(*to);
@@ -55,7 +64,7 @@ pub(crate) fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<U
 }
 
 /// `a → b → a`.
-pub(crate) fn show_cycle(cycle: &[Uuid]) -> String {
+pub fn show_cycle(cycle: &[Uuid]) -> String {
     cycle.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" → ")
 }
 

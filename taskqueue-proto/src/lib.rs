@@ -67,7 +67,7 @@ pub mod driver;
 pub mod encoding;
 mod endpoints;
 mod error;
-mod graph;
+pub mod graph;
 pub mod models;
 pub mod observe;
 pub mod ops;

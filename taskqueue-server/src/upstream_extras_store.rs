@@ -220,39 +220,12 @@ impl UpstreamStore {
 
 /// Whether the tasks' dependencies on each other form a cycle.
 fn has_cycle(tasks: &[Task]) -> bool {
-    use std::collections::HashMap;
-    let ids: std::collections::HashSet<Uuid> = tasks.iter().map(|t| t.id).collect();
-    let next: HashMap<Uuid, Vec<Uuid>> = tasks
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    let edges: Vec<(Uuid, Uuid)> = tasks
         .iter()
-        .map(|t| {
-            let on = t
-                .dependencies
-                .iter()
-                .filter_map(|d| d.get("task_id").and_then(Value::as_str)?.parse().ok())
-                .filter(|on| ids.contains(on))
-                .collect();
-            (t.id, on)
-        })
+        .flat_map(|t| t.dependency_ids().map(move |on| (t.id, on)))
         .collect();
-    // Kahn: a cycle leaves tasks that never reach in-degree zero.
-    let mut indegree: HashMap<Uuid, usize> = ids.iter().map(|id| (*id, 0)).collect();
-    for on in next.values().flatten() {
-        *indegree.entry(*on).or_default() += 1;
-    }
-    let mut ready: Vec<Uuid> = indegree.iter().filter(|(_, d)| **d == 0).map(|(id, _)| *id).collect();
-    let mut seen = 0;
-    while let Some(id) = ready.pop() {
-        seen += 1;
-        for on in next.get(&id).into_iter().flatten() {
-            if let Some(d) = indegree.get_mut(on) {
-                *d -= 1;
-                if *d == 0 {
-                    ready.push(*on);
-                }
-            }
-        }
-    }
-    seen < ids.len()
+    taskqueue_proto::graph::find_cycle(&ids, &edges).is_some()
 }
 
 #[cfg(test)]

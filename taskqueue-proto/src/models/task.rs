@@ -158,6 +158,16 @@ impl Task {
     }
 }
 
+impl Task {
+    /// The ids of the tasks this one depends on (each dependency's
+    /// `task_id`; a dependency without a readable one is skipped).
+    pub fn dependency_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.dependencies
+            .iter()
+            .filter_map(|d| d.get("task_id")?.as_str()?.parse().ok())
+    }
+}
+
 pub(crate) fn default_retry_attempts() -> u32 {
     3
 }

@@ -173,7 +173,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 /// The error of a body that did not decode as `T`: decoded once more, the
 /// slow way, only to name the failing field's path.
-fn decode_error<T: DeserializeOwned>(
+pub(crate) fn decode_error<T: DeserializeOwned>(
     status: StatusCode,
     headers: &http::HeaderMap,
     body: &[u8],

@@ -11,7 +11,7 @@ use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, 
 use crate::driver::random::{SplitMix64, uuid_v4};
 use crate::error::Missing;
 use crate::ops::upstream::{acknowledged_id, get};
-use crate::ops::{Flow, Reading, Transition, decode};
+use crate::ops::{Flow, Reading, Transition, decode, decode_error};
 use crate::{Config, Error, Task, Workflow, WorkflowCreateRequest, WorkflowStatus};
 
 fn workflow_path(id: &Uuid) -> String {
@@ -134,6 +134,8 @@ pub enum SubmitWorkflowFlow {
         id: Uuid,
         /// The tasks fetched so far.
         fetched: Vec<Value>,
+        /// Their dependencies, `(task, depended on)`.
+        edges: Vec<(Uuid, Uuid)>,
     },
     /// `POST /workflows`.
     Submit(Uuid),
@@ -152,6 +154,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
         let state = SubmitWorkflowFlow::FetchTask {
             id,
             fetched: Vec::with_capacity(op.request.tasks.len()),
+            edges: Vec::new(),
         };
         Ok((state, get(config, &task_path(&op.request.tasks[0]))?))
     }
@@ -160,7 +163,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
         let status = response.status();
         let subject = format!("workflow {:?}", op.request.name);
         match self {
-            SubmitWorkflowFlow::FetchTask { id, fetched } => {
+            SubmitWorkflowFlow::FetchTask { id, fetched, edges } => {
                 let task_id = op.request.tasks[fetched.len()];
                 if !status.is_success() {
                     let subject = format!("task {task_id} (tasks[{}])", fetched.len());
@@ -171,19 +174,24 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
                         Missing::Task(Some(task_id)),
                     ));
                 }
-                // Checked as a task, sent as the server wrote it.
-                decode::<Task>(status, response.headers(), response.body())?;
+                // Read once; checked as a task, sent as the server wrote it.
                 let raw: Value = decode(status, response.headers(), response.body())?;
+                let task = Task::deserialize(&raw)
+                    .map_err(|e| decode_error::<Task>(status, response.headers(), response.body(), e))?;
                 let mut fetched = fetched.clone();
                 fetched.push(raw);
+                let mut edges = edges.clone();
+                edges.extend(task.dependency_ids().map(|on| (task.id, on)));
                 if let Some(next) = op.request.tasks.get(fetched.len()) {
                     let request = get(config, &task_path(next))?;
-                    return Ok(Transition::Next(
-                        SubmitWorkflowFlow::FetchTask { id: *id, fetched },
-                        request,
-                    ));
+                    let state = SubmitWorkflowFlow::FetchTask {
+                        id: *id,
+                        fetched,
+                        edges,
+                    };
+                    return Ok(Transition::Next(state, request));
                 }
-                check_embedded_cycles(op, &fetched, &response)?;
+                check_embedded_cycles(op, &edges, &response)?;
                 let request = json_request(config, Method::POST, "/workflows", &op.body(*id, &fetched))?;
                 Ok(Transition::Next(SubmitWorkflowFlow::Submit(*id), request))
             }
@@ -210,34 +218,17 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
 
 /// The server refuses a workflow whose tasks depend on each other in a
 /// cycle; say so before sending it.
-fn check_embedded_cycles(op: &SubmitWorkflow, tasks: &[Value], response: &Response<Vec<u8>>) -> Result<(), Error> {
-    let mut edges = Vec::new();
-    for task in tasks {
-        let Some(id) = task
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<Uuid>().ok())
-        else {
-            continue;
-        };
-        let deps = task
-            .get("dependencies")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        for dep in deps {
-            if let Some(on) = dep
-                .get("task_id")
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse::<Uuid>().ok())
-            {
-                if op.request.tasks.contains(&on) {
-                    edges.push((id, on));
-                }
-            }
-        }
-    }
-    match crate::graph::find_cycle(&op.request.tasks, &edges) {
+fn check_embedded_cycles(
+    op: &SubmitWorkflow,
+    edges: &[(Uuid, Uuid)],
+    response: &Response<Vec<u8>>,
+) -> Result<(), Error> {
+    let within: Vec<(Uuid, Uuid)> = edges
+        .iter()
+        .copied()
+        .filter(|(_, on)| op.request.tasks.contains(on))
+        .collect();
+    match crate::graph::find_cycle(&op.request.tasks, &within) {
         None => Ok(()),
         Some(cycle) => Err(crate::ops::upstream::conflict(
             "dependency_cycle",
