@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::simulation::Runs;
 use chrono::{DateTime, Utc};
-use taskqueue_proto::{Project, Task, TaskPhase, TaskPriority, TaskStatus, TaskType, Workflow};
+use taskqueue_proto::{
+    Project, Task, TaskMetrics, TaskPhase, TaskPriority, TaskResult, TaskStatus, TaskType, Workflow,
+};
 use uuid::Uuid;
 
 /// Why the upstream store refused: each maps to the public server's answer.
@@ -112,15 +114,22 @@ impl UpstreamStore {
             if let Some(task) = self.tasks.get_mut(&id) {
                 task.status = run.outcome();
                 task.updated_at = run.ends_at;
-                task.result = Some(if run.fails {
+                let result = if run.fails {
                     self.counters.tasks_failed += 1;
-                    serde_json::json!({ "Failure": { "error": "the command exited with 1", "exit_code": 1, "logs": [] } })
+                    TaskResult::Failure {
+                        error: "the command exited with 1".into(),
+                        exit_code: Some(1),
+                        logs: Vec::new(),
+                    }
                 } else {
                     self.counters.tasks_completed += 1;
-                    serde_json::json!({ "Success": { "output": "", "artifacts": [], "metrics": {
-                        "execution_time": { "secs": 0, "nanos": 0 }, "memory_usage": 0, "cpu_usage": 0.0,
-                        "disk_usage": 0, "network_io": 0 } } })
-                });
+                    TaskResult::Success {
+                        output: String::new(),
+                        artifacts: Vec::new(),
+                        metrics: Some(TaskMetrics::new(Duration::ZERO)),
+                    }
+                };
+                task.result = Some(result.to_json());
                 self.stored_status.insert(id, run.outcome());
             }
         }
@@ -232,7 +241,7 @@ impl UpstreamStore {
         let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
         self.runs.stop(&id);
         let reason = reason.unwrap_or_else(|| "User requested cancellation".to_owned());
-        task.result = Some(serde_json::json!({ "Cancelled": { "reason": reason } }));
+        task.result = Some(TaskResult::Cancelled { reason }.to_json());
         task.updated_at = now;
         self.stored_status.insert(id, TaskStatus::Cancelled);
         self.counters.tasks_cancelled += 1;

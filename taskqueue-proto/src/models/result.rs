@@ -70,6 +70,19 @@ pub struct TaskMetrics {
     pub network_io: u64,
 }
 
+impl TaskMetrics {
+    /// A run of this length, nothing else measured.
+    pub fn new(execution_time: Duration) -> Self {
+        TaskMetrics {
+            execution_time,
+            memory_usage: 0,
+            cpu_usage: 0.0,
+            disk_usage: 0,
+            network_io: 0,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct SuccessBody {
     #[serde(default, deserialize_with = "null_as_default")]
