@@ -238,9 +238,9 @@ pub(crate) enum DepsCommand {
         id: String,
         /// The task it depends on.
         depends_on: String,
-        /// When the dependency counts as met.
-        #[arg(long, value_enum, default_value_t = Condition::Success)]
-        condition: Condition,
+        /// When the dependency counts as met: success, failure or completion.
+        #[arg(long, default_value = "success", value_name = "WHEN")]
+        condition: String,
         /// Not required (met or not, the task may go on).
         #[arg(long)]
         optional: bool,
@@ -256,17 +256,6 @@ pub(crate) enum DepsCommand {
         /// The task's id.
         id: String,
     },
-}
-
-/// When a dependency counts as met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Condition {
-    /// The task depended on succeeded.
-    Success,
-    /// It failed.
-    Failure,
-    /// It finished, either way.
-    Completion,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@
 use taskqueue_proto::{AddDependency, DependencyCondition, TaskStatus, TaskUpsertRequest};
 
 use crate::Client;
-use crate::cli::{Condition, DepsCommand, TaskUpsertArgs};
+use crate::cli::{DepsCommand, TaskUpsertArgs};
 use crate::exit::Failure;
 use crate::output::Printer;
 use crate::parse;
@@ -47,11 +47,8 @@ pub(crate) fn deps(client: &Client, out: &Printer, command: DepsCommand) -> Resu
             correlation_id,
             name,
         } => {
-            let mut dependency = AddDependency::on(parse::id("task", &depends_on)?).condition(match condition {
-                Condition::Success => DependencyCondition::Success,
-                Condition::Failure => DependencyCondition::Failure,
-                Condition::Completion => DependencyCondition::Completion,
-            });
+            let condition: DependencyCondition = parse::value("condition", &condition)?;
+            let mut dependency = AddDependency::on(parse::id("task", &depends_on)?).condition(condition);
             if optional {
                 dependency = dependency.optional();
             }
