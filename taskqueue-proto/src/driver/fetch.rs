@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use super::{Action, Call, IntoMachine, Machine, Outcome, Pages, Ticket};
+use super::pages::AllPages;
+use super::{Action, Call, IntoMachine, Machine, Outcome, Ticket};
 use crate::ops::{GetTask, ListAllTasks};
 use crate::{CallOptions, Config, Error, Task, TaskFilters};
 
@@ -33,7 +34,7 @@ pub(crate) enum Fetched {
 #[allow(clippy::large_enum_variant)] // one per fetch
 pub(crate) enum FetchMachine {
     Task(Call<GetTask>),
-    Project { pages: Pages, read: Vec<Task> },
+    Project(AllPages),
 }
 
 /// The page size of a project listing: as few pages as the server allows.
@@ -47,10 +48,9 @@ impl IntoMachine for Fetch {
             Fetch::Task(id) => FetchMachine::Task(Call::new(GetTask::new(id), config.clone(), options.clone(), seed)),
             Fetch::Project(project) => {
                 let filters = TaskFilters::new().project_id(project).limit(LISTING_PAGE);
-                FetchMachine::Project {
-                    pages: ListAllTasks::new(filters).into_machine(config, options, seed),
-                    read: Vec::new(),
-                }
+                FetchMachine::Project(AllPages::new(
+                    ListAllTasks::new(filters).into_machine(config, options, seed),
+                ))
             }
         }
     }
@@ -68,25 +68,9 @@ impl Machine for FetchMachine {
                 Ok(Err(error)) => Action::Done(Err(error)),
                 Err(action) => action,
             },
-            FetchMachine::Project { pages, read } => loop {
-                return match pages.poll(now) {
-                    Action::Yield(task) => {
-                        read.push(task);
-                        continue;
-                    }
-                    Action::Done(result) => Action::Done(result.map(|()| Fetched::Tasks(std::mem::take(read)))),
-                    Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    } => Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    },
-                    Action::Sleep(pause) => Action::Sleep(pause),
-                    Action::Pending => Action::Pending,
-                };
+            FetchMachine::Project(listing) => match listing.poll(now).forward() {
+                Ok(result) => Action::Done(result.map(Fetched::Tasks)),
+                Err(action) => action,
             },
         }
     }
@@ -94,7 +78,7 @@ impl Machine for FetchMachine {
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         match self {
             FetchMachine::Task(call) => call.record(ticket, outcome, now),
-            FetchMachine::Project { pages, .. } => pages.record(ticket, outcome, now),
+            FetchMachine::Project(listing) => listing.record(ticket, outcome, now),
         }
     }
 }

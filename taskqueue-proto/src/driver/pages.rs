@@ -111,6 +111,55 @@ impl Machine for Pages {
     }
 }
 
+/// Every page of a listing read into one list: for the machines that want a
+/// listing's tasks all at once (a multi-wait's project, a watch's round).
+#[derive(Debug)]
+pub(crate) struct AllPages {
+    pages: Pages,
+    read: Vec<Task>,
+}
+
+impl AllPages {
+    pub(crate) fn new(pages: Pages) -> Self {
+        AllPages {
+            pages,
+            read: Vec::new(),
+        }
+    }
+}
+
+impl Machine for AllPages {
+    type Output = Vec<Task>;
+    type Item = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Action<Vec<Task>> {
+        loop {
+            return match self.pages.poll(now) {
+                Action::Yield(task) => {
+                    self.read.push(task);
+                    continue;
+                }
+                Action::Done(result) => Action::Done(result.map(|()| std::mem::take(&mut self.read))),
+                Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                } => Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                },
+                Action::Sleep(pause) => Action::Sleep(pause),
+                Action::Pending => Action::Pending,
+            };
+        }
+    }
+
+    fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        self.pages.record(ticket, outcome, now);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

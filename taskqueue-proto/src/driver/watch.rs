@@ -6,15 +6,16 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::fetch::LISTING_PAGE;
+use super::pages::AllPages;
 use super::random::SplitMix64;
-use super::{Action, IntoMachine, Machine, Outcome, Pages, Ticket};
+use super::{Action, IntoMachine, Machine, Outcome, Ticket};
 use crate::ops::{ListAllTasks, WATCH_FLOOR, WatchEvent, WatchTasks};
 use crate::{CallOptions, Config, Task, TaskFilters};
 
 #[allow(clippy::large_enum_variant)] // one per watch
 enum Phase {
     Ready,
-    Listing(Pages, Vec<Task>),
+    Listing(AllPages),
     Sleeping(Instant),
     Finished,
 }
@@ -170,19 +171,17 @@ impl Machine for Watch {
                         &self.options,
                         self.seeds.next_u64(),
                     );
-                    self.phase = Phase::Listing(pages, Vec::new());
+                    self.phase = Phase::Listing(AllPages::new(pages));
                 }
-                Phase::Listing(pages, listed) => match pages.poll(now) {
-                    Action::Yield(task) => listed.push(task),
-                    Action::Done(Ok(())) => {
-                        let listed = std::mem::take(listed);
+                Phase::Listing(listing) => match listing.poll(now).forward() {
+                    Ok(Ok(listed)) => {
                         self.failed_rounds = 0;
                         let before = self.events.len();
                         self.compare(listed);
                         let changed = self.events.len() > before;
                         self.sleep_after_round(changed, now);
                     }
-                    Action::Done(Err(error)) => {
+                    Ok(Err(error)) => {
                         self.failed_rounds += 1;
                         if self.failed_rounds >= self.max_failed_rounds {
                             self.phase = Phase::Finished;
@@ -190,27 +189,15 @@ impl Machine for Watch {
                         }
                         self.sleep_after_round(false, now);
                     }
-                    Action::Send {
-                        request,
-                        timeout,
-                        ticket,
-                    } => {
-                        return Action::Send {
-                            request,
-                            timeout,
-                            ticket,
-                        };
-                    }
-                    Action::Sleep(pause) => return Action::Sleep(pause),
-                    Action::Pending => return Action::Pending,
+                    Err(action) => return action,
                 },
             }
         }
     }
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
-        if let Phase::Listing(pages, _) = &mut self.phase {
-            pages.record(ticket, outcome, now);
+        if let Phase::Listing(listing) = &mut self.phase {
+            listing.record(ticket, outcome, now);
         }
     }
 }
