@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use http::Request;
 use taskqueue::blocking::{Client, UreqTransport};
 use taskqueue::driver::{BlockingTransport, Outcome};
-use taskqueue::{CallOptions, Config, ProjectCreateRequest, TaskCreateRequest};
+use taskqueue::{Config, ProjectCreateRequest, TaskCreateRequest};
 use uuid::Uuid;
 
 const TASKS: usize = 1_000;
@@ -95,7 +95,7 @@ fn main() {
         inner: UreqTransport::new(&config).unwrap(),
         sent: AtomicU64::new(0),
     };
-    let client = Client::with_transport(config, transport).with_options(CallOptions::new().batch_concurrency(16));
+    let client = Client::with_transport(config.with_batch_concurrency(16), transport);
     let timeout = Duration::from_secs(120);
     for round in 1..=3 {
         println!("round {round}, {TASKS} tasks finishing ~3 s after they are created");

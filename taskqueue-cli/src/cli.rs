@@ -16,6 +16,8 @@ Exit codes:
   7  connection failed or timed out
   8  `tasks wait` timed out
   9  a waited task ended Failed or Cancelled (with --any: the first to finish)
+  10 outcome unknown: a write may have been applied and could not be checked
+     (the message says what to look at before running it again)
 
 Settings come from flags, then environment variables, then the config file
 ($XDG_CONFIG_HOME/taskqueue/config.toml, or ~/.config/taskqueue/config.toml):

@@ -82,6 +82,7 @@ pub(crate) fn code_of(e: &Error) -> u8 {
         Error::RateLimited(_) => 6,
         Error::Connection { .. } | Error::Timeout { .. } => 7,
         Error::WaitTimedOut { .. } => 8,
+        Error::OutcomeUnknown { .. } => 10,
         _ => 1,
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, Uri};
 
-use crate::{Dialect, Error, RetryPolicy, Secret};
+use crate::{AdaptiveRateLimiter, Dialect, Error, RetryBudget, RetryPolicy, Secret};
 
 /// The base URL used when none is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
@@ -48,6 +48,7 @@ pub struct Config {
 }
 
 /// The validated settings behind a [`Config`].
+#[derive(Clone)]
 struct Settings {
     base_url: String,
     /// `base_url` + the dialect's prefix: every request URL starts with it.
@@ -63,7 +64,11 @@ struct Settings {
     total_timeout: Option<Duration>,
     body_limit: u64,
     retry: RetryPolicy,
+    /// The fleet state the policy asks for, made once at `build`.
+    retry_budget: Option<RetryBudget>,
+    rate_limiter: Option<AdaptiveRateLimiter>,
     idempotency_keys: bool,
+    batch_concurrency: usize,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
     proxy: ProxySetting,
@@ -125,9 +130,37 @@ impl Config {
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
-    /// Whether creating and cancelling POSTs carry an `Idempotency-Key`.
+    /// The retry budget every call of this config (and of its clones, so of
+    /// a client and its views) draws on, unless the policy has none.
+    pub fn retry_budget(&self) -> Option<&RetryBudget> {
+        self.inner.retry_budget.as_ref()
+    }
+    /// The send-rate limiter every call of this config shares, in adaptive mode.
+    pub fn rate_limiter(&self) -> Option<&AdaptiveRateLimiter> {
+        self.inner.rate_limiter.as_ref()
+    }
+    /// Whether writes carry a client token so a retry cannot duplicate them:
+    /// an `Idempotency-Key` header in the documented dialect, a marker tag on
+    /// a create in the upstream dialect (see [`Dialect::deduplicates_writes`]).
     pub fn idempotency_keys(&self) -> bool {
         self.inner.idempotency_keys
+    }
+    /// How many requests a batch (`create_tasks`) or a multi-wait's round
+    /// keeps in flight at once (default
+    /// [`DEFAULT_BATCH_CONCURRENCY`](crate::DEFAULT_BATCH_CONCURRENCY)).
+    pub fn batch_concurrency(&self) -> usize {
+        self.inner.batch_concurrency
+    }
+    /// This config with another [`batch_concurrency`](Config::batch_concurrency)
+    /// (at least 1), sharing everything else — the retry budget and rate
+    /// limiter included.
+    #[must_use]
+    pub fn with_batch_concurrency(&self, concurrency: usize) -> Config {
+        let mut settings = (*self.inner).clone();
+        settings.batch_concurrency = concurrency.max(1);
+        Config {
+            inner: Arc::new(settings),
+        }
     }
     /// Extra root certificates (PEM) that transports trust besides their default roots.
     pub fn root_certificates(&self) -> &[Vec<u8>] {
@@ -234,7 +267,10 @@ pub struct ConfigBuilder {
     total_timeout: Option<Duration>,
     body_limit: u64,
     retry: RetryPolicy,
+    retry_budget: Option<RetryBudget>,
+    rate_limiter: Option<AdaptiveRateLimiter>,
     idempotency_keys: bool,
+    batch_concurrency: usize,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
     proxy: ProxyChoice,
@@ -263,7 +299,10 @@ impl Default for ConfigBuilder {
             total_timeout: None,
             body_limit: DEFAULT_BODY_LIMIT,
             retry: RetryPolicy::default(),
+            retry_budget: None,
+            rate_limiter: None,
             idempotency_keys: true,
+            batch_concurrency: crate::DEFAULT_BATCH_CONCURRENCY,
             root_certificates: Vec::new(),
             observer: None,
             proxy: ProxyChoice::Environment,
@@ -353,9 +392,34 @@ impl ConfigBuilder {
         self.retry = policy;
         self
     }
-    /// Whether creating and cancelling POSTs carry an `Idempotency-Key` (default on).
+    /// Draws retries from this bucket instead of a new
+    /// [`RetryBudget::standard`]: give several configs the same one to share
+    /// it across clients, or size your own. Ignored if the policy is
+    /// [`without_budget`](RetryPolicy::without_budget).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = Some(budget);
+        self
+    }
+    /// Paces sends with this limiter instead of a new one (share one across
+    /// clients); turns adaptive mode on whatever the policy says.
+    pub fn rate_limiter(mut self, limiter: AdaptiveRateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+    /// Whether writes carry a client token so that a retry after a lost reply
+    /// cannot duplicate them (default on): an `Idempotency-Key` on creating
+    /// and cancelling POSTs in the documented dialect, a marker tag on task
+    /// creates in the upstream dialect (the SDK looks for it after an
+    /// ambiguous failure). Off, such a failure is [`Error::OutcomeUnknown`].
     pub fn idempotency_keys(mut self, enabled: bool) -> Self {
         self.idempotency_keys = enabled;
+        self
+    }
+
+    /// How many requests a batch or a multi-wait's round keeps in flight at
+    /// once (default [`DEFAULT_BATCH_CONCURRENCY`](crate::DEFAULT_BATCH_CONCURRENCY), at least 1).
+    pub fn batch_concurrency(mut self, concurrency: usize) -> Self {
+        self.batch_concurrency = concurrency.max(1);
         self
     }
 
@@ -435,8 +499,17 @@ impl ConfigBuilder {
                 connect_timeout: self.connect_timeout,
                 total_timeout: self.total_timeout,
                 body_limit: self.body_limit,
+                retry_budget: self
+                    .retry
+                    .uses_budget()
+                    .then(|| self.retry_budget.unwrap_or_else(RetryBudget::standard)),
+                rate_limiter: match self.rate_limiter {
+                    Some(limiter) => Some(limiter),
+                    None => self.retry.is_adaptive().then(AdaptiveRateLimiter::new),
+                },
                 retry: self.retry,
                 idempotency_keys: self.idempotency_keys,
+                batch_concurrency: self.batch_concurrency,
                 root_certificates: self.root_certificates,
                 observer: self.observer,
                 proxy,

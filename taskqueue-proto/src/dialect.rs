@@ -38,6 +38,20 @@ impl Dialect {
         }
     }
 
+    /// Whether a server of this dialect deduplicates writes by their
+    /// `Idempotency-Key` (replaying the first answer to a repeat), so that a
+    /// keyed write may be sent again after a lost reply: the documented API
+    /// does, the public server ignores the header. Where it does not, the SDK
+    /// never repeats a write that may have been applied: it reconciles (a task
+    /// create is marked and looked for) or reports
+    /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
+    pub fn deduplicates_writes(self) -> bool {
+        match self {
+            Dialect::Spec => true,
+            Dialect::Upstream => false,
+        }
+    }
+
     /// The path prefix every endpoint sits under, after the base URL's own path.
     pub(crate) fn api_prefix(self) -> &'static str {
         match self {

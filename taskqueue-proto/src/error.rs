@@ -160,6 +160,31 @@ pub enum Error {
         /// The dialect the client was configured with.
         dialect: crate::Dialect,
     },
+    /// A write failed in a way that leaves its outcome unknown: it may have
+    /// been applied or not, the server would not deduplicate a second send,
+    /// and the SDK could not find out which (see README "Retries and
+    /// idempotency"). Nothing was sent again. `check` says what to look at
+    /// before trying again; `source` is the failure itself.
+    #[error(
+        "the outcome of {operation} is unknown: it may have been applied (request id {request_id}, {attempts} attempt(s)); {check}. Cause: {source}"
+    )]
+    OutcomeUnknown {
+        /// The operation's name (`create_task`).
+        operation: &'static str,
+        /// The `X-Request-Id` the SDK sent on every attempt of the call.
+        request_id: String,
+        /// Requests sent by the call, every exchange included.
+        attempts: u32,
+        /// The `Idempotency-Key` or marker the write carried, if any: sending
+        /// it again with this key (`CallOptions::idempotency_key`) is safe
+        /// where the server deduplicates, or reconciled where it does not.
+        idempotency_key: Option<String>,
+        /// What to check before trying again.
+        check: String,
+        /// The failure that left the outcome in doubt.
+        #[source]
+        source: Box<Error>,
+    },
     /// `wait_for_completion` ran out of time; the last task seen is kept.
     #[error("task {} still {} after waiting {:.1}s", task.id, task.status, waited.as_secs_f64())]
     WaitTimedOut {
@@ -211,6 +236,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => Some(*status),
+            Error::OutcomeUnknown { source, .. } => source.status(),
             _ => self.api_error().map(|e| e.status),
         }
     }
@@ -237,10 +263,12 @@ impl Error {
         }
     }
 
-    /// The server's `X-Request-Id` for the failed exchange.
+    /// The server's `X-Request-Id` for the failed exchange (for an
+    /// [`Error::OutcomeUnknown`], the one the SDK sent).
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::OutcomeUnknown { request_id, .. } => Some(request_id),
             _ => self.api_error().and_then(|e| e.request_id.as_deref()),
         }
     }
@@ -261,11 +289,18 @@ impl Error {
     /// idempotent before it retries.
     pub fn is_retryable(&self) -> bool {
         match self {
+            Error::OutcomeUnknown { .. } => false,
             Error::Connection { .. } | Error::Timeout { .. } => true,
             _ => self
                 .status()
                 .is_some_and(|s| crate::retry::DEFAULT_RETRYABLE_STATUSES.contains(&s.as_u16())),
         }
+    }
+
+    /// Whether this is an [`Error::OutcomeUnknown`]: a write that may have
+    /// been applied, which must be checked before it is sent again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// Whether this is a 404 of any kind (task, project or workflow).

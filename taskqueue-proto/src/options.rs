@@ -3,12 +3,22 @@
 use crate::setters::option_setters;
 use std::time::Duration;
 
-use crate::RetryPolicy;
+use crate::{Error, RetryPolicy};
 
 /// The default number of requests a batch keeps in flight.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 8;
 
 /// Per-call settings that override the [`Config`](crate::Config)'s.
+///
+/// Given to one call (`execute_with`), they apply to that call; given to a
+/// client view (`with_options`), they are merged into the view's (what the
+/// new options leave unset is kept). An idempotency key belongs to one
+/// write: it is given per call, never to a view (a view whose options carry
+/// one refuses every call with [`Error::InvalidInput`](crate::Error::InvalidInput),
+/// nothing sent), and [`create_tasks`](crate::ops::CreateTasks) derives one
+/// key per item from it (`{key}/{index}`). A per-call [`RetryPolicy`]
+/// changes attempts and backoff only: the retry budget and the adaptive
+/// limiter are the client's.
 ///
 /// ```
 /// use std::time::Duration;
@@ -29,11 +39,9 @@ pub struct CallOptions {
     /// Retry policy.
     pub retry: Option<RetryPolicy>,
     /// An idempotency key of the caller's choosing (1–255 visible ASCII
-    /// characters) instead of a generated one; sent on any POST.
+    /// characters) instead of a generated one, for this call's write: run
+    /// again with the same key, a create makes nothing twice.
     pub idempotency_key: Option<String>,
-    /// How many creates a batch keeps in flight (default
-    /// [`DEFAULT_BATCH_CONCURRENCY`], at least 1).
-    pub batch_concurrency: Option<usize>,
 }
 
 impl CallOptions {
@@ -51,9 +59,37 @@ impl CallOptions {
         /// Uses this idempotency key.
         idempotency_key: impl Into<String> => into;
     }
-    /// Keeps at most `concurrency` creates of a batch in flight (at least 1).
-    pub fn batch_concurrency(mut self, concurrency: usize) -> Self {
-        self.batch_concurrency = Some(concurrency.max(1));
-        self
+
+    /// The options of one call made through a client view holding these:
+    /// `per_call`'s on top (see [`merge`](CallOptions::merge)). A key in the
+    /// view's own options is refused — one key belongs to one write, and a
+    /// view makes many — so nothing is sent.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`idempotency_key`) if the view holds a key.
+    pub fn for_call(&self, per_call: Option<CallOptions>) -> Result<CallOptions, Error> {
+        if self.idempotency_key.is_some() {
+            return Err(Error::invalid_input(
+                "idempotency_key",
+                "belongs to one call: give it to execute_with (or the operation), not to with_options, whose \
+                 every call would reuse it",
+            ));
+        }
+        Ok(match per_call {
+            Some(call) => self.clone().merge(call),
+            None => self.clone(),
+        })
+    }
+
+    /// These options with `newer`'s set fields on top: what `newer` leaves
+    /// unset is kept.
+    #[must_use]
+    pub fn merge(self, newer: CallOptions) -> CallOptions {
+        CallOptions {
+            timeout: newer.timeout.or(self.timeout),
+            total_timeout: newer.total_timeout.or(self.total_timeout),
+            retry: newer.retry.or(self.retry),
+            idempotency_key: newer.idempotency_key.or(self.idempotency_key),
+        }
     }
 }

@@ -1,14 +1,14 @@
-//! The retry policy: which failures are retried, how long to wait, and a
-//! shared budget so retries cannot storm a struggling server. Pure: the
-//! random jitter and the time left are passed in.
+//! The retry policy: which failures are retried and how long to wait, the
+//! one rule for writes whose outcome is in doubt, and a shared budget so
+//! retries cannot storm a struggling server. Pure: the random jitter and the
+//! time left are passed in.
 
 use crate::setters::setters;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::Error;
-use crate::rate_limiter::AdaptiveRateLimiter;
+use crate::{Error, TimeoutKind};
 
 /// The statuses retried by default: 408, 429, 500, 502, 503, 504.
 pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
@@ -18,9 +18,32 @@ pub const MAX_ATTEMPTS: u32 = 100;
 /// The longest wait a policy may set (a backoff, or a `Retry-After` it waits out).
 pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Statuses that say the server did not process the request at all, so even
-/// a request that is not idempotent may be sent again.
-const NOT_PROCESSED_STATUSES: &[u16] = &[408, 429];
+/// Whether a failed attempt may already have been applied by the server.
+///
+/// This is the SDK's one rule for writes under ambiguity: a request that may
+/// already have been applied is sent again only when repeating it is harmless
+/// (a read, a `PUT`, a `DELETE`, a write the operation declares repeatable)
+/// or the server deduplicates it (an `Idempotency-Key` in a dialect that
+/// honours it, [`Dialect::deduplicates_writes`](crate::Dialect::deduplicates_writes));
+/// otherwise the SDK reconciles or reports [`Error::OutcomeUnknown`].
+///
+/// Not applied: a failure before anything was sent (connection refused, DNS,
+/// a connect timeout) and a status that says the request was refused or not
+/// processed (every 4xx, 408 and 429 included). May have been applied: a
+/// timeout or a broken connection after sending, a truncated or undecodable
+/// reply, and any 5xx, from the server or from anything on the way.
+pub fn may_have_been_applied(error: &Error, sent: bool) -> bool {
+    match error {
+        Error::Connection { sent, .. } => *sent,
+        Error::Timeout {
+            kind: TimeoutKind::Connect,
+            ..
+        } => false,
+        Error::Timeout { .. } => sent,
+        Error::Decode { .. } | Error::ResponseTooLarge { .. } => sent,
+        other => other.status().is_some_and(|s| s.is_server_error()),
+    }
+}
 
 /// When and how often a failed attempt is tried again.
 ///
@@ -33,26 +56,35 @@ const NOT_PROCESSED_STATUSES: &[u16] = &[408, 429];
 /// What is retried:
 /// - connection failures before the request was sent, always;
 /// - the statuses in [`retryable_statuses`](RetryPolicy::retryable_statuses)
-///   (408, 429, 500, 502, 503, 504) for idempotent requests (GET, PUT,
-///   DELETE, or a POST that carries an `Idempotency-Key`);
-/// - for other requests only 408 and 429, which say the request was not
-///   processed: a 5xx may come after a create was applied;
-/// - timeouts and broken connections after sending, only for idempotent requests.
-#[derive(Debug, Clone, PartialEq)]
+///   (408, 429, 500, 502, 503, 504), and timeouts and broken connections
+///   after sending, when sending the request again is harmless (see
+///   [`may_have_been_applied`] for the rule);
+/// - for a write that is not, only 408 and 429, which say the request was
+///   not processed: a 5xx may come after a create was applied.
+///
+/// A policy is a plain value: two policies with the same settings are equal.
+/// The fleet state it asks for — the shared [`RetryBudget`] and the adaptive
+/// mode's [`AdaptiveRateLimiter`](crate::AdaptiveRateLimiter) — belongs to the
+/// [`Config`](crate::Config) (so to a client, its clones and its views), made
+/// once when the config is built from the config's policy. A policy given for
+/// one call ([`CallOptions::retry`](crate::CallOptions::retry)) changes that
+/// call's attempts and backoff only; it cannot switch the client's budget or
+/// limiter off, nor give the call one of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
     retryable_statuses: Vec<u16>,
-    budget: Option<RetryBudget>,
-    rate_limiter: Option<AdaptiveRateLimiter>,
+    budget: bool,
+    adaptive: bool,
 }
 
 impl Default for RetryPolicy {
     /// 3 attempts, 1 s initial backoff, 30 s cap, `Retry-After` honoured up to
-    /// 60 s, a [`RetryBudget::standard`] of its own (shared by every clone of
-    /// the policy, so by a client's clones), no rate limiter.
+    /// 60 s, a [`RetryBudget::standard`] for the config built with it (shared
+    /// by every clone of the config, so by a client's clones), no rate limiter.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -60,8 +92,8 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),
             retryable_statuses: DEFAULT_RETRYABLE_STATUSES.to_vec(),
-            budget: Some(RetryBudget::standard()),
-            rate_limiter: None,
+            budget: true,
+            adaptive: false,
         }
     }
 }
@@ -101,7 +133,9 @@ pub struct Attempt<'a> {
     /// Whether the request may have reached the server (false only for
     /// failures before anything was sent).
     pub sent: bool,
-    /// Whether repeating the request is safe (GET, PUT, DELETE, or keyed POST).
+    /// Whether sending the request again is harmless even if it was applied:
+    /// a read, a `PUT` or `DELETE`, a write the operation declares
+    /// repeatable, or a keyed write the server deduplicates.
     pub idempotent: bool,
     /// How many attempts were made so far, this one included (1 after the first).
     pub attempts_made: u32,
@@ -118,11 +152,12 @@ impl RetryPolicy {
     }
 
     /// The AWS SDKs' adaptive mode: the default policy (standard budget
-    /// included) with an [`AdaptiveRateLimiter`] that slows every call sharing
-    /// the policy when the server throttles, and speeds up again gradually.
+    /// included) asking for an [`AdaptiveRateLimiter`](crate::AdaptiveRateLimiter)
+    /// that slows every call of the config built with it when the server
+    /// throttles, and speeds up again gradually.
     pub fn adaptive() -> Self {
         RetryPolicy {
-            rate_limiter: Some(AdaptiveRateLimiter::new()),
+            adaptive: true,
             ..Self::default()
         }
     }
@@ -150,22 +185,11 @@ impl RetryPolicy {
         self.retryable_statuses = statuses.into_iter().collect();
         self
     }
-    /// Shares this retry budget (a token bucket) among every call using this
-    /// policy; give the same budget to several policies to share it across clients.
-    pub fn budget(mut self, budget: RetryBudget) -> Self {
-        self.budget = Some(budget);
-        self
-    }
-    /// No retry budget: every failure the policy retries is retried, however
-    /// many calls fail at once (a fleet can then multiply a struggling server's load).
+    /// No retry budget for the config built with this policy: every failure
+    /// the policy retries is retried, however many calls fail at once (a
+    /// fleet can then multiply a struggling server's load).
     pub fn without_budget(mut self) -> Self {
-        self.budget = None;
-        self
-    }
-    /// Shares this send-rate limiter among every call using this policy
-    /// (see [`RetryPolicy::adaptive`]).
-    pub fn rate_limiter(mut self, limiter: AdaptiveRateLimiter) -> Self {
-        self.rate_limiter = Some(limiter);
+        self.budget = false;
         self
     }
 
@@ -173,13 +197,13 @@ impl RetryPolicy {
     pub fn attempts(&self) -> u32 {
         self.max_attempts
     }
-    /// The shared budget, if any.
-    pub fn retry_budget(&self) -> Option<&RetryBudget> {
-        self.budget.as_ref()
+    /// Whether a config built with this policy has a retry budget.
+    pub fn uses_budget(&self) -> bool {
+        self.budget
     }
-    /// The shared send-rate limiter, if any (adaptive mode).
-    pub fn adaptive_limiter(&self) -> Option<&AdaptiveRateLimiter> {
-        self.rate_limiter.as_ref()
+    /// Whether a config built with this policy runs in adaptive mode.
+    pub fn is_adaptive(&self) -> bool {
+        self.adaptive
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
@@ -210,7 +234,9 @@ impl RetryPolicy {
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
         let exp = retry.saturating_sub(1).min(31);
         let ceiling = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
-        ceiling.mul_f64(jitter.clamp(0.0, 1.0))
+        // NaN (or any jitter outside [0, 1]) is clamped, never a panic.
+        let jitter = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+        ceiling.mul_f64(jitter)
     }
 
     /// Whether this status is retried.
@@ -222,24 +248,14 @@ impl RetryPolicy {
     pub fn decide(&self, attempt: &Attempt<'_>) -> RetryDecision {
         let error = attempt.error;
         let retryable = match error {
-            Error::Connection { .. } | Error::Timeout { .. } => {
-                if attempt.sent && !attempt.idempotent {
-                    return RetryDecision::GiveUp(GiveUp::NotIdempotent);
-                }
-                true
-            }
-            _ => match error.status().map(|s| s.as_u16()) {
-                Some(status) if self.retries_status(status) => {
-                    if !attempt.idempotent && !NOT_PROCESSED_STATUSES.contains(&status) {
-                        return RetryDecision::GiveUp(GiveUp::NotIdempotent);
-                    }
-                    true
-                }
-                _ => false,
-            },
+            Error::Connection { .. } | Error::Timeout { .. } => true,
+            _ => error.status().is_some_and(|s| self.retries_status(s.as_u16())),
         };
         if !retryable {
             return RetryDecision::GiveUp(GiveUp::NotRetryable);
+        }
+        if !attempt.idempotent && may_have_been_applied(error, attempt.sent) {
+            return RetryDecision::GiveUp(GiveUp::NotIdempotent);
         }
         if attempt.attempts_made >= self.max_attempts {
             return RetryDecision::GiveUp(GiveUp::AttemptsExhausted);

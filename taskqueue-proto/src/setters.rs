@@ -6,6 +6,7 @@ macro_rules! option_setters {
     ($($(#[$doc:meta])* $field:ident: $ty:ty $(=> $conv:ident)?;)+) => {
         $(
             $(#[$doc])*
+            #[must_use]
             pub fn $field(mut self, value: $ty) -> Self {
                 self.$field = Some(value$(.$conv())?);
                 self
@@ -20,6 +21,7 @@ macro_rules! setters {
     ($($(#[$doc:meta])* $field:ident: $ty:ty $(=> $conv:ident)?;)+) => {
         $(
             $(#[$doc])*
+            #[must_use]
             pub fn $field(mut self, value: $ty) -> Self {
                 self.$field = value$(.$conv())?;
                 self

@@ -34,26 +34,26 @@ fn answer(status: u16, retry_after: bool) -> Outcome {
 #[test]
 fn the_retry_budget_is_on_by_default_and_shared_by_clones() {
     let config = Config::default();
-    let budget = config.retry_policy().retry_budget().expect("a budget by default");
+    let budget = config.retry_budget().expect("a budget by default");
     assert_eq!(budget.available(), 500);
     let clone = config.clone();
-    assert_eq!(clone.retry_policy().retry_budget(), Some(budget), "the same bucket");
+    assert_eq!(clone.retry_budget(), Some(budget), "the same bucket");
     let other = Config::builder().build().unwrap();
-    assert_ne!(
-        other.retry_policy().retry_budget(),
-        Some(budget),
-        "another client, another bucket"
-    );
-    assert!(RetryPolicy::default().without_budget().retry_budget().is_none());
+    assert_ne!(other.retry_budget(), Some(budget), "another client, another bucket");
+    let unbudgeted = Config::builder()
+        .retry_policy(RetryPolicy::default().without_budget())
+        .build()
+        .unwrap();
+    assert!(unbudgeted.retry_budget().is_none());
+    // A policy is a plain value: equal settings, equal policies.
+    assert_eq!(RetryPolicy::default(), RetryPolicy::default());
+    assert_ne!(RetryPolicy::default(), RetryPolicy::default().without_budget());
 
     // Every call of a config draws on its one budget: 100 failing calls with one
     // retry each cost 5 tokens a retry; the 101st finds the bucket empty.
     let config = Config::builder()
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(2)
-                .budget(RetryBudget::new(500, 5, 10, 1)),
-        )
+        .retry_policy(RetryPolicy::default().max_attempts(2))
+        .retry_budget(RetryBudget::new(500, 5, 10, 1))
         .build()
         .unwrap();
     let transport = Simulated::new(Instant::now(), |_: &http::Request<Vec<u8>>| answer(503, false));
@@ -62,7 +62,7 @@ fn the_retry_budget_is_on_by_default_and_shared_by_clones() {
         run_blocking(&transport, call).unwrap_err();
     }
     assert_eq!(transport.sent().len(), 101 * 2 - 1, "the last call was not retried");
-    assert_eq!(config.clone().retry_policy().retry_budget().unwrap().available(), 0);
+    assert_eq!(config.clone().retry_budget().unwrap().available(), 0);
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn adaptive_mode_slows_down_when_throttled_and_recovers() {
         !transport.sleeps().is_empty(),
         "held-back sends become the driver's sleeps"
     );
-    let limiter = adaptive.retry_policy().adaptive_limiter().unwrap();
+    let limiter = adaptive.rate_limiter().unwrap();
     assert!(limiter.is_enabled());
 }
 

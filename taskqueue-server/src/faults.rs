@@ -65,6 +65,16 @@ pub enum Fault {
         /// The inflated size.
         inflated: u64,
     },
+    /// Handle the request (apply it), then answer this status with an HTML
+    /// body instead of the real reply: a gateway whose upstream answered too
+    /// late, after the write was made.
+    FailAfterApplying {
+        /// The status sent instead (502, say).
+        status: u16,
+    },
+    /// Handle the request (apply it), then close the connection without
+    /// answering: a reply lost after the write was made.
+    DropAfterApplying,
     /// Answer 503 (`unavailable`), with this `Retry-After` value if any:
     /// a server shedding load.
     Unavailable {
@@ -195,7 +205,8 @@ impl Faults {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DropConnection;
 
-/// The response of a fault that answers by itself (everything but `Delay` and `Truncate`).
+/// The response of a fault that answers by itself (everything but `Delay`,
+/// `Truncate` and the faults that apply the request first).
 pub(crate) fn respond(fault: &Fault) -> Option<Response> {
     let json = HeaderValue::from_static("application/json");
     let response = match fault {
@@ -277,7 +288,7 @@ pub(crate) fn respond(fault: &Fault) -> Option<Response> {
             }
             r
         }
-        Fault::Delay(_) | Fault::Truncate => return None,
+        Fault::Delay(_) | Fault::Truncate | Fault::FailAfterApplying { .. } | Fault::DropAfterApplying => return None,
     };
     Some(response)
 }

@@ -96,6 +96,19 @@ pub(crate) async fn apply_faults(State(state): State<Arc<AppState>>, request: Re
             next.run(request).await
         }
         Fault::Truncate => truncate(next.run(request).await).await,
+        Fault::FailAfterApplying { status } => {
+            let _applied = next.run(request).await;
+            let page = "<html><body><h1>Bad Gateway</h1><p>the upstream answered too late</p></body></html>";
+            respond(&Fault::Status {
+                status,
+                body: crate::faults::FaultBody::Html(page.to_owned()),
+            })
+            .unwrap_or_else(|| StatusCode::BAD_GATEWAY.into_response())
+        }
+        Fault::DropAfterApplying => {
+            let _applied = next.run(request).await;
+            respond(&Fault::Drop).unwrap_or_else(|| StatusCode::BAD_GATEWAY.into_response())
+        }
         other => respond(&other).unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
 }

@@ -34,6 +34,9 @@ pub(crate) struct NewTask {
     pub(crate) technical_specs: Option<String>,
     #[serde(default)]
     pub(crate) acceptance_criteria: Option<Vec<String>>,
+    /// Kept in the task's `metadata.tags`, as the public server does.
+    #[serde(default)]
+    pub(crate) tags: Option<Vec<String>>,
 }
 
 /// A task update as the public server applies it.
@@ -161,6 +164,9 @@ impl UpstreamStore {
         task.project_id = Some(new.project_id);
         task.technical_specs = new.technical_specs;
         task.acceptance_criteria = new.acceptance_criteria.unwrap_or_default();
+        if let Some(tags) = new.tags {
+            task.metadata.insert("tags".into(), tags.into());
+        }
         task.phases = vec![TaskPhase::new(TaskStatus::Planning, now)];
         task.development_workflow = Some(serde_json::json!({
             "technical_documentation_path": null, "test_coverage_percentage": null, "ai_review_reports": [],
@@ -326,6 +332,7 @@ mod tests {
             project_id: p,
             technical_specs: None,
             acceptance_criteria: None,
+            tags: None,
         };
         let id = s.create_task(new, now()).unwrap();
         (s, id)

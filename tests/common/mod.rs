@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use http::Method;
 use taskqueue::driver::{IntoMachine, Machine};
-use taskqueue::ops::{WaitOutcome, WatchEvent, WatchTasks};
+use taskqueue::ops::{self, WaitOutcome, WatchEvent, WatchTasks};
 use taskqueue::{
     CallOptions, Config, ConfigBuilder, Dialect, Error, Project, ProjectCreateRequest, ProjectStatus,
     ProjectUpdateRequest, RetryPolicy, Task, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskType,
@@ -53,6 +53,20 @@ impl Sdk {
             Sdk::Blocking(client) => client.execute(job),
             #[cfg(feature = "async")]
             Sdk::Async(client, runtime) => runtime.block_on(client.execute(job)),
+        }
+    }
+
+    /// Runs an operation or job with per-call options.
+    pub fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
+    where
+        J: IntoMachine,
+        J::Machine: Machine<Item = Infallible> + Send,
+    {
+        match self {
+            #[cfg(feature = "blocking")]
+            Sdk::Blocking(client) => client.execute_with(job, options),
+            #[cfg(feature = "async")]
+            Sdk::Async(client, runtime) => runtime.block_on(client.execute_with(job, options)),
         }
     }
 
@@ -789,10 +803,20 @@ pub fn per_call_options_override_the_config(connect: Connect, target: Target) {
     let once = sdk.with_options(CallOptions::new().retry(RetryPolicy::never()));
     assert!(once.list_projects().is_err());
     assert_eq!(server.request_count("GET", "/api/projects"), 1);
+    // Views merge: a later view keeps the earlier view's retry policy.
+    let once_and_patient = once.with_options(CallOptions::new().timeout(Duration::from_secs(20)));
+    server
+        .faults()
+        .push(FaultRule::new(failing(503)).times(1).on(Method::GET, "/api/projects"));
+    assert!(once_and_patient.list_projects().is_err(), "still one attempt");
+    assert_eq!(server.request_count("GET", "/api/projects"), 2);
     server.faults().clear();
-    let keyed = sdk.with_options(CallOptions::new().idempotency_key("my-key-1"));
-    let p = keyed.create_project(ProjectCreateRequest::new("k")).unwrap();
-    let replay = keyed.create_project(ProjectCreateRequest::new("k")).unwrap();
+
+    // A key belongs to one call: given per call, it replays; a view refuses one.
+    let keyed = CallOptions::new().idempotency_key("my-key-1");
+    let create = || ops::CreateProject::new(ProjectCreateRequest::new("k"));
+    let p = sdk.execute_with(create(), keyed.clone()).unwrap();
+    let replay = sdk.execute_with(create(), keyed.clone()).unwrap();
     assert_eq!(p.id, replay.id, "the same key and body replay the first answer");
     let keys: Vec<_> = server
         .received()
@@ -800,6 +824,14 @@ pub fn per_call_options_override_the_config(connect: Connect, target: Target) {
         .filter_map(|r| r.idempotency_key)
         .collect();
     assert_eq!(keys, ["my-key-1", "my-key-1"]);
+    let before = server.received().len();
+    let view = sdk.with_options(keyed);
+    let refused = view.create_project(ProjectCreateRequest::new("k")).unwrap_err();
+    assert!(
+        matches!(refused, Error::InvalidInput { ref field, .. } if field == "idempotency_key"),
+        "{refused}"
+    );
+    assert_eq!(server.received().len(), before, "nothing sent");
 }
 
 /// Expands one `#[test]` per suite case for a transport: every case against

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::concurrent::Concurrent;
 use super::{Action, Machine, Outcome, Ticket};
 use crate::ops::{CreateTask, CreateTasks, Operation};
-use crate::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Task};
+use crate::{CallOptions, Config, Error, Task};
 
 /// A callback told of each item as it finishes: its index and its result.
 pub(crate) type ItemObserver = Box<dyn FnMut(usize, &Result<Task, Error>) + Send>;
@@ -35,12 +35,24 @@ impl std::fmt::Debug for Batch {
 }
 
 impl Batch {
-    /// The machine for `job` with `config` and `options` (whose
-    /// `batch_concurrency` bounds the creates in flight).
-    pub fn new(job: CreateTasks, config: Config, options: CallOptions, seed: u64) -> Self {
-        let invalid = validate(&job, &config).err();
-        let limit = options.batch_concurrency.unwrap_or(DEFAULT_BATCH_CONCURRENCY);
-        let creates = job.requests.into_iter().map(CreateTask::new).collect();
+    /// The machine for `job` with `config` (whose
+    /// [`batch_concurrency`](Config::batch_concurrency) bounds the creates in
+    /// flight) and `options`. A caller's idempotency key in `options` is the
+    /// batch's: item `i` carries `{key}/{i}`, so the same batch run again with
+    /// the same key creates nothing twice.
+    pub fn new(job: CreateTasks, config: Config, mut options: CallOptions, seed: u64) -> Self {
+        let batch_key = options.idempotency_key.take();
+        let invalid = validate(&job, &config, batch_key.as_deref()).err();
+        let limit = config.batch_concurrency();
+        let creates = job
+            .requests
+            .into_iter()
+            .enumerate()
+            .map(|(index, request)| match &batch_key {
+                Some(key) => CreateTask::new(request).with_idempotency_key(item_key(key, index)),
+                None => CreateTask::new(request),
+            })
+            .collect();
         Batch {
             creates: Concurrent::new(creates, config, options, seed, limit),
             observer: job.observer,
@@ -62,9 +74,29 @@ impl Batch {
     }
 }
 
+/// The idempotency key of item `index` of a batch keyed `key`.
+pub fn item_key(key: &str, index: usize) -> String {
+    format!("{key}/{index}")
+}
+
 /// Every request valid, and buildable under `config`, so a batch that starts
-/// sending cannot fail half-way on input.
-fn validate(job: &CreateTasks, config: &Config) -> Result<(), Error> {
+/// sending cannot fail half-way on input; the batch's key leaves room for
+/// every item's suffix.
+fn validate(job: &CreateTasks, config: &Config, key: Option<&str>) -> Result<(), Error> {
+    if let Some(key) = key {
+        let longest = item_key(key, job.requests.len().saturating_sub(1));
+        if key.is_empty() || longest.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid_input(
+                "idempotency_key",
+                format!(
+                    "must be visible ASCII characters, at most {} for a batch of {} (each item's key is \
+                     `{{key}}/{{index}}`, at most 255)",
+                    255usize.saturating_sub(longest.len() - key.len()),
+                    job.requests.len()
+                ),
+            ));
+        }
+    }
     for (index, request) in job.requests.iter().enumerate() {
         if let Err(Error::InvalidInput { field, message }) = request.validate() {
             return Err(Error::InvalidInput {
@@ -129,8 +161,8 @@ mod tests {
 
     fn run(requests: Vec<TaskCreateRequest>, concurrency: usize) -> (Result<Vec<Result<Task, Error>>, Error>, usize) {
         let transport = Simulated::new(Instant::now(), created);
-        let options = CallOptions::new().batch_concurrency(concurrency);
-        let batch = CreateTasks::new(requests).into_machine(&Config::default(), &options, 1);
+        let config = Config::default().with_batch_concurrency(concurrency);
+        let batch = CreateTasks::new(requests).into_machine(&config, &CallOptions::new(), 1);
         let result = run_blocking(&transport, batch);
         (result, transport.sent().len())
     }
@@ -177,7 +209,7 @@ mod tests {
                 .map(|i| TaskCreateRequest::new(format!("t{i}"), "x", Uuid::nil()))
                 .collect(),
         )
-        .into_machine(&Config::default(), &CallOptions::new().batch_concurrency(2), 1);
+        .into_machine(&Config::default().with_batch_concurrency(2), &CallOptions::new(), 1);
         let now = Instant::now();
         let mut tickets = Vec::new();
         while let Action::Send { request, ticket, .. } = batch.poll(now) {
@@ -204,8 +236,8 @@ mod tests {
         )
         .on_item(move |index, result| log.lock().unwrap().push((index, result.is_ok())));
         let transport = Simulated::new(Instant::now(), created);
-        let options = CallOptions::new().batch_concurrency(2);
-        run_blocking(&transport, job.into_machine(&Config::default(), &options, 1)).unwrap();
+        let config = Config::default().with_batch_concurrency(2);
+        run_blocking(&transport, job.into_machine(&config, &CallOptions::new(), 1)).unwrap();
         let mut heard = heard.lock().unwrap().clone();
         heard.sort_unstable();
         assert_eq!(heard, [(0, true), (1, false), (2, true)]);

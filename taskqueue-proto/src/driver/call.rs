@@ -17,14 +17,15 @@ use super::random::{SplitMix64, uuid_v4};
 use super::{Action, IntoMachine, Machine, Outcome, Ticket, TransportError, TransportErrorKind};
 use crate::error::TimeoutKind;
 use crate::observe::{AttemptEvent, AttemptOutcome, CallEvent, ThrottleEvent, route_template};
-use crate::ops::{Flow, Operation, Transition};
+use crate::ops::{CallKey, Flow, Operation, Transition};
 use crate::rate_limiter::is_throttling;
-use crate::retry::{Attempt, GiveUp, RetryDecision, RetryPolicy};
+use crate::retry::{Attempt, GiveUp, RetryDecision, RetryPolicy, may_have_been_applied};
 use crate::{CallOptions, Config, Dialect, Error};
 
 /// The header carrying the logical call's id, the same on every attempt.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
-/// The header carrying the idempotency key of a creating or cancelling POST.
+/// The header carrying the idempotency key of a creating or cancelling POST,
+/// sent where the server deduplicates by it ([`Dialect::deduplicates_writes`]).
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
 /// Which dialect's exchanges the call is making, and where it is in them.
@@ -50,6 +51,11 @@ enum State<T> {
 /// key) is drawn from the seed when the call is made and sent on every
 /// attempt and every follow-up request.
 ///
+/// A write that may have been applied (a lost reply, a 5xx) is sent again
+/// only when that is harmless or the server deduplicates it; otherwise the
+/// operation's flow reconciles (finds what the first send did), or the call
+/// ends with [`Error::OutcomeUnknown`]. See [`may_have_been_applied`].
+///
 /// ```
 /// use std::time::Instant;
 /// use taskqueue_proto::driver::{Action, Call, Machine};
@@ -71,6 +77,8 @@ pub struct Call<O: Operation> {
     total_timeout: Option<Duration>,
     request_id: Uuid,
     idempotency_key: Option<String>,
+    /// Whether the caller gave the key (else the SDK drew it).
+    key_given: bool,
     /// The seed an upstream flow may draw its own ids from.
     flow_seed: u64,
     jitter: SplitMix64,
@@ -85,6 +93,10 @@ pub struct Call<O: Operation> {
     started: bool,
     tokens_spent: u32,
     last_decision: Option<RetryDecision>,
+    /// The failure of a write whose outcome the flow is finding out.
+    in_doubt: Option<Error>,
+    /// Sends of writes that are not harmless to repeat, resends included.
+    write_attempts: u32,
     sent_at: Option<Instant>,
     started_at: Option<Instant>,
     #[cfg(feature = "tracing")]
@@ -105,6 +117,7 @@ impl<O: Operation> Call<O> {
             total_timeout: options.total_timeout.or(config.total_timeout()),
             request_id,
             idempotency_key: None,
+            key_given: false,
             flow_seed: !seed,
             jitter: random,
             exchanges: Exchanges::Spec,
@@ -117,6 +130,8 @@ impl<O: Operation> Call<O> {
             started: false,
             tokens_spent: 0,
             last_decision: None,
+            in_doubt: None,
+            write_attempts: 0,
             sent_at: None,
             started_at: None,
             #[cfg(feature = "tracing")]
@@ -125,18 +140,14 @@ impl<O: Operation> Call<O> {
             op,
         };
         let policy_ok = call.retry.as_ref().map_or(Ok(()), RetryPolicy::validate);
-        let first = policy_ok.and_then(|()| call.first_request()).and_then(|request| {
-            let is_post = request.method() == Method::POST;
-            call.idempotency_key = match options.idempotency_key {
-                Some(key) if is_post => Some(validate_idempotency_key(key)?),
-                Some(_) => None,
-                None if is_post && call.op.wants_idempotency_key() && call.config.idempotency_keys() => {
-                    Some(generated_key.to_string())
-                }
-                None => None,
-            };
-            Ok(call.prepare(request))
-        });
+        let first = policy_ok
+            .and_then(|()| call.choose_key(options.idempotency_key, generated_key))
+            .and_then(|(key, given)| {
+                call.idempotency_key = key;
+                call.key_given = given;
+                call.first_request()
+            })
+            .map(|request| call.prepare(request));
         match first {
             Ok(request) => call.pending = Some(request),
             Err(e) => call.state = State::Finished(Some(Err(e))),
@@ -144,11 +155,25 @@ impl<O: Operation> Call<O> {
         call
     }
 
+    /// The call's idempotency key: the caller's (from the options, else the
+    /// operation's), or one generated for an operation that wants one.
+    /// Whether it is the caller's rides along.
+    fn choose_key(&self, given: Option<String>, generated: Uuid) -> Result<(Option<String>, bool), Error> {
+        match given.or_else(|| self.op.idempotency_key().map(str::to_owned)) {
+            Some(key) => validate_idempotency_key(key).map(|k| (Some(k), true)),
+            None if self.op.wants_idempotency_key() && self.config.idempotency_keys() => {
+                Ok((Some(generated.to_string()), false))
+            }
+            None => Ok((None, false)),
+        }
+    }
+
     /// The first request in the config's dialect, and the flow's first state.
     fn first_request(&mut self) -> Result<Request<Vec<u8>>, Error> {
         match self.config.dialect() {
             Dialect::Upstream => {
-                let (state, request) = O::Upstream::start_seeded(&self.op, &self.config, self.flow_seed)?;
+                let key = self.idempotency_key.as_deref().map(|k| CallKey::new(k, self.key_given));
+                let (state, request) = O::Upstream::start_keyed(&self.op, &self.config, self.flow_seed, key)?;
                 self.exchanges = Exchanges::Upstream(state);
                 Ok(request)
             }
@@ -164,7 +189,8 @@ impl<O: Operation> Call<O> {
     pub fn request_id(&self) -> Uuid {
         self.request_id
     }
-    /// The `Idempotency-Key` sent, if any.
+    /// The call's idempotency key, if it has one: sent as `Idempotency-Key`
+    /// where the server deduplicates by it, the marker of a create upstream.
     pub fn idempotency_key(&self) -> Option<&str> {
         self.idempotency_key.as_deref()
     }
@@ -261,7 +287,7 @@ impl<O: Operation> Call<O> {
 
     /// How long the adaptive rate limiter holds the next send back, if it does.
     fn held_back(&self, now: Instant) -> Option<Duration> {
-        let wait = self.policy().adaptive_limiter()?.acquire(now).err()?;
+        let wait = self.config.rate_limiter()?.acquire(now).err()?;
         if let Some(observer) = self.config.observer() {
             observer.throttled(&ThrottleEvent {
                 operation: O::NAME,
@@ -283,6 +309,7 @@ impl<O: Operation> Call<O> {
             .as_deref()
             .and_then(|k| HeaderValue::from_str(k).ok())
             && request.method() == Method::POST
+            && self.config.dialect().deduplicates_writes()
         {
             request
                 .headers_mut()
@@ -321,7 +348,7 @@ impl<O: Operation> Call<O> {
                             kind: TimeoutKind::Deadline,
                             after: self.total_timeout.unwrap_or_default(),
                         };
-                        self.state = State::Finished(Some(Err(error)));
+                        self.finish_with(error, false);
                         continue;
                     }
                     if let Some(wait) = self.held_back(now) {
@@ -331,7 +358,7 @@ impl<O: Operation> Call<O> {
                                 kind: TimeoutKind::Deadline,
                                 after: self.total_timeout.unwrap_or_default(),
                             };
-                            self.state = State::Finished(Some(Err(error)));
+                            self.finish_with(error, false);
                             continue;
                         }
                         return Action::Sleep(wait);
@@ -341,6 +368,9 @@ impl<O: Operation> Call<O> {
                         return Action::Pending;
                     };
                     let request = pending.clone();
+                    if self.is_write(&request) {
+                        self.write_attempts += 1;
+                    }
                     self.attempts += 1;
                     self.attempts_in_step += 1;
                     let timeout = time_left.map_or(self.attempt_timeout, |left| left.min(self.attempt_timeout));
@@ -373,19 +403,29 @@ impl<O: Operation> Call<O> {
         match outcome {
             Ok(response) => {
                 let answered = AttemptOutcome::Status(response.status());
-                if let Some(limiter) = self.policy().adaptive_limiter() {
+                if let Some(limiter) = self.config.rate_limiter() {
                     limiter.record(now, is_throttling(&response));
                 }
                 match self.read(response) {
                     Ok(Transition::Done(output)) => {
                         self.emit_attempt(answered, None, now);
-                        if let Some(budget) = self.policy().retry_budget() {
+                        if let Some(budget) = self.config.retry_budget() {
                             budget.release(self.tokens_spent);
                         }
+                        self.in_doubt = None;
                         self.state = State::Finished(Some(Ok(output)));
                     }
                     Ok(Transition::Next(state, request)) => {
                         self.emit_attempt(answered, None, now);
+                        // A reconciliation found the write was not applied
+                        // and asks to send it again: only within the attempts.
+                        if let Some(original) = self.in_doubt.take()
+                            && self.is_write(&request)
+                            && self.write_attempts >= self.policy().attempts()
+                        {
+                            self.state = State::Finished(Some(Err(original)));
+                            return;
+                        }
                         self.exchanges = Exchanges::Upstream(state);
                         self.pending = Some(self.prepare(request));
                         self.step += 1;
@@ -443,7 +483,7 @@ impl<O: Operation> Call<O> {
     }
 
     fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
-        let idempotent = self.pending.as_ref().is_some_and(is_idempotent);
+        let idempotent = self.pending.as_ref().is_some_and(|r| self.harmless(r));
         let jitter = self.jitter.next_unit();
         let policy = self.policy();
         let mut decision = policy.decide(&Attempt {
@@ -454,7 +494,7 @@ impl<O: Operation> Call<O> {
             time_left: self.deadline.map(|d| d.saturating_duration_since(now)),
             jitter,
         });
-        if let (RetryDecision::Retry(_), Some(budget)) = (decision, policy.retry_budget()) {
+        if let (RetryDecision::Retry(_), Some(budget)) = (decision, self.config.retry_budget()) {
             let cost = budget.cost_of(&error);
             if budget.try_acquire(cost) {
                 self.tokens_spent += cost;
@@ -464,13 +504,104 @@ impl<O: Operation> Call<O> {
         }
         self.last_decision = Some(decision);
         self.emit_attempt(outcome, Some(&error), now);
-        self.state = match decision {
+        match decision {
             RetryDecision::Retry(wait) => match now.checked_add(wait) {
-                Some(until) => State::Sleeping(until),
-                None => State::Finished(Some(Err(error))),
+                Some(until) => self.state = State::Sleeping(until),
+                None => self.finish_with(error, sent),
             },
-            RetryDecision::GiveUp(_) => State::Finished(Some(Err(error))),
+            RetryDecision::GiveUp(GiveUp::NotIdempotent) => self.reconcile(error, jitter, now),
+            RetryDecision::GiveUp(_) => self.finish_with(error, sent),
+        }
+    }
+
+    /// After a write that may have been applied failed: the flow's check of
+    /// what happened, after a backoff (a reply still on its way lands
+    /// meanwhile), or [`Error::OutcomeUnknown`] if the flow has none.
+    fn reconcile(&mut self, error: Error, jitter: f64, now: Instant) {
+        let probe = match &self.exchanges {
+            Exchanges::Upstream(state) => state.reconcile(&self.op, &self.config),
+            Exchanges::Spec => None,
         };
+        match probe {
+            Some(Ok((state, request))) => {
+                self.in_doubt = Some(error);
+                self.exchanges = Exchanges::Upstream(state);
+                self.pending = Some(self.prepare(request));
+                self.step += 1;
+                self.attempts_in_step = 0;
+                let wait = self.policy().backoff(self.write_attempts.max(1), jitter);
+                self.state = match now.checked_add(wait) {
+                    Some(until) => State::Sleeping(until),
+                    None => State::Ready,
+                };
+            }
+            Some(Err(build)) => {
+                let unknown = self.outcome_unknown(error, Some(&build));
+                self.state = State::Finished(Some(Err(unknown)));
+            }
+            None => {
+                let unknown = self.outcome_unknown(error, None);
+                self.state = State::Finished(Some(Err(unknown)));
+            }
+        }
+    }
+
+    /// Ends the call with `error` — as [`Error::OutcomeUnknown`] if a write
+    /// may have been applied: a reconciliation that could not finish, or a
+    /// write whose last attempt may have landed.
+    fn finish_with(&mut self, error: Error, sent: bool) {
+        let error = match self.in_doubt.take() {
+            Some(original) => self.outcome_unknown(original, Some(&error)),
+            None if may_have_been_applied(&error, sent) && self.pending.as_ref().is_some_and(|r| self.is_write(r)) => {
+                self.outcome_unknown(error, None)
+            }
+            None => error,
+        };
+        self.state = State::Finished(Some(Err(error)));
+    }
+
+    /// The error of a write that may have been applied: what, which call,
+    /// and what to check (with the key, where sending it again is safe).
+    fn outcome_unknown(&self, source: Error, check_failed: Option<&Error>) -> Error {
+        let mut check = self.op.outcome_check();
+        if let Some(key) = &self.idempotency_key {
+            if self.config.dialect().deduplicates_writes() {
+                check = format!(
+                    "sending it again with the same idempotency key ({key}) is safe: the server answers a repeat \
+                     with the first answer; or {check}"
+                );
+            } else if self.op.wants_idempotency_key() {
+                check = format!("{check}; running it again with the idempotency key {key} finds it if it was applied");
+            }
+        }
+        if let Some(failed) = check_failed {
+            check = format!("{check} (the SDK's own check failed: {failed})");
+        }
+        Error::OutcomeUnknown {
+            operation: O::NAME,
+            request_id: self.request_id.to_string(),
+            attempts: self.attempts,
+            idempotency_key: self.idempotency_key.clone(),
+            check,
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether sending `request` again is harmless even if it was applied: a
+    /// read, `PUT` or `DELETE`, a write the operation declares repeatable in
+    /// this dialect, or a keyed write the server deduplicates.
+    fn harmless(&self, request: &Request<Vec<u8>>) -> bool {
+        !self.is_write(request)
+            || (request.headers().contains_key(IDEMPOTENCY_KEY_HEADER) && self.config.dialect().deduplicates_writes())
+    }
+
+    /// Whether `request` is a write that is not harmless to repeat by its
+    /// nature (a `POST` the operation does not declare repeatable).
+    fn is_write(&self, request: &Request<Vec<u8>>) -> bool {
+        match *request.method() {
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => false,
+            _ => !self.op.repeatable_in(self.config.dialect()),
+        }
     }
 }
 
@@ -497,14 +628,6 @@ impl<O: Operation> IntoMachine for O {
 
     fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Call<O> {
         Call::new(self, config.clone(), options.clone(), seed)
-    }
-}
-
-/// GET, HEAD, PUT, DELETE and OPTIONS are idempotent; a POST is when it carries a key.
-fn is_idempotent(request: &Request<Vec<u8>>) -> bool {
-    match *request.method() {
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => true,
-        _ => request.headers().contains_key(IDEMPOTENCY_KEY_HEADER),
     }
 }
 

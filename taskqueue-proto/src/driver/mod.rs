@@ -83,8 +83,8 @@ use http::Request;
 
 #[doc(inline)]
 pub use crate::forward_clock;
-pub use batch::Batch;
 pub(crate) use batch::ItemObserver;
+pub use batch::{Batch, item_key};
 pub use blocking::{BlockingItems, run_blocking};
 pub use call::Call;
 pub use call::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};

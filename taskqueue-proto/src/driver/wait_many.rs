@@ -14,7 +14,7 @@ use super::{Action, Machine, Outcome, Ticket};
 use crate::ops::jobs::Condition;
 use crate::ops::waits::OutcomeObserver;
 use crate::ops::{WaitForTasks, WaitMode, WaitOutcome, WaitReport};
-use crate::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Task};
+use crate::{CallOptions, Config, Error, Task};
 
 #[allow(clippy::large_enum_variant)] // one per wait
 enum Phase {
@@ -249,7 +249,7 @@ impl Machine for WaitMany {
                         continue;
                     }
                     let plan = self.plan();
-                    let limit = self.options.batch_concurrency.unwrap_or(DEFAULT_BATCH_CONCURRENCY);
+                    let limit = self.config.batch_concurrency();
                     let fetches = Concurrent::new(
                         plan.clone(),
                         self.config.clone(),

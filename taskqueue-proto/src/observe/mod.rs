@@ -178,6 +178,7 @@ pub fn error_kind(e: &Error) -> &'static str {
         Error::InvalidInput { .. } => "invalid_input",
         Error::Unsupported { .. } => "unsupported",
         Error::WaitTimedOut { .. } => "wait_timed_out",
+        Error::OutcomeUnknown { .. } => "outcome_unknown",
         _ => "other",
     }
 }

@@ -5,6 +5,27 @@ use http::{Request, Response};
 use super::Operation;
 use crate::{Config, Error};
 
+/// A call's idempotency key, as a [`Flow`] is started with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallKey<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// Whether the caller gave it (and may have used it before), rather
+    /// than the SDK drawing it for this call.
+    pub given: bool,
+}
+
+impl<'a> CallKey<'a> {
+    /// A key, given by the caller or not.
+    pub fn new(key: &'a str, given: bool) -> Self {
+        CallKey { key, given }
+    }
+}
+
+/// A state and the request it sends, as [`Flow::reconcile`] answers it.
+pub type Step<F> = Result<(F, Request<Vec<u8>>), Error>;
+
 /// What [`Flow::read`] answers: the next state and request, the output, or an error.
 pub type Reading<F, O> = Result<Transition<F, <O as Operation>::Output>, Error>;
 
@@ -36,6 +57,31 @@ pub trait Flow<O: Operation>: Sized {
     fn start_seeded(op: &O, config: &Config, seed: u64) -> Result<(Self, Request<Vec<u8>>), Error> {
         let _ = seed;
         Self::start(op, config)
+    }
+
+    /// Like [`start_seeded`](Flow::start_seeded), with the call's
+    /// idempotency key (generated, or the caller's), for flows that mark a
+    /// write with it so that it can be found again after a lost reply.
+    /// Drivers call this; the default ignores the key.
+    fn start_keyed(
+        op: &O,
+        config: &Config,
+        seed: u64,
+        key: Option<CallKey<'_>>,
+    ) -> Result<(Self, Request<Vec<u8>>), Error> {
+        let _ = key;
+        Self::start_seeded(op, config, seed)
+    }
+
+    /// After this state's write failed in a way that may have applied it (a
+    /// lost reply, a 5xx), the request that finds out what happened, in the
+    /// state that reads it: its reading answers the write's result if the
+    /// write was applied, or the write again (a `Transition::Next` to it) if
+    /// it was not. `None` (the default) when the flow cannot tell: the call
+    /// then fails with [`Error::OutcomeUnknown`].
+    fn reconcile(&self, op: &O, config: &Config) -> Option<Step<Self>> {
+        let _ = (op, config);
+        None
     }
 
     /// Reads the response to this state's request.

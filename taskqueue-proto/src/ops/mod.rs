@@ -37,7 +37,7 @@ pub use extras::{
     GetWorkflowStatus, ListCorrelations, ListDependencies, ListWorkflows, MAX_DEPENDENCY_WALK, PhaseAdvance, RetryTask,
     SetTaskPriority, SetTaskStatus, SubmitWorkflow, UpsertTask,
 };
-pub use flow::{Flow, Reading, Transition};
+pub use flow::{CallKey, Flow, Reading, Step, Transition};
 pub use health::{Health, HealthStatus};
 pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
@@ -85,6 +85,30 @@ pub trait Operation: Sized {
     /// cancelling POSTs), so that retrying it after a lost response is safe.
     fn wants_idempotency_key(&self) -> bool {
         false
+    }
+
+    /// An idempotency key this operation value carries (given with the
+    /// operation, as [`CreateTask::idempotency_key`] does), used when the
+    /// call's options give none. One key belongs to one write.
+    fn idempotency_key(&self) -> Option<&str> {
+        None
+    }
+
+    /// Whether sending this operation's `POST` again is harmless in
+    /// `dialect` even if the first send was applied (cancelling a task twice
+    /// on the public server, say). Reads, `PUT`s and `DELETE`s are harmless
+    /// by their method; a write that is not, and that the server does not
+    /// deduplicate, is never sent twice blindly (see
+    /// [`may_have_been_applied`](crate::retry::may_have_been_applied)).
+    fn repeatable_in(&self, dialect: Dialect) -> bool {
+        let _ = dialect;
+        false
+    }
+
+    /// What a user should check when this write's outcome is unknown
+    /// ([`Error::OutcomeUnknown`]), before running it again.
+    fn outcome_check(&self) -> String {
+        format!("check the server's state before running {} again", Self::NAME)
     }
 
     /// Validates the input and builds the first request in the config's dialect.

@@ -52,6 +52,13 @@ impl Operation for CreateProject {
     fn wants_idempotency_key(&self) -> bool {
         true
     }
+
+    fn outcome_check(&self) -> String {
+        format!(
+            "list the projects and look for one named {:?} before creating it again",
+            self.request.name
+        )
+    }
 }
 
 /// `GET /api/projects/{id}`: one project; 404 is [`Error::ProjectNotFound`].
@@ -177,5 +184,10 @@ impl Operation for DeleteProject {
 
     fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<bool, Error> {
         parse_delete(response, Missing::Project(Some(self.id)))
+    }
+
+    /// Deleting twice (a `POST` on the public server) leaves it as once.
+    fn repeatable_in(&self, _dialect: crate::Dialect) -> bool {
+        true
     }
 }

@@ -28,12 +28,27 @@ pub(crate) fn task_path(id: &Uuid) -> String {
 pub struct CreateTask {
     /// The new task's fields.
     pub request: TaskCreateRequest,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl CreateTask {
     /// Creates the task described by `request`.
     pub fn new(request: TaskCreateRequest) -> Self {
-        CreateTask { request }
+        CreateTask {
+            request,
+            idempotency_key: None,
+        }
+    }
+
+    /// Carries this idempotency key (1–255 visible ASCII characters): run
+    /// again with the same key, the create makes no second task — the
+    /// documented server replays its first answer, and on the public server
+    /// the SDK finds the task it marked with the key. A key given in the
+    /// call's options takes precedence.
+    #[must_use]
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
     }
 }
 
@@ -55,6 +70,18 @@ impl Operation for CreateTask {
 
     fn wants_idempotency_key(&self) -> bool {
         true
+    }
+
+    fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
+
+    fn outcome_check(&self) -> String {
+        let project = self.request.project_id.map(|p| p.to_string()).unwrap_or_default();
+        format!(
+            "list project {project}'s tasks and look for one named {:?} before creating it again",
+            self.request.name
+        )
     }
 }
 
@@ -217,6 +244,12 @@ impl Operation for CancelTask {
 
     fn wants_idempotency_key(&self) -> bool {
         true
+    }
+
+    /// Cancelling twice on the public server leaves the task as once (it
+    /// answers 200 in any status); the documented server deduplicates by key.
+    fn repeatable_in(&self, dialect: crate::Dialect) -> bool {
+        dialect == crate::Dialect::Upstream
     }
 }
 

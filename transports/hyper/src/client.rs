@@ -108,10 +108,8 @@ impl ClientBuilder {
 
     /// Builds the client. Needs no runtime yet; calls need a tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
-        let batch_concurrency = self.batch_concurrency;
-        let config = self.config.clone();
-        let client = Client::with_transport(config, self.build_transport()?);
-        Ok(client.with_options(CallOptions::new().batch_concurrency(batch_concurrency)))
+        let config = self.config.with_batch_concurrency(self.batch_concurrency);
+        Ok(Client::with_transport(config, self.build_transport()?))
     }
 
     /// Builds only the transport, to wrap it (a
@@ -178,11 +176,16 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
         &self.transport
     }
 
-    /// A client sharing this one's transport (pool and in-flight limit) whose
-    /// calls use `options`.
+    /// A client view sharing this one's transport (pool and in-flight
+    /// limit), config, retry budget and rate limiter, whose calls use
+    /// `options` merged into this client's (what `options` leaves unset is
+    /// kept). An idempotency key belongs to one call: give it to
+    /// [`execute_with`](Client::execute_with); a view holding one refuses
+    /// every call with [`Error::InvalidInput`], nothing sent.
+    #[must_use]
     pub fn with_options(&self, options: CallOptions) -> Self {
         Client {
-            options,
+            options: self.options.clone().merge(options),
             ..self.clone()
         }
     }
@@ -193,16 +196,25 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible> + Send,
     {
-        let machine = job.into_machine(&self.config, &self.options, self.transport.random_u64());
+        let options = self.options.for_call(None)?;
+        let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
         run(&*self.transport, machine).await
     }
 
-    /// Runs an operation (or job) with these options instead of the client's.
+    /// Runs an operation (or job) with these options merged into the
+    /// client's: a per-attempt timeout, a deadline, a retry policy (attempts
+    /// and backoff; the budget and limiter stay the client's), and the
+    /// call's idempotency key.
+    ///
+    /// # Errors
+    /// The call's error; [`Error::InvalidInput`] if the key is malformed or
+    /// this view holds one of its own.
     pub async fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible> + Send,
     {
+        let options = self.options.for_call(Some(options))?;
         let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
         run(&*self.transport, machine).await
     }

@@ -99,8 +99,12 @@ impl<T: BlockingTransport> Client<T> {
         &self.transport
     }
 
-    /// A client sharing this one's transport whose calls use `options`
-    /// (per-attempt timeout, deadline, retry policy, idempotency key, batch concurrency).
+    /// A client view sharing this one's transport, config, retry budget and
+    /// rate limiter, whose calls use `options` merged into this client's
+    /// (per-attempt timeout, deadline, retry policy: what `options` leaves
+    /// unset is kept). An idempotency key belongs to one call: give it to
+    /// [`execute_with`](Client::execute_with); a view holding one refuses
+    /// every call with [`Error::InvalidInput`], nothing sent.
     ///
     /// ```no_run
     /// # let client = taskqueue_ureq::Client::with_base_url("http://127.0.0.1:8080")?;
@@ -110,17 +114,23 @@ impl<T: BlockingTransport> Client<T> {
     /// let projects = patient.list_projects()?;
     /// # Ok::<(), taskqueue_proto::Error>(())
     /// ```
+    #[must_use]
     pub fn with_options(&self, options: CallOptions) -> Self {
         Client {
-            options,
+            options: self.options.clone().merge(options),
             ..self.clone()
         }
     }
 
-    /// How many creates [`create_tasks`](Client::create_tasks) keeps in flight (default 8, at least 1).
-    pub fn with_batch_concurrency(mut self, concurrency: usize) -> Self {
-        self.options.batch_concurrency = Some(concurrency.max(1));
-        self
+    /// A client view whose [`create_tasks`](Client::create_tasks) and
+    /// multi-waits keep `concurrency` requests in flight (default 8, at
+    /// least 1); see [`Config::batch_concurrency`].
+    #[must_use]
+    pub fn with_batch_concurrency(&self, concurrency: usize) -> Self {
+        Client {
+            config: self.config.with_batch_concurrency(concurrency),
+            ..self.clone()
+        }
     }
 
     /// Runs any operation (or job) as one logical call: retries, backoff
@@ -130,24 +140,31 @@ impl<T: BlockingTransport> Client<T> {
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible>,
     {
-        self.run(job, &self.options)
+        self.run(job, self.options.for_call(None)?)
     }
 
-    /// Runs an operation (or job) with these options instead of the client's.
+    /// Runs an operation (or job) with these options merged into the
+    /// client's: a per-attempt timeout, a deadline, a retry policy (attempts
+    /// and backoff; the budget and limiter stay the client's), and the
+    /// call's idempotency key.
+    ///
+    /// # Errors
+    /// The call's error; [`Error::InvalidInput`] if the key is malformed or
+    /// this view holds one of its own.
     pub fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible>,
     {
-        self.run(job, &options)
+        self.run(job, self.options.for_call(Some(options))?)
     }
 
-    fn run<J>(&self, job: J, options: &CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
+    fn run<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible>,
     {
-        let machine = job.into_machine(&self.config, options, self.transport.random_u64());
+        let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
         run_blocking(&*self.transport, machine)
     }
 

@@ -94,6 +94,9 @@ pub enum AddDependencyFlow {
     Add,
     /// `GET /tasks/{id}/dependencies` after it.
     Fetch,
+    /// `GET /tasks/{id}/dependencies` after an add that may have been
+    /// applied: is the dependency there?
+    Reconcile,
 }
 
 impl AddTaskDependency {
@@ -140,6 +143,11 @@ impl Flow<AddTaskDependency> for AddDependencyFlow {
             queue: VecDeque::new(),
         };
         Ok((state, get(config, &dependencies_path(&start))?))
+    }
+
+    fn reconcile(&self, op: &AddTaskDependency, config: &Config) -> Option<crate::ops::Step<Self>> {
+        (*self == AddDependencyFlow::Add)
+            .then(|| get(config, &dependencies_path(&op.id)).map(|r| (AddDependencyFlow::Reconcile, r)))
     }
 
     fn read(
@@ -218,6 +226,19 @@ impl Flow<AddTaskDependency> for AddDependencyFlow {
             )),
             AddDependencyFlow::Fetch if status.is_success() => {
                 Ok(Transition::Done(decode(status, response.headers(), response.body())?))
+            }
+            AddDependencyFlow::Reconcile if status.is_success() => {
+                let deps: Vec<Dependency> = decode(status, response.headers(), response.body())?;
+                let wanted = &op.dependency;
+                if deps
+                    .iter()
+                    .any(|d| d.task_id == wanted.depends_on && d.condition == wanted.condition)
+                {
+                    return Ok(Transition::Done(deps));
+                }
+                let path = dependencies_path(&op.id);
+                let request = json_request(config, Method::POST, &path, &wanted.wire_body())?;
+                Ok(Transition::Next(AddDependencyFlow::Add, request))
             }
             _ => Err(refused(
                 "add_dependency",

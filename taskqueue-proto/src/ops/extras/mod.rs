@@ -37,8 +37,9 @@ use crate::{Config, Dialect, Error, Task};
 
 /// Implements [`Operation`] for an upstream-only operation: in the spec
 /// dialect it is [`Error::Unsupported`], in the upstream one its flow runs.
+/// Items after a `;` join the impl (`repeatable_in`, `outcome_check`).
 macro_rules! upstream_only {
-    ($op:ty, $output:ty, $flow:ty, $name:literal) => {
+    ($op:ty, $output:ty, $flow:ty, $name:literal $(; $($item:item)*)?) => {
         impl $crate::ops::Operation for $op {
             type Output = $output;
             type Upstream = $flow;
@@ -54,6 +55,8 @@ macro_rules! upstream_only {
             ) -> Result<$output, $crate::Error> {
                 Err($crate::ops::extras::unsupported::<Self>())
             }
+
+            $($($item)*)?
         }
     };
 }

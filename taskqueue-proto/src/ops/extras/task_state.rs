@@ -69,7 +69,12 @@ pub struct RetryTask {
     pub reset_retry_count: bool,
 }
 
-upstream_only!(RetryTask, Task, ThenTask, "retry_task");
+upstream_only!(RetryTask, Task, ThenTask, "retry_task";
+    /// Queueing a task again twice leaves it as once.
+    fn repeatable_in(&self, _dialect: crate::Dialect) -> bool {
+        true
+    }
+);
 
 impl TaskAction for RetryTask {
     fn task_id(&self) -> Uuid {
@@ -137,7 +142,11 @@ pub struct AdvancePhase {
     pub id: Uuid,
 }
 
-upstream_only!(AdvancePhase, PhaseAdvance, ThenTask, "advance_phase");
+upstream_only!(AdvancePhase, PhaseAdvance, ThenTask, "advance_phase";
+    fn outcome_check(&self) -> String {
+        format!("get task {} and look at its current phase before advancing it again", self.id)
+    }
+);
 
 impl TaskAction for AdvancePhase {
     fn task_id(&self) -> Uuid {

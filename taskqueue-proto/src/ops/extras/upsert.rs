@@ -19,7 +19,12 @@ pub struct UpsertTask {
     pub request: TaskUpsertRequest,
 }
 
-upstream_only!(UpsertTask, Task, UpsertTaskFlow, "upsert_task");
+upstream_only!(UpsertTask, Task, UpsertTaskFlow, "upsert_task";
+    /// An upsert matches by name: sent twice, it changes the task it created.
+    fn repeatable_in(&self, _dialect: crate::Dialect) -> bool {
+        true
+    }
+);
 
 /// The exchanges of [`UpsertTask`].
 #[derive(Debug, Clone)]

@@ -137,10 +137,23 @@ pub enum SubmitWorkflowFlow {
         /// Their dependencies, `(task, depended on)`.
         edges: Vec<(Uuid, Uuid)>,
     },
-    /// `POST /workflows`.
-    Submit(Uuid),
+    /// `POST /workflows` of the workflow `id`, made of the `fetched` tasks.
+    Submit {
+        /// The workflow's id, drawn at the start.
+        id: Uuid,
+        /// The tasks it embeds, as the server wrote them.
+        fetched: Vec<Value>,
+    },
     /// `GET /workflows/{id}` after it.
     Fetch(Uuid),
+    /// `GET /workflows/{id}` after a submit that may have been applied: the
+    /// id is the client's own, so the workflow is there if it was.
+    Reconcile {
+        /// The workflow's id.
+        id: Uuid,
+        /// Its tasks, to submit it again if it is not there.
+        fetched: Vec<Value>,
+    },
 }
 
 impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
@@ -157,6 +170,17 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
             edges: Vec::new(),
         };
         Ok((state, get(config, &task_path(&op.request.tasks[0]))?))
+    }
+
+    fn reconcile(&self, _op: &SubmitWorkflow, config: &Config) -> Option<crate::ops::Step<Self>> {
+        let SubmitWorkflowFlow::Submit { id, fetched } = self else {
+            return None;
+        };
+        let state = SubmitWorkflowFlow::Reconcile {
+            id: *id,
+            fetched: fetched.clone(),
+        };
+        Some(get(config, &workflow_path(id)).map(|request| (state, request)))
     }
 
     fn read(&self, op: &SubmitWorkflow, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, SubmitWorkflow> {
@@ -193,9 +217,29 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
                 }
                 check_embedded_cycles(op, &edges, &response)?;
                 let request = json_request(config, Method::POST, "/workflows", &op.body(*id, &fetched))?;
-                Ok(Transition::Next(SubmitWorkflowFlow::Submit(*id), request))
+                Ok(Transition::Next(
+                    SubmitWorkflowFlow::Submit { id: *id, fetched },
+                    request,
+                ))
             }
-            SubmitWorkflowFlow::Submit(id) if status.is_success() => {
+            SubmitWorkflowFlow::Reconcile { .. } if status.is_success() => {
+                Ok(Transition::Done(decode(status, response.headers(), response.body())?))
+            }
+            SubmitWorkflowFlow::Reconcile { id, fetched } if status == http::StatusCode::NOT_FOUND => {
+                let request = json_request(config, Method::POST, "/workflows", &op.body(*id, fetched))?;
+                let state = SubmitWorkflowFlow::Submit {
+                    id: *id,
+                    fetched: fetched.clone(),
+                };
+                Ok(Transition::Next(state, request))
+            }
+            SubmitWorkflowFlow::Reconcile { id, .. } => Err(refused(
+                "submit_workflow",
+                &format!("workflow {id}"),
+                &response,
+                Missing::Nothing,
+            )),
+            SubmitWorkflowFlow::Submit { id, .. } if status.is_success() => {
                 let acknowledged = acknowledged_id(&response, "workflow_id").unwrap_or(*id);
                 Ok(Transition::Next(
                     SubmitWorkflowFlow::Fetch(acknowledged),
@@ -211,7 +255,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
                 &response,
                 Missing::Workflow(Some(*id)),
             )),
-            SubmitWorkflowFlow::Submit(_) => Err(refused("submit_workflow", &subject, &response, Missing::Nothing)),
+            SubmitWorkflowFlow::Submit { .. } => Err(refused("submit_workflow", &subject, &response, Missing::Nothing)),
         }
     }
 }

@@ -23,7 +23,10 @@ mod projects;
 mod tasks;
 
 pub use projects::{CreateProjectFlow, DeleteProjectFlow, ListProjectsFlow, UpdateProjectFlow};
-pub use tasks::{CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, UpdateTaskFlow};
+pub use tasks::{
+    CREATE_MARKER_PREFIX, CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, UpdateTaskFlow, create_marker,
+    has_marker,
+};
 
 use http::{Method, Request, Response, StatusCode};
 use uuid::Uuid;

@@ -2,49 +2,147 @@
 
 use http::{Response, StatusCode};
 
-use super::{acknowledged_id, conflict, error_of, get, list_request, list_tasks, task_of, unsupported};
+use super::{acknowledged_id, conflict, error_of, get, list_request, list_tasks, normalize, task_of, unsupported};
 use crate::error::Missing;
 use crate::ops::UpdateTask;
 use crate::ops::projects::project_path;
 use crate::ops::tasks::task_path;
-use crate::ops::{CancelTask, CreateTask, Flow, GetTask, ListTasks, Operation, Reading, Transition, json_body};
-use crate::{Config, Error, TaskStatus};
+use crate::ops::{
+    CallKey, CancelTask, CreateTask, Flow, GetTask, ListTasks, Operation, Reading, Transition, decode, json_body,
+};
+use crate::{Config, Error, Task, TaskStatus};
+
+/// The prefix of the tag that marks a task created through the SDK on the
+/// public server: `taskqueue-key:<idempotency key>`. The server keeps a
+/// create's `tags` in the task's `metadata.tags`, where users see it.
+pub const CREATE_MARKER_PREFIX: &str = "taskqueue-key:";
+
+/// The marker tag of a create carrying `key`.
+pub fn create_marker(key: &str) -> String {
+    format!("{CREATE_MARKER_PREFIX}{key}")
+}
+
+/// Whether `task` carries the marker tag of `key` in `metadata.tags`.
+pub fn has_marker(task: &Task, key: &str) -> bool {
+    let marker = create_marker(key);
+    task.metadata
+        .get("tags")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(marker.as_str())))
+}
 
 /// [`CreateTask`] upstream: create (the server answers an acknowledgement),
 /// then fetch the task. A 400 for a named project asks whether the project
 /// exists (`ProjectNotFound` if not, else the server's error).
+///
+/// The public server does not deduplicate by `Idempotency-Key`, so the
+/// create carries the call's key as a marker tag
+/// ([`CREATE_MARKER_PREFIX`]); after a failure that may have applied it, the
+/// SDK looks for the marker in the project's tasks: found, that task is the
+/// call's result; not found, sending the create again is safe. With a key
+/// of the caller's, the SDK looks first, so a create run again with the same
+/// key (a batch after a crash) finds the task instead of making a second.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum CreateTaskFlow {
-    /// `POST /tasks`.
-    Create,
+    /// `GET /projects/{id}/tasks`: is a task with the caller's key already there?
+    Find(String),
+    /// `POST /tasks`, marked with the key if there is one.
+    Create(Option<String>),
     /// `GET /tasks/{id}` of the acknowledged id.
     Fetch,
     /// `GET /projects/{id}` after a 400, holding the server's error.
     ProbeProject(Box<Error>),
+    /// `GET /projects/{id}/tasks` after a create that may have been applied:
+    /// is the marked task there?
+    Reconcile(String),
+}
+
+impl CreateTaskFlow {
+    /// The create's request, marked with `key`.
+    fn create(op: &CreateTask, config: &Config, key: Option<&str>) -> Result<http::Request<Vec<u8>>, Error> {
+        let mut body = serde_json::to_value(&op.request).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+        if let Some(fields) = body.as_object_mut() {
+            // The public server requires a description.
+            fields.entry("description").or_insert_with(|| "".into());
+            if let Some(key) = key {
+                fields.insert("tags".into(), serde_json::json!([create_marker(key)]));
+            }
+        }
+        config.request(http::Method::POST, "/tasks", &[], Some(json_body(&body)?))
+    }
+
+    /// The listing a marked task is looked for in.
+    fn project_tasks(op: &CreateTask, config: &Config) -> Result<Option<http::Request<Vec<u8>>>, Error> {
+        op.request
+            .project_id
+            .map(|p| get(config, &format!("{}/tasks", project_path(&p))))
+            .transpose()
+    }
+
+    /// The task marked with `key` in a project listing, if there is one.
+    fn marked(response: &Response<Vec<u8>>, key: &str) -> Result<Option<Task>, Error> {
+        let tasks: Vec<Task> = decode(response.status(), response.headers(), response.body())?;
+        let mut found: Option<Task> = tasks
+            .into_iter()
+            .filter(|t| has_marker(t, key))
+            .min_by_key(|t| t.created_at);
+        if let Some(task) = found.as_mut() {
+            normalize(task);
+        }
+        Ok(found)
+    }
 }
 
 impl Flow<CreateTask> for CreateTaskFlow {
     fn start(op: &CreateTask, config: &Config) -> Result<(Self, http::Request<Vec<u8>>), Error> {
+        Self::start_keyed(op, config, 0, None)
+    }
+
+    fn start_keyed(
+        op: &CreateTask,
+        config: &Config,
+        _seed: u64,
+        key: Option<CallKey<'_>>,
+    ) -> Result<(Self, http::Request<Vec<u8>>), Error> {
         op.request.validate()?;
-        // The public server requires a description.
-        let body = if op.request.description.is_none() {
-            json_body(&op.request.clone().description(""))?
-        } else {
-            json_body(&op.request)?
+        let create = Self::create(op, config, key.map(|k| k.key))?;
+        match (key, Self::project_tasks(op, config)?) {
+            // A key of the caller's may have been used before: look first.
+            (Some(key), Some(find)) if key.given => Ok((CreateTaskFlow::Find(key.key.to_owned()), find)),
+            _ => Ok((CreateTaskFlow::Create(key.map(|k| k.key.to_owned())), create)),
+        }
+    }
+
+    fn reconcile(&self, op: &CreateTask, config: &Config) -> Option<crate::ops::Step<Self>> {
+        let CreateTaskFlow::Create(Some(key)) = self else {
+            return None;
         };
-        let request = config.request(http::Method::POST, "/tasks", &[], Some(body))?;
-        Ok((CreateTaskFlow::Create, request))
+        let find = Self::project_tasks(op, config).transpose()?;
+        Some(find.map(|request| (CreateTaskFlow::Reconcile(key.clone()), request)))
     }
 
     fn read(&self, op: &CreateTask, config: &Config, response: Response<Vec<u8>>) -> Reading<Self, CreateTask> {
         let project = op.request.project_id;
         let status = response.status();
         match self {
-            CreateTaskFlow::Create if status.is_success() => {
+            CreateTaskFlow::Find(key) | CreateTaskFlow::Reconcile(key) if status.is_success() => {
+                match Self::marked(&response, key)? {
+                    Some(task) => Ok(Transition::Done(task)),
+                    None => {
+                        let create = Self::create(op, config, Some(key))?;
+                        Ok(Transition::Next(CreateTaskFlow::Create(Some(key.clone())), create))
+                    }
+                }
+            }
+            CreateTaskFlow::Find(_) | CreateTaskFlow::Reconcile(_) => {
+                Err(error_of(&response, Missing::Project(project)))
+            }
+            CreateTaskFlow::Create(_) if status.is_success() => {
                 let id = acknowledged_id(&response, "task_id")?;
                 Ok(Transition::Next(CreateTaskFlow::Fetch, get(config, &task_path(&id))?))
             }
-            CreateTaskFlow::Create => match project {
+            CreateTaskFlow::Create(_) => match project {
                 Some(id) if status == StatusCode::BAD_REQUEST => {
                     let original = Box::new(error_of(&response, Missing::Project(project)));
                     let probe = get(config, &project_path(&id))?;
