@@ -8,11 +8,13 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod exactly_once;
 mod extras;
 mod fleet;
 #[path = "../../taskqueue-proto/tests/support/hostile.rs"]
 mod hostile;
 mod proxy;
+pub use exactly_once::*;
 pub use extras::*;
 pub use fleet::*;
 
@@ -866,6 +868,11 @@ macro_rules! integration_suite {
             the_observer_sees_every_attempt,
             gzip_responses_inflate_and_a_bomb_stops_at_the_limit,
             requests_go_through_a_proxy_unless_no_proxy_names_the_server,
+            a_create_whose_reply_is_lost_leaves_exactly_one_task,
+            without_keys_a_lost_create_reply_is_outcome_unknown,
+            a_batch_of_50_run_again_with_its_key_creates_each_task_once,
+            a_key_is_refused_on_a_client_view,
+            spec_writes_under_a_lost_reply_are_replayed,
         );
         mod upstream {
             use super::*;
@@ -882,6 +889,11 @@ macro_rules! integration_suite {
                 a_finished_run_has_a_typed_result,
                 the_observer_sees_every_attempt,
                 gzip_responses_inflate_and_a_bomb_stops_at_the_limit,
+                a_create_whose_reply_is_lost_leaves_exactly_one_task,
+                without_keys_a_lost_create_reply_is_outcome_unknown,
+                a_batch_of_50_run_again_with_its_key_creates_each_task_once,
+                a_key_is_refused_on_a_client_view,
+                every_upstream_write_under_a_lost_reply,
             );
         }
     };
