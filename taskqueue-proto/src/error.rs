@@ -163,8 +163,9 @@ pub enum Error {
     /// A write failed in a way that leaves its outcome unknown: it may have
     /// been applied or not, the server would not deduplicate a second send,
     /// and the SDK could not find out which (see README "Retries and
-    /// idempotency"). Nothing was sent again. `check` says what to look at
-    /// before trying again; `source` is the failure itself.
+    /// idempotency"); or it was acknowledged but reading what it made
+    /// failed. Nothing was sent again. `check` says what to look at before
+    /// trying again; `source` is the failure itself.
     #[error(
         "the outcome of {operation} is unknown: it may have been applied (request id {request_id}, {attempts} attempt(s)); {check}. Cause: {source}"
     )]

@@ -97,6 +97,9 @@ pub struct Call<O: Operation> {
     in_doubt: Option<Error>,
     /// Sends of writes that are not harmless to repeat, resends included.
     write_attempts: u32,
+    /// Whether an attempt of the call's write may have been applied (so a
+    /// later failure, even one before sending, leaves the outcome unknown).
+    write_maybe_applied: bool,
     sent_at: Option<Instant>,
     started_at: Option<Instant>,
     #[cfg(feature = "tracing")]
@@ -132,6 +135,7 @@ impl<O: Operation> Call<O> {
             last_decision: None,
             in_doubt: None,
             write_attempts: 0,
+            write_maybe_applied: false,
             sent_at: None,
             started_at: None,
             #[cfg(feature = "tracing")]
@@ -348,7 +352,7 @@ impl<O: Operation> Call<O> {
                             kind: TimeoutKind::Deadline,
                             after: self.total_timeout.unwrap_or_default(),
                         };
-                        self.finish_with(error, false);
+                        self.finish_with(error);
                         continue;
                     }
                     if let Some(wait) = self.held_back(now) {
@@ -358,7 +362,7 @@ impl<O: Operation> Call<O> {
                                 kind: TimeoutKind::Deadline,
                                 after: self.total_timeout.unwrap_or_default(),
                             };
-                            self.finish_with(error, false);
+                            self.finish_with(error);
                             continue;
                         }
                         return Action::Sleep(wait);
@@ -403,6 +407,7 @@ impl<O: Operation> Call<O> {
         match outcome {
             Ok(response) => {
                 let answered = AttemptOutcome::Status(response.status());
+                let acknowledged = response.status().is_success();
                 if let Some(limiter) = self.config.rate_limiter() {
                     limiter.record(now, is_throttling(&response));
                 }
@@ -419,12 +424,16 @@ impl<O: Operation> Call<O> {
                         self.emit_attempt(answered, None, now);
                         // A reconciliation found the write was not applied
                         // and asks to send it again: only within the attempts.
-                        if let Some(original) = self.in_doubt.take()
-                            && self.is_write(&request)
-                            && self.write_attempts >= self.policy().attempts()
-                        {
-                            self.state = State::Finished(Some(Err(original)));
-                            return;
+                        if let Some(original) = self.in_doubt.take() {
+                            self.write_maybe_applied = false;
+                            if self.is_write(&request) && self.write_attempts >= self.policy().attempts() {
+                                self.state = State::Finished(Some(Err(original)));
+                                return;
+                            }
+                        } else if acknowledged && self.pending.as_ref().is_some_and(|r| self.is_write(r)) {
+                            // The write was acknowledged: if a follow-up (the
+                            // fetch of what it made) fails, it still happened.
+                            self.write_maybe_applied = true;
                         }
                         self.exchanges = Exchanges::Upstream(state);
                         self.pending = Some(self.prepare(request));
@@ -484,6 +493,9 @@ impl<O: Operation> Call<O> {
 
     fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
         let idempotent = self.pending.as_ref().is_some_and(|r| self.harmless(r));
+        if may_have_been_applied(&error, sent) && self.pending.as_ref().is_some_and(|r| self.is_write(r)) {
+            self.write_maybe_applied = true;
+        }
         let jitter = self.jitter.next_unit();
         let policy = self.policy();
         let mut decision = policy.decide(&Attempt {
@@ -507,10 +519,10 @@ impl<O: Operation> Call<O> {
         match decision {
             RetryDecision::Retry(wait) => match now.checked_add(wait) {
                 Some(until) => self.state = State::Sleeping(until),
-                None => self.finish_with(error, sent),
+                None => self.finish_with(error),
             },
             RetryDecision::GiveUp(GiveUp::NotIdempotent) => self.reconcile(error, jitter, now),
-            RetryDecision::GiveUp(_) => self.finish_with(error, sent),
+            RetryDecision::GiveUp(_) => self.finish_with(error),
         }
     }
 
@@ -549,12 +561,11 @@ impl<O: Operation> Call<O> {
     /// Ends the call with `error` — as [`Error::OutcomeUnknown`] if a write
     /// may have been applied: a reconciliation that could not finish, or a
     /// write whose last attempt may have landed.
-    fn finish_with(&mut self, error: Error, sent: bool) {
+    fn finish_with(&mut self, error: Error) {
         let error = match self.in_doubt.take() {
             Some(original) => self.outcome_unknown(original, Some(&error)),
-            None if may_have_been_applied(&error, sent) && self.pending.as_ref().is_some_and(|r| self.is_write(r)) => {
-                self.outcome_unknown(error, None)
-            }
+            // This attempt, or an earlier one of the same write, may have landed.
+            None if self.write_maybe_applied => self.outcome_unknown(error, None),
             None => error,
         };
         self.state = State::Finished(Some(Err(error)));
