@@ -139,6 +139,11 @@ pub(crate) enum TaskCommand {
         /// Creates in flight at once.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,
+        /// The batch's idempotency key: line N is created under `KEY/N`, so
+        /// the same file run again with the same key (after a failure or a
+        /// crash) creates only what is missing and prints the same tasks.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Show a task.
     Get {
@@ -327,6 +332,10 @@ pub(crate) struct TaskCreateArgs {
     /// The project it belongs to.
     #[arg(long, value_name = "ID")]
     pub(crate) project_id: String,
+    /// An idempotency key (1–255 visible ASCII characters): run again with
+    /// the same key, the command creates nothing twice and prints the same task.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) idempotency_key: Option<String>,
     #[command(flatten)]
     pub(crate) fields: TaskFields,
 }

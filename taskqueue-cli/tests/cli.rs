@@ -1199,3 +1199,118 @@ fn upstream_only_output_escapes_server_text() {
     run(&["workflows", "get", &wf]);
     run(&["workflows", "list"]);
 }
+
+/// `--idempotency-key` on `tasks create` and `tasks create-batch`, in both
+/// dialects: a lost reply or a failed run, run again with the same key,
+/// leaves every task once and prints the same ids.
+#[test]
+fn idempotency_keys_make_creates_and_batches_safe_to_run_again() {
+    for dialect in [taskqueue_proto::Dialect::Spec, taskqueue_proto::Dialect::Upstream] {
+        let s = spawn(ServerConfig::ephemeral().dialect(dialect)).unwrap();
+        let route = |path: &str| match dialect {
+            taskqueue_proto::Dialect::Upstream => path.to_owned(),
+            _ => format!("/api{path}"),
+        };
+        let run = |args: &[&str]| {
+            let mut all = vec!["--dialect", dialect.as_str(), "--format", "json"];
+            all.extend_from_slice(args);
+            on(&s, &all)
+        };
+        let p = run(&["projects", "create", "keyed"]).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let count = || {
+            run(&["tasks", "list", "--project-id", &p, "--all"])
+                .json()
+                .as_array()
+                .unwrap()
+                .len()
+        };
+
+        // One create, its reply lost, then the same command again.
+        s.faults().push(
+            FaultRule::new(Fault::DropAfterApplying)
+                .times(1)
+                .on(http::Method::POST, route("/tasks")),
+        );
+        let create = [
+            "tasks",
+            "create",
+            "once",
+            "true",
+            "--project-id",
+            &p,
+            "--idempotency-key",
+            "deploy-42",
+        ];
+        let first = run(&create);
+        assert_eq!(first.code, 0, "{dialect}: {}", first.stderr);
+        let again = run(&create);
+        assert_eq!(again.code, 0, "{dialect}: {}", again.stderr);
+        assert_eq!(first.json()["id"], again.json()["id"], "{dialect}: the same task");
+        assert_eq!(count(), 1, "{dialect}: one task");
+
+        // A batch of 20 that fails half-way, run again with its key.
+        let dir = scratch();
+        let lines: String = (0..20)
+            .map(|i| format!("{{\"name\":\"b{i}\",\"command\":\"true\",\"project_id\":\"{p}\"}}\n"))
+            .collect();
+        let file = write(&dir, "batch.jsonl", &lines);
+        for rule in [
+            FaultRule::new(Fault::FailAfterApplying { status: 502 }).times(3),
+            FaultRule::new(Fault::Status {
+                status: 503,
+                body: FaultBody::Empty,
+            })
+            .times(24),
+        ] {
+            s.faults().push(rule.on(http::Method::POST, route("/tasks")));
+        }
+        let batch = [
+            "tasks",
+            "create-batch",
+            &file,
+            "--idempotency-key",
+            "nightly",
+            "--concurrency",
+            "4",
+        ];
+        let failed = run(&batch);
+        assert_ne!(failed.code, 0, "{dialect}: the outage failed some items");
+        s.faults().clear();
+        let done = run(&batch);
+        assert_eq!(done.code, 0, "{dialect}: {}", done.stderr);
+        let first: Vec<Value> = failed.json().as_array().unwrap().clone();
+        let second: Vec<Value> = done.json().as_array().unwrap().clone();
+        for (a, b) in first.iter().zip(&second) {
+            if a["ok"] == true {
+                assert_eq!(a["task"]["id"], b["task"]["id"], "{dialect}: the same task both runs");
+            }
+        }
+        assert_eq!(count(), 21, "{dialect}: every line once, and the single task");
+    }
+}
+
+/// A write whose outcome cannot be checked exits 10 and says what to look at.
+#[test]
+fn an_unknown_outcome_exits_10_and_says_what_to_check() {
+    let s = spawn(ServerConfig::ephemeral().dialect(taskqueue_proto::Dialect::Upstream)).unwrap();
+    s.faults().push(
+        FaultRule::new(Fault::DropAfterApplying)
+            .times(1)
+            .on(http::Method::POST, "/projects"),
+    );
+    let run = upstream(&s, &["projects", "create", "ledger"]);
+    assert_eq!(run.code, 10, "{}", run.stderr);
+    assert!(run.stderr.contains("may have been applied"), "{}", run.stderr);
+    assert!(run.stderr.contains("list the projects"), "{}", run.stderr);
+    let projects = upstream_json(&s, &["projects", "list"]);
+    let named = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "ledger")
+        .count();
+    assert_eq!(named, 1, "applied once, never twice");
+}

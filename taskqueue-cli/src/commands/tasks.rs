@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use crate::Client;
-use taskqueue_proto::ops::CreateTasks;
-use taskqueue_proto::{Error, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
+use taskqueue_proto::ops::{CreateTask, CreateTasks};
+use taskqueue_proto::{CallOptions, Error, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;
@@ -16,10 +16,19 @@ use crate::terminal::safe;
 pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Result<(), Failure> {
     match command {
         TaskCommand::Create(args) => {
-            let task = client.create_task(create_request(args)?)?;
+            let key = args.idempotency_key.clone();
+            let create = CreateTask::new(create_request(args)?);
+            let task = match key {
+                Some(key) => client.execute_with(create, CallOptions::new().idempotency_key(key))?,
+                None => client.execute(create)?,
+            };
             out.task(&task);
         }
-        TaskCommand::CreateBatch { file, concurrency } => return create_batch(client, out, &file, concurrency.into()),
+        TaskCommand::CreateBatch {
+            file,
+            concurrency,
+            idempotency_key,
+        } => return create_batch(client, out, &file, concurrency.into(), idempotency_key),
         TaskCommand::Get { id } => out.task(&client.get_task(parse::id("task", &id)?)?),
         TaskCommand::List(args) => {
             let all = args.all;
@@ -145,7 +154,13 @@ fn read_batch(file: &Path) -> Result<Vec<TaskCreateRequest>, Failure> {
     crate::batch::parse(&file.display().to_string(), &text).map_err(Failure::usage)
 }
 
-fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize) -> Result<(), Failure> {
+fn create_batch(
+    client: &Client,
+    out: &Printer,
+    file: &Path,
+    concurrency: usize,
+    key: Option<String>,
+) -> Result<(), Failure> {
     let requests = read_batch(file)?;
     if requests.is_empty() {
         return Err(Failure::usage(format!("{}: no tasks in the file", file.display())));
@@ -154,7 +169,8 @@ fn create_batch(client: &Client, out: &Printer, file: &Path, concurrency: usize)
     let progress = Progress::bar(requests.len() as u64, out.shows_progress());
     let reporter = progress.clone();
     let job = CreateTasks::new(requests).on_item(move |_, result| reporter.item(result.is_ok()));
-    let results = client.clone().with_batch_concurrency(concurrency).execute(job);
+    let options = key.map_or_else(CallOptions::new, |key| CallOptions::new().idempotency_key(key));
+    let results = client.with_batch_concurrency(concurrency).execute_with(job, options);
     progress.finish();
     let results = results?;
     let failed = results.iter().filter(|r| r.is_err()).count();
