@@ -43,3 +43,9 @@ pub mod testing;
 /// The async client (feature `async`): see [`taskqueue_hyper`].
 #[cfg(feature = "async")]
 pub use taskqueue_hyper::{Client, ClientBuilder, HyperTransport, ItemStream, TaskStream, WatchStream};
+
+/// Every Rust block of the README, compiled (and run, unless marked
+/// `no_run`) as a doctest, so the README cannot drift from the API.
+#[cfg(all(doctest, feature = "blocking", feature = "async", feature = "testing"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
