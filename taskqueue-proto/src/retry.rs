@@ -13,6 +13,10 @@ use crate::{Error, TimeoutKind};
 /// The statuses retried by default: 408, 429, 500, 502, 503, 504.
 pub const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 
+/// The error code of a 409 that says a request under the same
+/// `Idempotency-Key` is still being handled: retried like a 503.
+pub const KEY_IN_USE: &str = "idempotency_key_in_use";
+
 /// The most attempts a policy may make.
 pub const MAX_ATTEMPTS: u32 = 100;
 /// The longest wait a policy may set (a backoff, or a `Retry-After` it waits out).
@@ -249,6 +253,9 @@ impl RetryPolicy {
         let error = attempt.error;
         let retryable = match error {
             Error::Connection { .. } | Error::Timeout { .. } => true,
+            // The first send under this key is still being handled (the
+            // retry after a timeout overtook it): ask again shortly.
+            Error::Conflict(api) if api.code.as_deref() == Some(KEY_IN_USE) => true,
             _ => error.status().is_some_and(|s| self.retries_status(s.as_u16())),
         };
         if !retryable {
@@ -362,6 +369,11 @@ mod tests {
         error_from_response(StatusCode::from_u16(status).unwrap(), &h, b"", Missing::Nothing)
     }
 
+    fn key_in_use() -> Error {
+        let body = br#"{"error":"idempotency_key_in_use","message":"still being handled"}"#;
+        error_from_response(StatusCode::CONFLICT, &HeaderMap::new(), body, Missing::Nothing)
+    }
+
     fn connection(sent: bool) -> Error {
         Error::Connection {
             message: "reset".into(),
@@ -432,6 +444,7 @@ mod tests {
             ("401", status_error(401, None), true, true, GiveUp(NotRetryable)),
             ("404", status_error(404, None), true, true, GiveUp(NotRetryable)),
             ("409", status_error(409, None), true, true, GiveUp(NotRetryable)),
+            ("409 key in use, keyed POST", key_in_use(), true, true, half_second),
             ("501", status_error(501, None), true, true, GiveUp(NotRetryable)),
             ("refused, unkeyed POST", connection(false), false, false, half_second),
             ("refused, GET", connection(false), false, true, half_second),
