@@ -74,6 +74,10 @@ pub(crate) struct Global {
     /// Output: table (default on a terminal) or json (default otherwise).
     #[arg(long, global = true, env = "TASKQUEUE_FORMAT", value_enum)]
     pub(crate) format: Option<Format>,
+    /// Allow a token or API key over plain http:// to a host other than this
+    /// machine (refused by default: it would cross the network in clear text).
+    #[arg(long, global = true, env = "TASKQUEUE_ALLOW_INSECURE_HTTP")]
+    pub(crate) allow_insecure_http: bool,
     /// Profile of the config file to use.
     #[arg(long, global = true, env = "TASKQUEUE_PROFILE", value_name = "NAME")]
     pub(crate) profile: Option<String>,

@@ -22,6 +22,14 @@ struct Profile {
     format: Option<Format>,
     http_timeout: Option<f64>,
     retries: Option<u32>,
+    /// Allows a credential over plain `http://` to a host other than this machine.
+    allow_insecure_http: Option<bool>,
+}
+
+impl Profile {
+    fn has_credential(&self) -> bool {
+        self.token.is_some() || self.api_key.is_some()
+    }
 }
 
 /// The config file: top-level keys are the default profile; `[profiles.NAME]` the others.
@@ -62,8 +70,51 @@ fn read_file(path: &Path, explicit: bool) -> Result<File, Error> {
             ));
         }
     };
-    toml::from_str(&text).map_err(|e| Error::invalid_input("config", format!("{}: {e}", path.display())))
+    let file: File = toml::from_str(&text).map_err(|e| parse_error(path, &text, &e))?;
+    if file.default.has_credential() || file.profiles.values().any(Profile::has_credential) {
+        warn_if_readable_by_others(path);
+    }
+    Ok(file)
 }
+
+/// A config file's syntax error: the line and the key, never the line's
+/// text (it may be `token = s3cr3t` with its quotes forgotten).
+fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let message = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
+    let Some(span) = e.span() else {
+        return Error::invalid_input("config", format!("{}: {message}", path.display()));
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line_no = before.matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or_default();
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.\"'".contains(c)));
+    let at = match key {
+        Some(key) => format!("line {line_no}, key `{}`", key.trim_matches(['"', '\''])),
+        None => format!("line {line_no}"),
+    };
+    Error::invalid_input("config", format!("{}: {at}: {message}", path.display()))
+}
+
+/// Warns once when a config file holding a credential can be read by others.
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "warning: {} holds a token or API key and can be read by other users (mode {:o}); run chmod 600 on it",
+            crate::terminal::safe(&path.display().to_string()),
+            meta.permissions().mode() & 0o777
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
 
 /// Merges flags/env, the config file and the defaults.
 pub(crate) fn resolve(global: &Global) -> Result<Settings, Error> {
@@ -87,7 +138,8 @@ pub(crate) fn resolve(global: &Global) -> Result<Settings, Error> {
                     ),
                 )
             })?;
-            // A profile inherits the top-level settings it does not set.
+            // A profile inherits the top-level settings it does not set —
+            // but credentials only go with the host they were given for.
             merge(chosen, file.default)
         }
         None => file.default,
@@ -97,17 +149,41 @@ pub(crate) fn resolve(global: &Global) -> Result<Settings, Error> {
         Some(d) => d.parse()?,
         None => Dialect::default(),
     };
-    let mut builder = Config::builder().dialect(dialect);
-    if let Some(url) = global.base_url.clone().or(profile.base_url) {
-        builder = builder.base_url(url);
-    } else {
-        builder = builder.base_url(dialect.default_base_url());
+    let file_url = profile
+        .base_url
+        .clone()
+        .unwrap_or_else(|| dialect.default_base_url().to_owned());
+    let url = global.base_url.clone().unwrap_or_else(|| file_url.clone());
+    let mut builder = Config::builder().dialect(dialect).base_url(url.clone());
+    if global.token.is_some() || global.api_key.is_some() {
+        // The user's own choice, for whatever host they named.
+        if let Some(token) = global.token.clone() {
+            builder = builder.token(token);
+        }
+        if let Some(key) = global.api_key.clone() {
+            builder = builder.api_key(key);
+        }
+    } else if profile.has_credential() {
+        // A credential of the file goes only to the host it was given for.
+        let (theirs, ours) = (host_of(&file_url), host_of(&url));
+        if theirs != ours {
+            return Err(Error::invalid_input(
+                "base_url",
+                format!(
+                    "the config file's credential is for {theirs}, not {ours}: pass --token or --api-key for {ours}, \
+                     or choose the profile of that host"
+                ),
+            ));
+        }
+        if let Some(token) = profile.token {
+            builder = builder.token(token);
+        }
+        if let Some(key) = profile.api_key {
+            builder = builder.api_key(key);
+        }
     }
-    if let Some(token) = global.token.clone().or(profile.token) {
-        builder = builder.token(token);
-    }
-    if let Some(key) = global.api_key.clone().or(profile.api_key) {
-        builder = builder.api_key(key);
+    if global.allow_insecure_http || profile.allow_insecure_http.unwrap_or(false) {
+        builder = builder.allow_insecure_http(true);
     }
     if let Some(secs) = global.http_timeout.or(profile.http_timeout) {
         let timeout = Duration::try_from_secs_f64(secs)
@@ -136,11 +212,35 @@ pub(crate) fn resolve(global: &Global) -> Result<Settings, Error> {
     })
 }
 
+/// `scheme://host:port` of a URL, for telling which host a credential belongs to.
+fn host_of(url: &str) -> String {
+    match url.trim().parse::<http::Uri>() {
+        Ok(uri) => {
+            let scheme = uri.scheme_str().unwrap_or("http");
+            let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+            format!("{scheme}://{}:{port}", uri.host().unwrap_or_default())
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// `over` with what it leaves unset taken from `under` — except the
+/// credentials: a profile that names its own server, or carries its own
+/// credential, inherits neither the top level's token nor its API key (a
+/// production token must not follow a profile to its dev host, nor outrank
+/// the profile's own key).
 fn merge(over: Profile, under: Profile) -> Profile {
+    let inherits_credentials = over.base_url.is_none() && !over.has_credential();
+    let (token, api_key) = if inherits_credentials {
+        (under.token, under.api_key)
+    } else {
+        (over.token, over.api_key)
+    };
     Profile {
         base_url: over.base_url.or(under.base_url),
-        token: over.token.or(under.token),
-        api_key: over.api_key.or(under.api_key),
+        token,
+        api_key,
+        allow_insecure_http: over.allow_insecure_http.or(under.allow_insecure_http),
         dialect: over.dialect.or(under.dialect),
         format: over.format.or(under.format),
         http_timeout: over.http_timeout.or(under.http_timeout),
@@ -183,6 +283,7 @@ mod tests {
             record: None,
             quiet: false,
             verbose: false,
+            allow_insecure_http: false,
         };
         let settings = resolve(&global).unwrap();
         assert_eq!(settings.config.base_url(), "http://localhost:16080");

@@ -1314,3 +1314,192 @@ fn an_unknown_outcome_exits_10_and_says_what_to_check() {
         .count();
     assert_eq!(named, 1, "applied once, never twice");
 }
+
+/// A listener that answers every request `200 []` and keeps each request's head.
+struct Recording {
+    url: String,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+fn recording_listener() -> Recording {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = heads.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            kept.lock().unwrap().push(String::from_utf8_lossy(&head).to_lowercase());
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]",
+            );
+        }
+    });
+    Recording { url, heads }
+}
+
+/// Runs with the config file `toml` (written to a fresh directory, mode 0600).
+fn with_config(toml: &str, args: &[&str]) -> Run {
+    let dir = scratch();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, toml).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut all = vec!["--config", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    finish(taskqueue(&all).output().unwrap())
+}
+
+#[test]
+fn credentials_go_only_to_the_host_they_belong_to() {
+    let (prod, dev) = (recording_listener(), recording_listener());
+    let file = |dev_extra: &str| {
+        format!(
+            "base_url = \"{}\"\ntoken = \"PROD\"\n[profiles.dev]\nbase_url = \"{}\"\n{dev_extra}",
+            prod.url, dev.url
+        )
+    };
+    let heads = |r: &Recording| r.heads.lock().unwrap().clone();
+
+    // A profile with its own server inherits no top-level credential.
+    let run = with_config(&file(""), &["--profile", "dev", "projects", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        heads(&dev).iter().all(|h| !h.contains("authorization")),
+        "{:?}",
+        heads(&dev)
+    );
+
+    // Its own API key is sent, and the production token does not replace it.
+    let run = with_config(
+        &file("api_key = \"DEVKEY\"\n"),
+        &["--profile", "dev", "projects", "list"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let last = heads(&dev).pop().unwrap();
+    assert!(
+        last.contains("x-api-key: devkey") && !last.contains("bearer prod"),
+        "{last}"
+    );
+
+    // --base-url to another host with the file's credential: refused, nothing sent.
+    let before = heads(&dev).len();
+    let run = with_config(&file(""), &["--base-url", &dev.url, "projects", "list"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let (p, d) = (
+        prod.url.trim_start_matches("http://"),
+        dev.url.trim_start_matches("http://"),
+    );
+    assert!(
+        run.stderr.contains(p) && run.stderr.contains(d),
+        "names both hosts: {}",
+        run.stderr
+    );
+    assert_eq!(heads(&dev).len(), before, "nothing reached the other host");
+
+    // An explicit token is the user's own choice.
+    let run = with_config(
+        &file(""),
+        &["--base-url", &dev.url, "--token", "MINE", "projects", "list"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(heads(&dev).pop().unwrap().contains("bearer mine"));
+    // The production host still gets its token.
+    let run = with_config(&file(""), &["projects", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(heads(&prod).pop().unwrap().contains("bearer prod"));
+}
+
+#[test]
+fn a_credential_over_plain_http_to_another_machine_is_refused() {
+    let run = finish(
+        taskqueue(&[
+            "--base-url",
+            "http://tq.example.invalid:9",
+            "--token",
+            "T",
+            "projects",
+            "list",
+        ])
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("clear text"), "{}", run.stderr);
+    assert!(run.stderr.contains("--allow-insecure-http"), "{}", run.stderr);
+    // Said explicitly, it goes ahead (and fails to connect: the host does not exist).
+    let run = finish(
+        taskqueue(&[
+            "--base-url",
+            "http://tq.example.invalid:9",
+            "--token",
+            "T",
+            "--allow-insecure-http",
+            "--retries",
+            "0",
+            "projects",
+            "list",
+        ])
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, 7, "{}", run.stderr);
+}
+
+#[test]
+fn config_and_url_errors_never_echo_secrets() {
+    // Quotes forgotten: the TOML error names the line and key, not the value.
+    let run = with_config("token = s3cr3t-value\n", &["projects", "list"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("line 1") && run.stderr.contains("token"),
+        "{}",
+        run.stderr
+    );
+    // A password in a URL is never shown.
+    for url in ["http://user:hunter2@tq.example.com/", "http://user:hunter2@tq example"] {
+        let run = finish(taskqueue(&["--base-url", url, "projects", "list"]).output().unwrap());
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_file_readable_by_others_holding_a_token_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = recording_listener();
+    let dir = scratch();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, format!("base_url = \"{}\"\ntoken = \"T\"\n", server.url)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = finish(
+        taskqueue(&["--config", path.to_str().unwrap(), "projects", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("can be read by other users").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = finish(
+        taskqueue(&["--config", path.to_str().unwrap(), "projects", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert!(!run.stderr.contains("other users"), "{}", run.stderr);
+}

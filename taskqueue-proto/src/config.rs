@@ -271,6 +271,7 @@ pub struct ConfigBuilder {
     rate_limiter: Option<AdaptiveRateLimiter>,
     idempotency_keys: bool,
     batch_concurrency: usize,
+    allow_insecure_http: bool,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
     proxy: ProxyChoice,
@@ -303,6 +304,7 @@ impl Default for ConfigBuilder {
             rate_limiter: None,
             idempotency_keys: true,
             batch_concurrency: crate::DEFAULT_BATCH_CONCURRENCY,
+            allow_insecure_http: false,
             root_certificates: Vec::new(),
             observer: None,
             proxy: ProxyChoice::Environment,
@@ -423,6 +425,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// Allows a token or API key over plain `http://` to a host that is not
+    /// this machine (default: refused at [`build`](ConfigBuilder::build), as
+    /// gh and kubectl do; loopback hosts are always allowed).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Trusts this root certificate (PEM, one or more `CERTIFICATE` blocks)
     /// besides the transport's default roots: for a private CA.
     pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
@@ -480,6 +490,9 @@ impl ConfigBuilder {
             header_value("api_key", key.expose(), true)?;
         }
 
+        if (self.token.is_some() || self.api_key.is_some()) && !self.allow_insecure_http {
+            refuse_clear_text_credentials(&base_url)?;
+        }
         let endpoint_prefix = format!("{base_url}{}", self.dialect.api_prefix());
         let proxy = match &self.proxy {
             ProxyChoice::Environment => ProxySetting::Environment,
@@ -535,9 +548,46 @@ fn header_value(field: &str, value: &str, sensitive: bool) -> Result<HeaderValue
 
 /// Checks scheme, host, query and fragment, and returns the URL without a
 /// trailing slash.
+/// A credential over plain `http://` to a host other than this machine
+/// would cross the network in clear text: refused.
+fn refuse_clear_text_credentials(base_url: &str) -> Result<(), Error> {
+    let Ok(uri) = base_url.parse::<Uri>() else {
+        return Ok(()); // validated already
+    };
+    let host = uri
+        .host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if uri.scheme_str() == Some("http") && !crate::proxy::is_loopback(host) {
+        return Err(Error::invalid_input(
+            "base_url",
+            format!(
+                "a token or API key would go to {host} in clear text over http://; use https://, or allow it \
+                 explicitly (allow_insecure_http, CLI --allow-insecure-http)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `url` as it may be shown: any `user:password@` replaced by `***@`.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    match url[after_scheme..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..after_scheme], &url[after_scheme + at..]),
+        None => url.to_owned(),
+    }
+}
+
 fn validate_base_url(raw: &str) -> Result<String, Error> {
     let field = "base_url";
-    let url = raw.trim();
+    let trimmed = raw.trim();
+    // What is echoed in errors never shows the userinfo (`user:password@`).
+    let url = &redact_userinfo(trimmed);
     if url.contains('#') {
         return Err(Error::invalid_input(field, format!("{url:?} must not have a fragment")));
     }
@@ -574,10 +624,10 @@ fn validate_base_url(raw: &str) -> Result<String, Error> {
             format!("{url:?} must not have a query string"),
         ));
     }
-    if url.contains('@') {
+    if trimmed.contains('@') {
         return Err(Error::invalid_input(
             field,
-            "must not embed credentials; use token or api_key",
+            format!("{url:?} must not embed credentials; use token or api_key"),
         ));
     }
     Ok(url.trim_end_matches('/').to_owned())
@@ -685,5 +735,41 @@ mod tests {
     fn zero_limits_are_rejected() {
         assert_eq!(field_of(Config::builder().timeout(Duration::ZERO).build()), "timeout");
         assert_eq!(field_of(Config::builder().body_limit(0).build()), "body_limit");
+    }
+
+    #[test]
+    fn a_credential_over_plain_http_goes_only_to_this_machine() {
+        for url in [
+            "http://localhost:8080",
+            "http://127.0.0.1:9",
+            "http://[::1]:9",
+            "https://tq.example.com",
+        ] {
+            assert!(Config::builder().base_url(url).token("t").build().is_ok(), "{url}");
+        }
+        let refused = Config::builder().base_url("http://tq.example.com").api_key("k").build();
+        assert_eq!(field_of(refused), "base_url");
+        assert!(
+            Config::builder().base_url("http://tq.example.com").build().is_ok(),
+            "no credential"
+        );
+        let allowed = Config::builder()
+            .base_url("http://tq.example.com")
+            .token("t")
+            .allow_insecure_http(true)
+            .build();
+        assert!(allowed.is_ok());
+    }
+
+    #[test]
+    fn url_errors_never_show_a_password() {
+        assert_eq!(redact_userinfo("http://u:pw@h:1/p@x"), "http://***@h:1/p@x");
+        assert_eq!(redact_userinfo("http://h/a"), "http://h/a");
+        for url in ["http://u:hunter2@h/", "http://u:hunter2@h x", "ftp://u:hunter2@h"] {
+            match Config::builder().base_url(url).build() {
+                Err(e) => assert!(!e.to_string().contains("hunter2"), "{e}"),
+                Ok(_) => panic!("{url} accepted"),
+            }
+        }
     }
 }

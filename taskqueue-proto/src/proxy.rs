@@ -167,7 +167,7 @@ pub fn resolve(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<
 }
 
 /// `localhost` and loopback addresses: never through the environment's proxy.
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
