@@ -430,11 +430,8 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
                 // `{"error": {"code": ..., "message": ...}}`, as some gateways send.
                 api.code = obj.get("code").and_then(|v| v.as_str()).map(str::to_owned);
                 if parsed.message.is_none() {
-                    api.message = obj
-                        .get("message")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_owned();
+                    let nested = obj.get("message").and_then(|v| v.as_str()).unwrap_or_default();
+                    api.message = truncate_chars(nested, MESSAGE_LIMIT);
                 }
             }
             _ => {}
@@ -548,6 +545,24 @@ mod tests {
             );
         }
         h
+    }
+
+    #[test]
+    fn a_nested_error_message_is_capped_like_the_rest() {
+        let long = "x".repeat(10_000);
+        let body = format!(r#"{{"error":{{"code":"gateway","message":"{long}"}}}}"#);
+        let e = error_from_response(
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            Missing::Nothing,
+        );
+        assert!(
+            e.message().chars().count() <= MESSAGE_LIMIT + 1,
+            "{}",
+            e.message().len()
+        );
+        assert_eq!(e.api_error().unwrap().code.as_deref(), Some("gateway"));
     }
 
     #[test]

@@ -146,9 +146,12 @@ pub fn resolve(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<
         ProxySetting::Disabled => return Ok(None),
         ProxySetting::Url(proxy) => Some(proxy.clone()),
         ProxySetting::Environment => {
+            // httpoxy: inside a CGI request, `HTTP_PROXY` may be the client's
+            // `Proxy:` header; ignore it there, as curl and Go do.
+            let in_cgi = env("REQUEST_METHOD").is_some();
             let var = |name: &'static str| {
                 env(&name.to_ascii_lowercase())
-                    .or_else(|| env(name))
+                    .or_else(|| (name != "HTTP_PROXY" || !in_cgi).then(|| env(name)).flatten())
                     .filter(|v| !v.trim().is_empty())
                     .map(|v| (name, v))
             };
@@ -284,6 +287,20 @@ mod tests {
             let vars: &[(&str, &str)] = &[("HTTP_PROXY", "http://p:1")];
             assert_eq!(resolve(&config, env_of(vars)).unwrap(), None, "{local}");
         }
+    }
+
+    #[test]
+    fn uppercase_http_proxy_is_ignored_inside_a_cgi_request() {
+        let plain = Config::new("http://tq.example.com").unwrap();
+        let httpoxy: &[(&str, &str)] = &[("HTTP_PROXY", "http://attacker:1"), ("REQUEST_METHOD", "GET")];
+        assert_eq!(resolve(&plain, env_of(httpoxy)).unwrap(), None);
+        let lowercase: &[(&str, &str)] = &[("http_proxy", "http://ours:1"), ("REQUEST_METHOD", "GET")];
+        assert_eq!(
+            resolve(&plain, env_of(lowercase)).unwrap().unwrap().authority(),
+            "ours:1"
+        );
+        let outside: &[(&str, &str)] = &[("HTTP_PROXY", "http://ours:1")];
+        assert!(resolve(&plain, env_of(outside)).unwrap().is_some());
     }
 
     #[test]

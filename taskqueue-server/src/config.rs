@@ -99,4 +99,36 @@ impl ServerConfig {
         self.faults = plan;
         self
     }
+
+    /// Checks that the server can honour every setting in its dialect: the
+    /// public server has no auth and no rate limit, so in
+    /// [`Dialect::Upstream`] a token, an API key or a rate limit is refused
+    /// rather than silently ignored (a server that fails open).
+    ///
+    /// # Errors
+    /// The settings the dialect cannot honour, named.
+    pub fn validate(&self) -> Result<(), std::io::Error> {
+        if self.dialect != Dialect::Upstream {
+            return Ok(());
+        }
+        let unsupported: Vec<&str> = [
+            ("--token", self.token.is_some()),
+            ("--api-key", self.api_key.is_some()),
+            ("--rate-limit", self.rate_limit.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, set)| set.then_some(flag))
+        .collect();
+        if unsupported.is_empty() {
+            return Ok(());
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{} cannot be honoured with --dialect upstream: the public Task Queue server has no \
+                 authentication and no rate limit, so this server would silently accept every request",
+                unsupported.join(", ")
+            ),
+        ))
+    }
 }

@@ -78,6 +78,10 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     match run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -16,6 +16,7 @@ use crate::state::{AppState, Counters, ReceivedRequest};
 /// runtime) and returns once it is listening. Works from plain `#[test]`s and
 /// from inside any async runtime alike; starting one takes about a millisecond.
 pub fn spawn(config: ServerConfig) -> std::io::Result<RunningServer> {
+    config.validate()?;
     let listener = std::net::TcpListener::bind(config.addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;

@@ -116,6 +116,7 @@ pub async fn serve_until(
     config: crate::ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    config.validate()?;
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     serve(listener, Arc::new(AppState::new(&config)), shutdown).await

@@ -77,3 +77,29 @@ fn bad_arguments_fail_with_a_message() {
     let out = Command::new(BIN).args(["--complete-after", "-1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn flags_the_upstream_dialect_cannot_honour_are_refused_at_start() {
+    for flags in [
+        &["--token", "t"][..],
+        &["--api-key", "k"][..],
+        &["--rate-limit", "5"][..],
+    ] {
+        let out = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--dialect", "upstream"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(flags[0]) && stderr.contains("cannot be honoured"),
+            "{stderr}"
+        );
+    }
+    // The library refuses the same settings.
+    let config = taskqueue_server::ServerConfig::ephemeral()
+        .dialect(taskqueue_proto::Dialect::Upstream)
+        .token("t");
+    assert!(taskqueue_server::spawn(config).is_err());
+}

@@ -112,11 +112,7 @@ pub fn requests_go_through_a_proxy_unless_no_proxy_names_the_server(connect: Con
     let server = taskqueue_server::spawn(ServerConfig::ephemeral().dialect(target.dialect)).unwrap();
     let proxy = super::proxy::TestProxy::start();
     let proxy_url = format!("http://al%40ice:s3cr%3At@{}", proxy.addr);
-    let config = target
-        .builder(&server.base_url())
-        .proxy(proxy_url)
-        .build()
-        .unwrap();
+    let config = target.builder(&server.base_url()).proxy(proxy_url).build().unwrap();
     assert!(!format!("{config:?}").contains("s3cr"), "no credentials in Debug");
     let sdk = connect(config);
     let p = sdk.create_project(ProjectCreateRequest::new("proxied")).unwrap();
