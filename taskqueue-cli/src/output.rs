@@ -18,17 +18,21 @@ pub(crate) struct Printer {
     format: Format,
     colour: bool,
     progress: bool,
+    /// Whether stdout is a terminal (JSON is then escaped for it).
+    terminal: bool,
 }
 
 impl Printer {
     /// A printer in `format`; progress on stderr unless `quiet` or stderr is not a terminal.
     pub(crate) fn new(format: Format, quiet: bool) -> Self {
-        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let terminal = std::io::stdout().is_terminal();
+        let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let progress = !quiet && std::io::stderr().is_terminal();
         Printer {
             format,
             colour,
             progress,
+            terminal,
         }
     }
 
@@ -49,6 +53,7 @@ impl Printer {
     /// The value as pretty JSON (exactly the wire form of the models).
     pub(crate) fn json<T: Serialize + ?Sized>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
+            Ok(text) if self.terminal => line(&crate::terminal::json_for_terminal(&text)),
             Ok(text) => line(&text),
             Err(e) => eprintln!("error: could not print the result as JSON: {e}"),
         }

@@ -1503,3 +1503,51 @@ fn a_config_file_readable_by_others_holding_a_token_is_warned_about() {
     );
     assert!(!run.stderr.contains("other users"), "{}", run.stderr);
 }
+
+/// Runs `args` under a pseudo-terminal (util-linux `script`), as a person
+/// would at a terminal: what the terminal was sent.
+#[cfg(unix)]
+fn at_a_terminal(server: &RunningServer, args: &[&str]) -> String {
+    let mut words = vec![BIN.to_owned(), "--base-url".into(), server.base_url()];
+    words.extend(args.iter().map(|a| a.to_string()));
+    let command = words.join(" ");
+    let mut cmd = Command::new("script");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TASKQUEUE_") || key == "NO_COLOR" {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
+        .env("XDG_CONFIG_HOME", scratch())
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` (Debian's bsdutils) runs the CLI under a pty");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_bidi_task_name_is_shown_escaped_at_a_terminal() {
+    let s = spawn(ServerConfig::ephemeral()).unwrap();
+    let p = new_project(&s);
+    let evil = "invoice\u{202e}fdp.exe\u{200b}\u{7f}\u{9b}";
+    let id = new_task(&s, &p, evil, "true");
+    let table = at_a_terminal(&s, &["tasks", "get", &id]);
+    assert!(!table.contains('\u{202e}') && !table.contains('\u{200b}'), "{table:?}");
+    assert!(table.contains("\\u{202e}") && table.contains("\\u{200b}"), "{table:?}");
+    let listed = at_a_terminal(&s, &["tasks", "list"]);
+    assert!(
+        !listed.contains('\u{202e}') && listed.contains("\\u{202e}"),
+        "{listed:?}"
+    );
+    // JSON at a terminal: \u escapes, still the same value.
+    let json = at_a_terminal(&s, &["tasks", "get", &id, "--format", "json"]);
+    assert!(!json.contains(['\u{202e}', '\u{7f}', '\u{9b}']), "{json:?}");
+    let value: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(value["name"], evil);
+    // Piped, JSON stays byte-exact.
+    let piped = ok(&s, &["tasks", "get", &id, "--format", "json"]);
+    assert!(piped.stdout.contains(evil));
+}

@@ -139,6 +139,11 @@ pub(crate) fn watch(client: &Client, out: &Printer, args: TaskWatchArgs) -> Resu
 fn json_line(event: &WatchEvent) {
     let mut stdout = std::io::stdout().lock();
     let line = serde_json::to_string(event).unwrap_or_default();
+    let line = if stdout.is_terminal() {
+        crate::terminal::json_for_terminal(&line)
+    } else {
+        std::borrow::Cow::Borrowed(line.as_str())
+    };
     if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
         std::process::exit(0);
     }
