@@ -47,6 +47,9 @@ pub struct Config {
     inner: Arc<Settings>,
 }
 
+/// The default [`Config::max_listing_items`]: a million tasks.
+pub const DEFAULT_MAX_LISTING_ITEMS: u64 = 1_000_000;
+
 /// The validated settings behind a [`Config`].
 #[derive(Clone)]
 struct Settings {
@@ -69,6 +72,7 @@ struct Settings {
     rate_limiter: Option<AdaptiveRateLimiter>,
     idempotency_keys: bool,
     batch_concurrency: usize,
+    max_listing_items: u64,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
     proxy: ProxySetting,
@@ -150,6 +154,12 @@ impl Config {
     /// [`DEFAULT_BATCH_CONCURRENCY`](crate::DEFAULT_BATCH_CONCURRENCY)).
     pub fn batch_concurrency(&self) -> usize {
         self.inner.batch_concurrency
+    }
+    /// The most items a listing of many pages (`list_tasks_all`, a watch's
+    /// round, a multi-wait's project) reads before it stops with
+    /// [`Error::ListingDidNotEnd`] (default [`DEFAULT_MAX_LISTING_ITEMS`]).
+    pub fn max_listing_items(&self) -> u64 {
+        self.inner.max_listing_items
     }
     /// This config with another [`batch_concurrency`](Config::batch_concurrency)
     /// (at least 1), sharing everything else — the retry budget and rate
@@ -271,6 +281,7 @@ pub struct ConfigBuilder {
     rate_limiter: Option<AdaptiveRateLimiter>,
     idempotency_keys: bool,
     batch_concurrency: usize,
+    max_listing_items: u64,
     allow_insecure_http: bool,
     root_certificates: Vec<Vec<u8>>,
     observer: Option<Arc<dyn Observer>>,
@@ -304,6 +315,7 @@ impl Default for ConfigBuilder {
             rate_limiter: None,
             idempotency_keys: true,
             batch_concurrency: crate::DEFAULT_BATCH_CONCURRENCY,
+            max_listing_items: DEFAULT_MAX_LISTING_ITEMS,
             allow_insecure_http: false,
             root_certificates: Vec::new(),
             observer: None,
@@ -425,6 +437,15 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most items a listing of many pages reads before it stops with
+    /// [`Error::ListingDidNotEnd`] (default [`DEFAULT_MAX_LISTING_ITEMS`], at
+    /// least 1): a server that never sends a short page cannot keep a walk
+    /// going (and growing) forever.
+    pub fn max_listing_items(mut self, items: u64) -> Self {
+        self.max_listing_items = items.max(1);
+        self
+    }
+
     /// Allows a token or API key over plain `http://` to a host that is not
     /// this machine (default: refused at [`build`](ConfigBuilder::build), as
     /// gh and kubectl do; loopback hosts are always allowed).
@@ -523,6 +544,7 @@ impl ConfigBuilder {
                 retry: self.retry,
                 idempotency_keys: self.idempotency_keys,
                 batch_concurrency: self.batch_concurrency,
+                max_listing_items: self.max_listing_items,
                 root_certificates: self.root_certificates,
                 observer: self.observer,
                 proxy,

@@ -186,6 +186,19 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A listing of many pages did not end as a listing must: the server sent
+    /// the same page again, or more items than the config's
+    /// [`max_listing_items`](crate::Config::max_listing_items). The walk stops
+    /// rather than loop (and grow) forever.
+    #[error("the listing did not end after {pages} page(s) and {items} item(s): {reason}")]
+    ListingDidNotEnd {
+        /// What the server did.
+        reason: String,
+        /// Pages read.
+        pages: u64,
+        /// Items read.
+        items: u64,
+    },
     /// `wait_for_completion` ran out of time; the last task seen is kept.
     #[error("task {} still {} after waiting {:.1}s", task.id, task.status, waited.as_secs_f64())]
     WaitTimedOut {

@@ -20,6 +20,11 @@ pub struct Pages {
     options: CallOptions,
     seeds: SplitMix64,
     next_offset: u64,
+    /// Pages and items read so far, and the ids of the last page: a server
+    /// that repeats a page, or never stops, is caught.
+    pages_read: u64,
+    items_read: u64,
+    last_ids: Vec<uuid::Uuid>,
     /// A short page was seen: no more to fetch.
     last_page_seen: bool,
     page: std::vec::IntoIter<Task>,
@@ -39,6 +44,9 @@ impl Pages {
             config,
             options,
             seeds: SplitMix64::new(seed),
+            pages_read: 0,
+            items_read: 0,
+            last_ids: Vec::new(),
             last_page_seen: false,
             page: Vec::new().into_iter(),
             fetching: None,
@@ -53,6 +61,36 @@ impl Pages {
         filters.offset = Some(self.next_offset);
         filters.limit = Some(self.filters.effective_limit());
         ListTasks::new(filters)
+    }
+
+    /// Refuses a page that repeats the previous one, or one that takes the
+    /// listing past the config's ceiling.
+    fn check_ends(&mut self, page: &[Task]) -> Result<(), Error> {
+        let ids: Vec<uuid::Uuid> = page.iter().map(|t| t.id).collect();
+        let stop = |reason: String, this: &Self| Error::ListingDidNotEnd {
+            reason,
+            pages: this.pages_read,
+            items: this.items_read,
+        };
+        if !ids.is_empty() && ids == self.last_ids {
+            let reason = format!(
+                "the server answered offset {} with the same page as the one before; stopped instead of looping",
+                self.next_offset
+            );
+            return Err(stop(reason, self));
+        }
+        self.pages_read += 1;
+        self.items_read = self.items_read.saturating_add(ids.len() as u64);
+        let ceiling = self.config.max_listing_items();
+        if self.items_read > ceiling {
+            let reason = format!(
+                "more than the {ceiling} items the config allows a listing (max_listing_items); the server never \
+                 sent a short page"
+            );
+            return Err(stop(reason, self));
+        }
+        self.last_ids = ids;
+        Ok(())
     }
 
     fn finish(&mut self, result: Result<(), Error>) -> Action<(), Task> {
@@ -93,6 +131,9 @@ impl Machine for Pages {
             match call.poll(now).forward() {
                 Ok(Ok(tasks)) => {
                     self.fetching = None;
+                    if let Err(error) = self.check_ends(&tasks) {
+                        return self.finish(Err(error));
+                    }
                     let len = tasks.len() as u64;
                     self.next_offset = self.next_offset.saturating_add(len);
                     self.last_page_seen = len < u64::from(self.filters.effective_limit());
@@ -205,6 +246,41 @@ mod tests {
             .map(|s| s.request.uri().query().unwrap_or_default().to_owned())
             .collect();
         (items, queries)
+    }
+
+    /// A server that never sends a short page: always the same one, or
+    /// always new tasks.
+    fn endless(repeat: bool) -> impl FnMut(&http::Request<Vec<u8>>) -> Outcome {
+        let mut next = 0u128;
+        move |_| {
+            let tasks: Vec<Task> = (0..100)
+                .map(|_| {
+                    next += 1;
+                    let id = if repeat { next % 100 } else { next };
+                    Task::new(uuid::Uuid::from_u128(id), "t", "c", chrono::DateTime::UNIX_EPOCH)
+                })
+                .collect();
+            Ok(http::Response::new(serde_json::to_vec(&tasks).unwrap()))
+        }
+    }
+
+    #[test]
+    fn a_server_that_never_ends_a_listing_is_stopped() {
+        let config = Config::builder().max_listing_items(1_000).build().unwrap();
+        for (repeat, pages, yielded) in [(true, 2, 100), (false, 11, 1_000)] {
+            let transport = Simulated::new(Instant::now(), endless(repeat));
+            let walk = ListAllTasks::new(TaskFilters::new()).into_machine(&config, &CallOptions::new(), 3);
+            let items: Vec<_> = BlockingItems::new(&transport, walk).collect();
+            assert_eq!(transport.sent().len(), pages, "repeat={repeat}");
+            assert_eq!(items.iter().filter(|i| i.is_ok()).count(), yielded, "repeat={repeat}");
+            match items.last() {
+                Some(Err(Error::ListingDidNotEnd { reason, .. })) => {
+                    let expected = if repeat { "same page" } else { "max_listing_items" };
+                    assert!(reason.contains(expected), "{reason}");
+                }
+                other => panic!("expected ListingDidNotEnd, got {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -179,6 +179,7 @@ pub fn error_kind(e: &Error) -> &'static str {
         Error::Unsupported { .. } => "unsupported",
         Error::WaitTimedOut { .. } => "wait_timed_out",
         Error::OutcomeUnknown { .. } => "outcome_unknown",
+        Error::ListingDidNotEnd { .. } => "listing_did_not_end",
         _ => "other",
     }
 }
