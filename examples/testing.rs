@@ -47,6 +47,7 @@ fn main() -> Result<(), Error> {
     let server = spawn(ServerConfig::ephemeral()).map_err(|e| Error::invalid_input("server", e.to_string()))?;
     let config = Config::new(server.base_url())?;
     let cassette = std::env::temp_dir().join(format!("taskqueue-example-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&cassette); // a recorder never writes over a file
     let recorder = Recorder::new(UreqTransport::new(&config)?, &cassette);
     let live = Client::with_transport(config.clone(), recorder);
     live.create_project(ProjectCreateRequest::new("recorded"))?;

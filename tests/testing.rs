@@ -302,3 +302,76 @@ fn the_recorded_documented_exchanges_replay() {
 fn the_recorded_extra_exchanges_replay() {
     replay_fixture("extras.jsonl");
 }
+
+/// Cassettes are committed: no credential of any header name, no cookie, no
+/// `environment` value; created owner-only, never through a link, never over
+/// another file unless asked.
+#[test]
+fn a_cassette_keeps_no_secret_and_never_writes_through_a_link() {
+    let server = taskqueue_server::spawn(taskqueue_server::ServerConfig::ephemeral()).unwrap();
+    let config = Config::builder()
+        .base_url(server.base_url())
+        .header("x-access-proxy-secret", "pr0xy-s3cret")
+        .header("cookie", "session=c00kie")
+        .build()
+        .unwrap();
+    let dir = scratch("cassettes");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = |path: &std::path::Path, overwrite: bool| {
+        let recorder =
+            Recorder::new(taskqueue::blocking::UreqTransport::new(&config).unwrap(), path).overwrite(overwrite);
+        let client = taskqueue::blocking::Client::with_transport(config.clone(), recorder);
+        let p = client.create_project(taskqueue::ProjectCreateRequest::new("c"))?;
+        client.create_task(TaskCreateRequest::new("deploy", "make", p.id).env("DB_PASSWORD", "hunter2"))
+    };
+
+    let cassette = dir.join("secrets.jsonl");
+    record(&cassette, false).unwrap();
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    for secret in ["pr0xy-s3cret", "c00kie", "hunter2", "x-access-proxy-secret"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert!(
+        text.contains("DB_PASSWORD") && text.contains("[redacted]"),
+        "the key stays: {text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cassette).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner-only");
+    }
+
+    // An existing file is not written over unless asked — and nothing is sent.
+    let posts = server.request_count("POST", "/api/projects");
+    let err = record(&cassette, false).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(
+        server.request_count("POST", "/api/projects"),
+        posts,
+        "refused before sending"
+    );
+    assert_eq!(std::fs::read_to_string(&cassette).unwrap(), text, "untouched");
+    record(&cassette, true).unwrap();
+
+    // A link at the path: never written through, even when overwriting.
+    #[cfg(unix)]
+    {
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let link = dir.join("link.jsonl");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let err = record(&link, false).unwrap_err();
+        assert!(err.to_string().contains("link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        record(&link, true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "precious",
+            "the link was replaced"
+        );
+        assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, PROXY_AUTHORIZATION};
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,8 +11,27 @@ use serde_json::Value;
 use crate::Error;
 use crate::driver::{Outcome, TransportError, TransportErrorKind};
 
-/// Headers never written to a cassette.
-const SECRET_HEADERS: &[HeaderName] = &[AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE];
+/// The only headers a cassette keeps: what replaying and reading it need.
+/// Everything else — credentials of any name (an access proxy's secret set
+/// with `ConfigBuilder::header`), cookies, `Set-Cookie` — is left out.
+pub const RECORDED_HEADERS: &[&str] = &[
+    "accept",
+    "content-encoding",
+    "content-type",
+    "date",
+    "idempotency-key",
+    "location",
+    "retry-after",
+    "user-agent",
+    "x-request-id",
+];
+
+/// The JSON fields of bodies whose values a cassette leaves out by default:
+/// a task's `environment` (`DB_PASSWORD=…`).
+pub const REDACTED_FIELDS: &[&str] = &["environment"];
+
+/// What a redacted value is written as.
+pub const REDACTED: &str = "[redacted]";
 
 /// One recorded exchange: what was sent and what came back.
 ///
@@ -91,29 +110,49 @@ pub struct RecordedResponse {
 }
 
 impl Exchange {
-    /// The exchange of `request` and its outcome, secrets left out.
+    /// The exchange of `request` and its outcome, secrets left out: only
+    /// the [`RECORDED_HEADERS`], and the values of the [`REDACTED_FIELDS`]
+    /// of JSON bodies replaced by [`REDACTED`].
     ///
     /// ```
     /// use taskqueue::testing::Exchange;
     /// let request = http::Request::builder().uri("http://tq.test/api/health")
-    ///     .header("authorization", "Bearer s3cret").body(Vec::new())?;
+    ///     .header("authorization", "Bearer s3cret").header("x-access-secret", "s3cret").body(Vec::new())?;
     /// let exchange = Exchange::record(&request, &Ok(http::Response::new(br#"{"status":"healthy"}"#.to_vec())));
     /// assert!(exchange.request.headers.is_empty(), "no credential kept");
     /// assert_eq!(exchange.response.body_json.unwrap()["status"], "healthy");
     /// # Ok::<(), http::Error>(())
     /// ```
     pub fn record(request: &Request<Vec<u8>>, outcome: &Outcome) -> Self {
+        Self::record_redacting(request, outcome, REDACTED_FIELDS)
+    }
+
+    /// Like [`record`](Exchange::record), redacting the values of these JSON
+    /// fields (at any depth) instead of the default ones.
+    ///
+    /// ```
+    /// use taskqueue::testing::Exchange;
+    /// let body = br#"{"name":"deploy","environment":{"DB_PASSWORD":"hunter2"},"metadata":{"token":"t"}}"#;
+    /// let request = http::Request::post("http://tq.test/api/tasks").body(body.to_vec())?;
+    /// let exchange = Exchange::record_redacting(&request, &Ok(http::Response::new(Vec::new())), &["environment", "token"]);
+    /// let kept = exchange.request.body.unwrap();
+    /// assert_eq!(kept["environment"]["DB_PASSWORD"], "[redacted]", "the key stays, the value goes");
+    /// assert_eq!(kept["metadata"]["token"], "[redacted]");
+    /// assert_eq!(kept["name"], "deploy");
+    /// # Ok::<(), http::Error>(())
+    /// ```
+    pub fn record_redacting(request: &Request<Vec<u8>>, outcome: &Outcome, fields: &[&str]) -> Self {
         let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let recorded_request = RecordedRequest {
             method: request.method().as_str().to_owned(),
             path,
             headers: headers_of(request.headers(), &[]),
-            body: (!request.body().is_empty()).then(|| body_value(request.body())),
+            body: (!request.body().is_empty()).then(|| redacted(body_value(request.body()), fields)),
         };
         let response = match outcome {
             Ok(response) => {
                 let body = response.body();
-                let json = serde_json::from_slice::<Value>(body).ok();
+                let json = serde_json::from_slice::<Value>(body).ok().map(|v| redacted(v, fields));
                 RecordedResponse {
                     status: Some(response.status().as_u16()),
                     content_type: header_text(response.headers().get(CONTENT_TYPE)),
@@ -220,15 +259,41 @@ fn header_text(value: Option<&HeaderValue>) -> Option<String> {
     value.and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-/// The headers worth keeping, secrets (and any header marked sensitive) left out.
+/// `value` with the values of `fields` (at any depth) replaced by
+/// [`REDACTED`]; an object's keys are kept (which variables were set), its
+/// values go.
+fn redacted(mut value: Value, fields: &[&str]) -> Value {
+    fn walk(value: &mut Value, fields: &[&str]) {
+        match value {
+            Value::Object(map) => {
+                for (key, field) in map.iter_mut() {
+                    if fields.contains(&key.as_str()) {
+                        match field {
+                            Value::Object(inner) => inner.values_mut().for_each(|v| *v = REDACTED.into()),
+                            Value::Null => {}
+                            other => *other = REDACTED.into(),
+                        }
+                    } else {
+                        walk(field, fields);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, fields)),
+            _ => {}
+        }
+    }
+    if !fields.is_empty() {
+        walk(&mut value, fields);
+    }
+    value
+}
+
+/// The [`RECORDED_HEADERS`] (never one marked sensitive).
 fn headers_of(headers: &http::HeaderMap, skip: &[HeaderName]) -> BTreeMap<String, String> {
     headers
         .iter()
         .filter(|(name, value)| {
-            !value.is_sensitive()
-                && !SECRET_HEADERS.contains(name)
-                && !skip.contains(name)
-                && name.as_str() != "x-api-key"
+            !value.is_sensitive() && RECORDED_HEADERS.contains(&name.as_str()) && !skip.contains(name)
         })
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect()

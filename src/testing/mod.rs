@@ -47,7 +47,9 @@ mod mock;
 mod recorder;
 mod replay;
 
-pub use cassette::{Exchange, RecordedRequest, RecordedResponse, parse_cassette};
+pub use cassette::{
+    Exchange, RECORDED_HEADERS, REDACTED, REDACTED_FIELDS, RecordedRequest, RecordedResponse, parse_cassette,
+};
 pub use mock::{Expectation, MockTransport};
 pub use recorder::Recorder;
 pub use replay::Replay;

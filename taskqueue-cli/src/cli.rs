@@ -88,6 +88,9 @@ pub(crate) struct Global {
     /// line (credentials left out): a cassette for taskqueue::testing::Replay.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) record: Option<PathBuf>,
+    /// Replace the --record cassette if it exists (default: refused).
+    #[arg(long, global = true, requires = "record")]
+    pub(crate) record_overwrite: bool,
     /// No progress bars or spinners (they are shown on a terminal only, on stderr).
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,

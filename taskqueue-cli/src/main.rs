@@ -50,7 +50,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
     let transport = UreqTransport::new(&settings.config)?;
     let transport: Box<dyn BlockingTransport + Send + Sync> = match cli.global.record {
-        Some(path) => Box::new(Recorder::new(transport, path)),
+        Some(path) => Box::new(Recorder::new(transport, path).overwrite(cli.global.record_overwrite)),
         None => Box::new(transport),
     };
     let client = Client::with_transport(settings.config, transport);

@@ -281,6 +281,7 @@ mod tests {
             profile: None,
             config: Some(empty),
             record: None,
+            record_overwrite: false,
             quiet: false,
             verbose: false,
             allow_insecure_http: false,
