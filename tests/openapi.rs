@@ -90,3 +90,54 @@ fn the_documented_headers_are_there() {
     assert_eq!(params["IdempotencyKey"]["name"].as_str(), Some("Idempotency-Key"));
     assert!(spec["components"]["responses"]["RateLimited"]["headers"]["Retry-After"].is_mapping());
 }
+
+/// The contract's "not blank" pattern lists exactly the characters the SDK
+/// and the reference server count as whitespace, so a name the schema allows
+/// is one the server accepts, in every regex dialect (schemathesis once found
+/// `"\n"` allowed by the schema and refused by the server).
+#[test]
+fn the_not_blank_pattern_is_the_servers_rule() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    let pattern = schemas["TaskCreateRequest"]["properties"]["name"]["pattern"]
+        .as_str()
+        .expect("a pattern on names");
+    let class: Vec<char> = pattern
+        .strip_prefix("[^")
+        .and_then(|p| p.strip_suffix(']'))
+        .expect("a negated class")
+        .chars()
+        .collect();
+    let mut listed = Vec::new();
+    let mut i = 0;
+    while i < class.len() {
+        if i + 2 < class.len() && class[i + 1] == '-' {
+            listed.extend(class[i]..=class[i + 2]);
+            i += 3;
+        } else {
+            listed.push(class[i]);
+            i += 1;
+        }
+    }
+    for c in (0..0x3100u32).chain(0xFE00..0x10000).filter_map(char::from_u32) {
+        assert_eq!(
+            listed.contains(&c),
+            taskqueue::models::is_blank_char(c),
+            "U+{:04X}: the pattern and the server disagree",
+            c as u32
+        );
+    }
+    for (schema, field) in [
+        ("TaskCreateRequest", "command"),
+        ("TaskUpdateRequest", "name"),
+        ("TaskUpdateRequest", "command"),
+        ("ProjectCreateRequest", "name"),
+        ("ProjectUpdateRequest", "name"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["pattern"].as_str(),
+            Some(pattern),
+            "{schema}.{field}"
+        );
+    }
+}

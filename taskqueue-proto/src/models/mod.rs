@@ -18,7 +18,7 @@ pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use project::Project;
 pub use requests::{
     MAX_JSON_INTEGER, MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,
-    TaskUpdateRequest,
+    TaskUpdateRequest, is_blank, is_blank_char,
 };
 pub use result::{TaskMetrics, TaskResult};
 pub use server_stats::{MetricSample, Metrics, Stats};

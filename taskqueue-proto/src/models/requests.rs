@@ -379,8 +379,22 @@ impl ProjectUpdateRequest {
     }
 }
 
+/// Whether `c` counts as whitespace for a blank name or command: Unicode's
+/// `White_Space`, plus what other regex dialects call whitespace (the
+/// information separators U+001C–U+001F, as Python; U+FEFF, as ECMAScript),
+/// so that `openapi.yaml`'s pattern, listing exactly these, means the same
+/// to every validator.
+pub fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}' | '\u{feff}')
+}
+
+/// Whether `value` is blank: empty, or whitespace only ([`is_blank_char`]).
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(is_blank_char)
+}
+
 pub(crate) fn not_blank(field: &str, value: &str) -> Result<(), Error> {
-    if value.trim().is_empty() {
+    if is_blank(value) {
         Err(Error::invalid_input(field, "must not be empty"))
     } else {
         Ok(())

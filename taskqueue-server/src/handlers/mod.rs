@@ -68,7 +68,7 @@ pub(crate) fn created<T: serde::de::DeserializeOwned, R: Serialize>(
 
 /// Runs a creating or cancelling POST under its `Idempotency-Key`, if it has one:
 /// the first answer is stored, a repeat of the same request gets it again
-/// (with `Idempotent-Replayed: true`), another request with the key gets 422.
+/// (with `Idempotent-Replayed: true`), another request with the key gets 409 (`idempotency_key_reused`).
 pub(crate) fn idempotent(
     state: &AppState,
     headers: &HeaderMap,
