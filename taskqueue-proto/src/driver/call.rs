@@ -13,7 +13,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::{Method, Request, Response};
 use uuid::Uuid;
 
-use super::random::{SplitMix64, uuid_v4};
+use super::random::{SeedSource, SplitMix64, uuid_v4};
 use super::{Action, IntoMachine, Machine, Outcome, Ticket, TransportError, TransportErrorKind};
 use crate::error::TimeoutKind;
 use crate::observe::{AttemptEvent, AttemptOutcome, CallEvent, ThrottleEvent, route_template};
@@ -111,9 +111,11 @@ impl<O: Operation> Call<O> {
     /// request id, idempotency key and jitter from `seed`. An invalid input
     /// makes the first [`poll`](Call::poll) return `Done(Err(..))`.
     pub fn new(op: O, config: Config, options: CallOptions, seed: u64) -> Self {
-        let mut random = SplitMix64::new(seed);
+        let mut random = SeedSource::new(seed);
         let request_id = uuid_v4(&mut random);
         let generated_key = uuid_v4(&mut random);
+        let flow_seed = random.next_u64();
+        let jitter = SplitMix64::new(random.next_u64());
         let mut call = Call {
             retry: options.retry,
             attempt_timeout: options.timeout.unwrap_or(config.timeout()),
@@ -121,8 +123,8 @@ impl<O: Operation> Call<O> {
             request_id,
             idempotency_key: None,
             key_given: false,
-            flow_seed: !seed,
-            jitter: random,
+            flow_seed,
+            jitter,
             exchanges: Exchanges::Spec,
             state: State::Ready,
             pending: None,

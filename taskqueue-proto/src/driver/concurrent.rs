@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use super::random::SplitMix64;
+use super::random::SeedSource;
 use super::{Action, IntoMachine, Machine, Outcome, Ticket};
 use crate::{CallOptions, Config, Error};
 
@@ -26,7 +26,7 @@ pub(crate) struct Concurrent<J: IntoMachine> {
     slots: Vec<Slot<J>>,
     config: Config,
     options: CallOptions,
-    seeds: SplitMix64,
+    seeds: SeedSource,
     limit: usize,
     next: usize,
     first_running: usize,
@@ -56,7 +56,7 @@ where
             slots: jobs.into_iter().map(Slot::Waiting).collect(),
             config,
             options,
-            seeds: SplitMix64::new(seed),
+            seeds: SeedSource::new(seed),
             limit: limit.max(1),
             next: 0,
             first_running: 0,

@@ -90,7 +90,7 @@ pub use call::Call;
 pub use call::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
 pub use nonblocking::{AsyncItems, run};
 pub use pages::Pages;
-pub use random::{SplitMix64, ThreadRandom};
+pub use random::{SeedSource, SplitMix64, ThreadRandom};
 pub use simulated::{Sent, Simulated};
 pub use transport::{AsyncTransport, BlockingTransport, Outcome, TransportError, TransportErrorKind};
 pub(crate) use wait::Observer;

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::random::SplitMix64;
+use super::random::SeedSource;
 use super::{Action, Call, Machine, Outcome, Ticket};
 use crate::ops::ListTasks;
 use crate::{CallOptions, Config, Error, Task, TaskFilters};
@@ -18,7 +18,7 @@ pub struct Pages {
     filters: TaskFilters,
     config: Config,
     options: CallOptions,
-    seeds: SplitMix64,
+    seeds: SeedSource,
     next_offset: u64,
     /// Pages and items read so far, and the ids of the last page: a server
     /// that repeats a page, or never stops, is caught.
@@ -43,7 +43,7 @@ impl Pages {
             filters,
             config,
             options,
-            seeds: SplitMix64::new(seed),
+            seeds: SeedSource::new(seed),
             pages_read: 0,
             items_read: 0,
             last_ids: Vec::new(),

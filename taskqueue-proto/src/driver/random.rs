@@ -1,5 +1,13 @@
 //! Randomness, passed in: a machine draws its request id, idempotency key
 //! and jitter from one seed the transport supplies, so tests are deterministic.
+//!
+//! Ids that leave the machine (request ids, idempotency keys, a workflow's
+//! id) and the seeds of inner machines come from a [`SeedSource`]: SipHash
+//! keyed by the seed, over a counter, so one observed id tells nothing of the
+//! others short of a search of the seed's 2^64 values — and the built-in
+//! transports draw every seed from the operating system's CSPRNG, so one
+//! call's ids tell nothing of the next call's. [`SplitMix64`] stays for
+//! jitter and tests.
 
 /// A small, fast, deterministic generator (SplitMix64). Not for secrets:
 /// seed it from a real random source outside tests.
@@ -62,8 +70,75 @@ impl ThreadRandom {
     }
 }
 
-/// A version-4 UUID from 128 random bits.
-pub(crate) fn uuid_v4(random: &mut SplitMix64) -> uuid::Uuid {
+/// A one-way generator: SipHash-2-4 keyed by a seed, over a counter. Unlike
+/// [`SplitMix64`], whose outputs give its state away, its outputs reveal
+/// neither the seed nor each other: what ids that a server or a proxy sees
+/// are drawn from.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedSource {
+    k0: u64,
+    k1: u64,
+    counter: u64,
+}
+
+impl SeedSource {
+    /// The sequence keyed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        SeedSource {
+            k0: seed,
+            k1: seed.rotate_left(29) ^ 0x5ee0_5eed_7a5c_0de5,
+            counter: 0,
+        }
+    }
+
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.counter = self.counter.wrapping_add(1);
+        siphash24(self.k0, self.k1, self.counter)
+    }
+
+    /// A uniformly distributed number in `[0, 1)`.
+    pub fn next_unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// SipHash-2-4 of one 64-bit word (eight little-endian bytes) under the key `(k0, k1)`.
+fn siphash24(k0: u64, k1: u64, message: u64) -> u64 {
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    // The message word, then the final block: its length (8) in the top byte.
+    for block in [message, 8u64 << 56] {
+        v[3] ^= block;
+        round(&mut v);
+        round(&mut v);
+        v[0] ^= block;
+    }
+    v[2] ^= 0xff;
+    for _ in 0..4 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
+}
+
+/// A version-4 UUID from 128 bits of `random`.
+pub(crate) fn uuid_v4(random: &mut SeedSource) -> uuid::Uuid {
     let hi = random.next_u64().to_le_bytes();
     let lo = random.next_u64().to_le_bytes();
     let mut bytes = [0u8; 16];
@@ -75,6 +150,22 @@ pub(crate) fn uuid_v4(random: &mut SplitMix64) -> uuid::Uuid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn siphash_matches_the_reference_vector() {
+        // The reference implementation's vector for key 00..0f and the message 00..07.
+        let (k0, k1) = (0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908);
+        assert_eq!(siphash24(k0, k1, 0x0706_0504_0302_0100), 0x93f5_f579_9a93_2462);
+    }
+
+    #[test]
+    fn a_seed_source_is_deterministic_and_its_outputs_differ() {
+        let (mut a, mut b) = (SeedSource::new(7), SeedSource::new(7));
+        let first: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
+        assert_eq!(first, (0..4).map(|_| b.next_u64()).collect::<Vec<_>>());
+        assert_ne!(SeedSource::new(8).next_u64(), first[0]);
+        assert!(first.windows(2).all(|w| w[0] != w[1]));
+    }
 
     #[test]
     fn same_seed_same_sequence_and_units_in_range() {
@@ -106,8 +197,8 @@ mod tests {
 
     #[test]
     fn uuids_are_version_4() {
-        let id = uuid_v4(&mut SplitMix64::new(1));
+        let id = uuid_v4(&mut SeedSource::new(1));
         assert_eq!(id.get_version_num(), 4);
-        assert_ne!(id, uuid_v4(&mut SplitMix64::new(2)));
+        assert_ne!(id, uuid_v4(&mut SeedSource::new(2)));
     }
 }

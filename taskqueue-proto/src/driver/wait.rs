@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::random::SplitMix64;
+use super::random::SeedSource;
 use super::{Action, Call, Machine, Outcome, Ticket};
 use crate::ops::{GetTask, WaitForCompletion};
 use crate::{CallOptions, Config, Error, Task};
@@ -82,7 +82,7 @@ pub struct Wait {
     schedule: Schedule,
     config: Config,
     options: CallOptions,
-    seeds: SplitMix64,
+    seeds: SeedSource,
     observer: Option<Observer>,
     condition: crate::ops::jobs::Condition,
     last_seen: Option<Task>,
@@ -107,7 +107,7 @@ impl Wait {
             schedule: Schedule::new(job.timeout),
             config,
             options,
-            seeds: SplitMix64::new(seed),
+            seeds: SeedSource::new(seed),
             observer: job.observer,
             condition: job.condition,
             last_seen: None,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::concurrent::Concurrent;
 use super::fetch::{Fetch, Fetched};
-use super::random::SplitMix64;
+use super::random::SeedSource;
 use super::wait::Schedule;
 use super::{Action, Machine, Outcome, Ticket};
 use crate::ops::jobs::Condition;
@@ -36,7 +36,7 @@ pub struct WaitMany {
     observer: Option<OutcomeObserver>,
     config: Config,
     options: CallOptions,
-    seeds: SplitMix64,
+    seeds: SeedSource,
     /// The settled outcome of each id (finished or missing).
     settled: Vec<Option<WaitOutcome>>,
     /// Each id's task as last seen.
@@ -74,7 +74,7 @@ impl WaitMany {
             observer: job.observer,
             config,
             options,
-            seeds: SplitMix64::new(seed),
+            seeds: SeedSource::new(seed),
             settled: vec![None; n],
             last_seen: vec![None; n],
             by_id: vec![false; n],

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::fetch::LISTING_PAGE;
 use super::pages::AllPages;
-use super::random::SplitMix64;
+use super::random::SeedSource;
 use super::{Action, IntoMachine, Machine, Outcome, Ticket};
 use crate::ops::{ListAllTasks, WATCH_FLOOR, WatchEvent, WatchTasks};
 use crate::{CallOptions, Config, Task, TaskFilters};
@@ -33,7 +33,7 @@ pub struct Watch {
     max_failed_rounds: u32,
     config: Config,
     options: CallOptions,
-    seeds: SplitMix64,
+    seeds: SeedSource,
     known: HashMap<Uuid, Task>,
     rounds: u64,
     failed_rounds: u32,
@@ -69,7 +69,7 @@ impl Watch {
             max_failed_rounds: job.max_failed_rounds.max(1),
             config,
             options,
-            seeds: SplitMix64::new(seed),
+            seeds: SeedSource::new(seed),
             known: HashMap::new(),
             rounds: 0,
             failed_rounds: 0,

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as PooledClient;
-use taskqueue_proto::driver::{AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
+use taskqueue_proto::driver::{AsyncTransport, Outcome, TransportError, TransportErrorKind};
 use tokio::sync::Semaphore;
 
 use crate::classify::{classify_body, classify_request};
@@ -37,12 +37,10 @@ impl std::fmt::Debug for HyperTransport {
     }
 }
 
-/// Randomness for request ids, idempotency keys and jitter: a per-thread
-/// generator seeded once per thread from the operating system.
-const RANDOM: ThreadRandom = ThreadRandom::new(seed);
-
-/// 64 bits from the OS; should that fail, std's randomly keyed hasher.
-fn seed() -> u64 {
+/// 64 bits from the operating system's CSPRNG for each machine's seed (its
+/// request ids, idempotency keys and jitter), so one call's ids tell nothing
+/// of another's; should the OS fail, std's randomly keyed hasher.
+fn os_random_u64() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
 
@@ -97,6 +95,6 @@ impl AsyncTransport for HyperTransport {
     }
 
     fn random_u64(&self) -> u64 {
-        RANDOM.next_u64()
+        os_random_u64()
     }
 }

@@ -4,7 +4,7 @@ use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
-use taskqueue_proto::driver::{BlockingTransport, Outcome, ThreadRandom};
+use taskqueue_proto::driver::{BlockingTransport, Outcome};
 use taskqueue_proto::{Config, Error};
 
 use crate::agent::agent_for;
@@ -26,12 +26,10 @@ pub struct UreqTransport {
     body_limit: u64,
 }
 
-/// Randomness for request ids, idempotency keys and jitter: a per-thread
-/// generator seeded once per thread from the operating system.
-const RANDOM: ThreadRandom = ThreadRandom::new(seed);
-
-/// 64 bits from the OS; should that fail, std's randomly keyed hasher.
-fn seed() -> u64 {
+/// 64 bits from the operating system's CSPRNG for each machine's seed (its
+/// request ids, idempotency keys and jitter), so one call's ids tell nothing
+/// of another's; should the OS fail, std's randomly keyed hasher.
+fn os_random_u64() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
 
@@ -119,6 +117,6 @@ impl BlockingTransport for UreqTransport {
     }
 
     fn random_u64(&self) -> u64 {
-        RANDOM.next_u64()
+        os_random_u64()
     }
 }

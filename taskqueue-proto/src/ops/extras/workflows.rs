@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, upstream_only};
-use crate::driver::random::{SplitMix64, uuid_v4};
+use crate::driver::random::{SeedSource, uuid_v4};
 use crate::error::Missing;
 use crate::ops::upstream::{acknowledged_id, get};
 use crate::ops::{Flow, Reading, Transition, decode, decode_error};
@@ -163,7 +163,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
 
     fn start_seeded(op: &SubmitWorkflow, config: &Config, seed: u64) -> Result<(Self, Request<Vec<u8>>), Error> {
         op.request.validate()?;
-        let id = uuid_v4(&mut SplitMix64::new(seed));
+        let id = uuid_v4(&mut SeedSource::new(seed));
         let state = SubmitWorkflowFlow::FetchTask {
             id,
             fetched: Vec::with_capacity(op.request.tasks.len()),
