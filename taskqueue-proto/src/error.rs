@@ -428,7 +428,7 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
         message: Option<String>,
         #[serde(default)]
         detail: Option<serde_json::Value>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::models::budget_optional_value")]
         details: Option<serde_json::Value>,
     }
     let text = String::from_utf8_lossy(body);
@@ -436,7 +436,7 @@ fn read_error_body(api: &mut ApiError, headers: &HeaderMap, body: &[u8]) {
     if trimmed.is_empty() {
         return;
     }
-    if let Ok(parsed) = serde_json::from_str::<Body>(trimmed) {
+    if let Ok(parsed) = crate::models::within_budget(body.len(), || serde_json::from_str::<Body>(trimmed)) {
         match parsed.error {
             Some(serde_json::Value::String(code)) => api.code = Some(code),
             Some(serde_json::Value::Object(obj)) => {

@@ -7,7 +7,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use super::null_as_default;
 use crate::Error;
 
 /// When a dependency counts as met.
@@ -127,7 +126,7 @@ pub struct Dependency {
     #[serde(default)]
     pub correlation_id: Option<String>,
     /// Free-form metadata.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::budget::value_map")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -1,5 +1,6 @@
 //! The data the API exchanges: entities, their enums, request bodies and filters.
 
+mod budget;
 mod dependency;
 mod enums;
 mod filters;
@@ -12,6 +13,7 @@ mod upsert;
 mod wire;
 mod workflow;
 
+pub(crate) use budget::{optional_value as budget_optional_value, within_budget};
 pub use dependency::{AddDependency, Dependency, DependencyCondition};
 pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};

@@ -29,7 +29,7 @@ pub struct Project {
     #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
     /// Free-form metadata.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::budget::value_map")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -40,7 +40,7 @@ pub struct Task {
     /// The project the task belongs to.
     pub project_id: Option<Uuid>,
     /// Dependencies, as structured objects.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::budget::value_list")]
     pub dependencies: Vec<serde_json::Value>,
     /// Execution timeout in seconds.
     #[serde(default, deserialize_with = "wire::opt_seconds")]
@@ -66,6 +66,7 @@ pub struct Task {
     #[serde(default)]
     pub status: TaskStatus,
     /// The execution result, if any.
+    #[serde(default, deserialize_with = "super::budget::optional_value")]
     pub result: Option<serde_json::Value>,
     /// The development phases the task went through.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -80,9 +81,10 @@ pub struct Task {
     #[serde(default)]
     pub ai_reviews_completed: u32,
     /// The development workflow, if any.
+    #[serde(default, deserialize_with = "super::budget::optional_value")]
     pub development_workflow: Option<serde_json::Value>,
     /// Free-form metadata.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::budget::value_map")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -104,7 +106,7 @@ pub struct TaskPhase {
     #[serde(default, deserialize_with = "null_as_default")]
     pub artifacts: Vec<String>,
     /// AI reviews of the phase.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::budget::value_list")]
     pub ai_reviews: Vec<serde_json::Value>,
 }
 

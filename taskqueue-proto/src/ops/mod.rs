@@ -189,7 +189,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<T, Error> {
-    match serde_json::from_slice(body) {
+    match crate::models::within_budget(body.len(), || serde_json::from_slice(body)) {
         Ok(value) => Ok(value),
         Err(first) => Err(decode_error::<T>(status, headers, body, first)),
     }
@@ -204,7 +204,8 @@ pub(crate) fn decode_error<T: DeserializeOwned>(
     first: serde_json::Error,
 ) -> Error {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let slow = crate::models::within_budget(body.len(), || serde_path_to_error::deserialize::<_, T>(&mut de));
+    let (path, message) = match slow {
         Err(e) => (e.path().to_string(), e.into_inner().to_string()),
         // Cannot happen (the same bytes failed before), but report the first error if it does.
         Ok(_) => (".".to_owned(), first.to_string()),
@@ -263,9 +264,11 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
 
     let capacity = (body.len() / bytes_per_item.max(1)).min(MAX_PRESIZED_ITEMS);
     let mut de = serde_json::Deserializer::from_slice(body);
-    let fast = Presized::<T>(capacity, PhantomData)
-        .deserialize(&mut de)
-        .and_then(|items| de.end().map(|()| items));
+    let fast = crate::models::within_budget(body.len(), || {
+        Presized::<T>(capacity, PhantomData)
+            .deserialize(&mut de)
+            .and_then(|items| de.end().map(|()| items))
+    });
     match fast {
         Ok(items) => Ok(items),
         // Decode once more, only for the failing field's path.
