@@ -58,7 +58,7 @@ macro_rules! endpoints {
             fn delete_project(id: uuid::Uuid) -> bool = $crate::ops::DeleteProject::new(id);
             /// Whether the server is up.
             fn health() -> $crate::HealthStatus = $crate::ops::Health;
-            /// Creates many tasks, at most the options' `batch_concurrency` (default 8) in
+            /// Creates many tasks, at most the config's `batch_concurrency` (default 8) in
             /// flight. Every request is validated first: if one is invalid, nothing is sent
             /// and the error names its index (`tasks[3].name`). Otherwise there is one
             /// result per request, in input order, whether it succeeded or not.

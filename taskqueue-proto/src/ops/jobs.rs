@@ -80,7 +80,7 @@ impl IntoMachine for WaitForCompletion {
 
 /// Creates many tasks: every request is validated first (if one is
 /// invalid, nothing is sent and the error names its index, `tasks[3].name`);
-/// then at most [`CallOptions::batch_concurrency`] creates are in flight,
+/// then at most [`Config::batch_concurrency`](crate::Config::batch_concurrency) creates are in flight,
 /// and the answer holds one result per request, in input order. Run by [`Batch`].
 pub struct CreateTasks {
     /// The tasks to create.

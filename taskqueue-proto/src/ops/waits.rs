@@ -83,7 +83,7 @@ pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
 /// [`WaitMany`]. It reads the first task by id to learn its project; after
 /// that, tasks that share a project are read with one listing of the project
 /// per round (all its pages), the others with one `GET` each (at most the
-/// options' `batch_concurrency` at a time). Rounds back off from 0.5 s to 5 s, with a
+/// config's `batch_concurrency` at a time). Rounds back off from 0.5 s to 5 s, with a
 /// last round at the deadline; tasks still running then are
 /// [`WaitOutcome::StillRunning`].
 ///
