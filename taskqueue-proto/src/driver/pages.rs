@@ -1,5 +1,6 @@
 //! `Pages`: every task of a listing, by `limit`/`offset`, until a page
-//! comes back shorter than `limit`.
+//! comes back shorter than `limit` — or, from a server that answers listings
+//! whole (the public server), in one exchange.
 
 use std::time::Instant;
 
@@ -13,6 +14,11 @@ use crate::{CallOptions, Config, Error, Task, TaskFilters};
 /// by one and fetches the next page only when they are used up. The walk
 /// starts at the filters' `offset` (default 0), with pages of their `limit`
 /// (default 100), and ends after a short page or the first error.
+///
+/// In [`Dialect::Upstream`](crate::Dialect::Upstream) the server has no
+/// paging (every `GET /tasks` answers every task), so the walk is one
+/// exchange: the whole listing, filtered and ordered by the SDK, from the
+/// offset on. Paging it would download the whole listing once a page.
 #[derive(Debug)]
 pub struct Pages {
     filters: TaskFilters,
@@ -55,12 +61,22 @@ impl Pages {
         }
     }
 
-    /// The operation for the next page.
+    /// The operation for the next page (the whole rest of the listing, from
+    /// a server that answers listings whole).
     fn next_page(&self) -> ListTasks {
         let mut filters = self.filters.clone();
         filters.offset = Some(self.next_offset);
         filters.limit = Some(self.filters.effective_limit());
-        ListTasks::new(filters)
+        if self.whole_listings() {
+            ListTasks::whole(filters)
+        } else {
+            ListTasks::new(filters)
+        }
+    }
+
+    /// Whether the server answers every listing whole (no paging).
+    fn whole_listings(&self) -> bool {
+        self.config.dialect() == crate::Dialect::Upstream
     }
 
     /// Refuses a page that repeats the previous one, or one that takes the
@@ -136,7 +152,7 @@ impl Machine for Pages {
                     }
                     let len = tasks.len() as u64;
                     self.next_offset = self.next_offset.saturating_add(len);
-                    self.last_page_seen = len < u64::from(self.filters.effective_limit());
+                    self.last_page_seen = self.whole_listings() || len < u64::from(self.filters.effective_limit());
                     self.page = tasks.into_iter();
                 }
                 Ok(Err(error)) => return self.finish(Err(error)),
@@ -280,6 +296,33 @@ mod tests {
                 }
                 other => panic!("expected ListingDidNotEnd, got {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn upstream_a_listing_is_one_download_whatever_its_size() {
+        // The public server answers every task to every `GET /tasks`.
+        let all: Vec<Task> = (0..2_021u128)
+            .map(|i| {
+                let at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::seconds(i as i64);
+                Task::new(uuid::Uuid::from_u128(i + 1), format!("t{i}"), "c", at)
+            })
+            .collect();
+        let body = serde_json::to_vec(&all).unwrap();
+        let transport = Simulated::new(Instant::now(), move |_: &http::Request<Vec<u8>>| {
+            Ok(http::Response::new(body.clone()))
+        });
+        let config = Config::builder().dialect(crate::Dialect::Upstream).build().unwrap();
+        for (filters, expected) in [
+            (TaskFilters::new(), 2_021),
+            (TaskFilters::new().offset(2_000).limit(7), 21),
+        ] {
+            let before = transport.sent().len();
+            let walk = ListAllTasks::new(filters).into_machine(&config, &CallOptions::new(), 3);
+            let items: Vec<_> = BlockingItems::new(&transport, walk).collect();
+            assert_eq!(items.len(), expected);
+            assert!(items.iter().all(Result::is_ok));
+            assert_eq!(transport.sent().len() - before, 1, "one download, not one a page");
         }
     }
 

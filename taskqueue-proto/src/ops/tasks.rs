@@ -124,12 +124,28 @@ impl Operation for GetTask {
 pub struct ListTasks {
     /// Which tasks, and which page.
     pub filters: TaskFilters,
+    /// Upstream, every task from `offset` on, not one page: the public
+    /// server answers a listing whole, so a walk reads it once.
+    pub(crate) whole_listing: bool,
 }
 
 impl ListTasks {
     /// Lists the tasks matching `filters`.
     pub fn new(filters: TaskFilters) -> Self {
-        ListTasks { filters }
+        ListTasks {
+            filters,
+            whole_listing: false,
+        }
+    }
+
+    /// Every task matching `filters` from its `offset` on, in one exchange,
+    /// where the server answers listings whole (the public server); a page
+    /// elsewhere.
+    pub(crate) fn whole(filters: TaskFilters) -> Self {
+        ListTasks {
+            filters,
+            whole_listing: true,
+        }
     }
 }
 

@@ -126,8 +126,9 @@ pub(crate) fn list_request(config: &Config, filters: &TaskFilters) -> Result<Req
     config.request(Method::GET, "/tasks", &query, None)
 }
 
-/// Applies every filter, creation order, then `offset` and `limit`, as a spec server would.
-pub(crate) fn list_tasks(response: &Response<Vec<u8>>, filters: &TaskFilters) -> Result<Vec<Task>, Error> {
+/// Applies every filter, creation order, then `offset` and `limit` (unless
+/// `whole`: every task from `offset` on), as a spec server would.
+pub(crate) fn list_tasks(response: &Response<Vec<u8>>, filters: &TaskFilters, whole: bool) -> Result<Vec<Task>, Error> {
     if response.status() == StatusCode::NOT_FOUND && filters.project_id.is_some() {
         return Ok(Vec::new()); // no such project: no tasks, as a spec server answers
     }
@@ -146,7 +147,14 @@ pub(crate) fn list_tasks(response: &Response<Vec<u8>>, filters: &TaskFilters) ->
     });
     tasks.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     let offset = usize::try_from(filters.offset.unwrap_or(0)).unwrap_or(usize::MAX);
-    let limit = filters.effective_limit() as usize;
+    let limit = if whole {
+        usize::MAX
+    } else {
+        filters.effective_limit() as usize
+    };
+    if offset == 0 && limit >= tasks.len() {
+        return Ok(tasks);
+    }
     Ok(tasks.into_iter().skip(offset).take(limit).collect())
 }
 

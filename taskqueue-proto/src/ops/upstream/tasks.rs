@@ -190,7 +190,7 @@ impl Flow<ListTasks> for ListTasksFlow {
     }
 
     fn read(&self, op: &ListTasks, _config: &Config, response: Response<Vec<u8>>) -> Reading<Self, ListTasks> {
-        list_tasks(&response, &op.filters).map(Transition::Done)
+        list_tasks(&response, &op.filters, op.whole_listing).map(Transition::Done)
     }
 }
 
