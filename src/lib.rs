@@ -29,6 +29,11 @@ pub use taskqueue_proto::{
     RetryBudget, RetryPolicy, Secret, TimeoutKind, endpoints, models, observe, ops, rate_limiter, retry,
 };
 
+/// The crates whose types the SDK's signatures use, at the versions it uses:
+/// a crate that depends on `taskqueue` alone names `taskqueue::uuid::Uuid`,
+/// `taskqueue::chrono::Utc` and `taskqueue::serde_json::Value`.
+pub use taskqueue_proto::{chrono, http, serde_json, uuid};
+
 pub use taskqueue_proto::driver;
 
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].

@@ -205,3 +205,14 @@ fn one_client_works_on_both_runtime_flavours() {
     });
     assert_eq!(multi.block_on(handle).unwrap().unwrap().len(), 1);
 }
+
+/// No panic reachable from the public API: outside a Tokio runtime a call is
+/// an error that says what is missing, and any in-flight bound builds.
+#[test]
+fn outside_a_tokio_runtime_a_call_is_an_error_not_a_panic() {
+    let client = Client::new(Config::new("http://127.0.0.1:9").unwrap()).unwrap();
+    let err = futures_executor::block_on(client.get_task(Uuid::nil())).unwrap_err();
+    assert!(err.to_string().contains("Tokio runtime"), "{err}");
+    let huge = Client::builder(Config::default()).max_in_flight(usize::MAX).build();
+    assert!(huge.is_ok());
+}

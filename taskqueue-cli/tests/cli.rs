@@ -1551,3 +1551,18 @@ fn a_bidi_task_name_is_shown_escaped_at_a_terminal() {
     let piped = ok(&s, &["tasks", "get", &id, "--format", "json"]);
     assert!(piped.stdout.contains(evil));
 }
+
+/// Durations too large for a clock are refused with a usage error, never a panic.
+#[test]
+fn huge_durations_are_refused_not_a_panic() {
+    for args in [
+        &["--http-timeout", "1e19", "health"][..],
+        &["tasks", "watch", "--interval", "1e19"][..],
+    ] {
+        let mut all = vec!["--base-url", "http://127.0.0.1:9"];
+        all.extend_from_slice(args);
+        let run = finish(taskqueue(&all).output().unwrap());
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("at most"), "{args:?}: {}", run.stderr);
+    }
+}

@@ -473,6 +473,18 @@ impl ConfigBuilder {
         if self.total_timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::invalid_input("total_timeout", "must be greater than zero"));
         }
+        // Longer bounds overflow the clocks that transports add them to.
+        let bounds = [
+            ("timeout", Some(self.timeout)),
+            ("connect_timeout", Some(self.connect_timeout)),
+            ("total_timeout", self.total_timeout),
+        ];
+        if let Some((field, _)) = bounds
+            .iter()
+            .find(|(_, d)| d.is_some_and(|d| d > crate::retry::MAX_WAIT))
+        {
+            return Err(Error::invalid_input(*field, "must be at most one day"));
+        }
         if self.body_limit == 0 {
             return Err(Error::invalid_input("body_limit", "must be greater than zero"));
         }

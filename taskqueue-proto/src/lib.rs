@@ -92,3 +92,6 @@ pub use options::{CallOptions, DEFAULT_BATCH_CONCURRENCY};
 pub use rate_limiter::AdaptiveRateLimiter;
 pub use retry::{RetryBudget, RetryPolicy};
 pub use secret::Secret;
+/// The crates whose types the SDK's signatures use, at the versions it uses:
+/// name `Uuid`, `DateTime` or a `serde_json::Value` without depending on them.
+pub use {chrono, http, serde_json, uuid};

@@ -105,6 +105,12 @@ pub(crate) fn watch(client: &Client, out: &Printer, args: TaskWatchArgs) -> Resu
         filters = filters.project_id(parse::id("project", project)?);
     }
     let interval = seconds("--interval", args.interval)?;
+    if interval > Duration::from_secs(24 * 60 * 60) {
+        return Err(Failure::usage(format!(
+            "invalid --interval {}: at most 86400 seconds (a day)",
+            args.interval
+        )));
+    }
     let mut job = WatchTasks::new(filters).intervals(interval, interval.max(Duration::from_secs(10)));
     if let Some(timeout) = args.timeout {
         job = job.timeout(seconds("--timeout", timeout)?);

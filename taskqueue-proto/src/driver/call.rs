@@ -145,7 +145,11 @@ impl<O: Operation> Call<O> {
             config,
             op,
         };
-        let policy_ok = call.retry.as_ref().map_or(Ok(()), RetryPolicy::validate);
+        let policy_ok = call
+            .retry
+            .as_ref()
+            .map_or(Ok(()), RetryPolicy::validate)
+            .and_then(|()| validate_bounds(options.timeout, options.total_timeout));
         let first = policy_ok
             .and_then(|()| call.choose_key(options.idempotency_key, generated_key))
             .and_then(|(key, given)| {
@@ -514,6 +518,18 @@ impl<O: Operation> Call<O> {
             RetryDecision::GiveUp(_) => self.finish_with(error),
         }
     }
+}
+
+/// A per-call timeout longer than a day would overflow the transports' clocks.
+fn validate_bounds(timeout: Option<Duration>, total_timeout: Option<Duration>) -> Result<(), Error> {
+    let too_long = |d: Option<Duration>| d.is_some_and(|d| d > crate::retry::MAX_WAIT);
+    if too_long(timeout) {
+        return Err(Error::invalid_input("timeout", "must be at most one day"));
+    }
+    if too_long(total_timeout) {
+        return Err(Error::invalid_input("total_timeout", "must be at most one day"));
+    }
+    Ok(())
 }
 
 impl<O: Operation> Machine for Call<O> {

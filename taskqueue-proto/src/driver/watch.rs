@@ -121,7 +121,7 @@ impl Watch {
         self.interval = if changed {
             self.initial
         } else {
-            (self.interval * 2).min(self.max)
+            self.interval.saturating_mul(2).min(self.max)
         };
         let jitter = 1.0 - 0.25 * self.seeds.next_unit();
         self.interval.mul_f64(jitter).max(WATCH_FLOOR)

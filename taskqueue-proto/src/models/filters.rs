@@ -67,10 +67,10 @@ impl TaskFilters {
         priority: TaskPriority;
         /// Only tasks of this type.
         task_type: TaskType;
-        /// Only tasks created at or after `time`.
-        created_after: DateTime<FixedOffset>;
-        /// Only tasks created at or before `time`.
-        created_before: DateTime<FixedOffset>;
+        /// Only tasks created at or after `time` (any offset: `Utc::now()` works).
+        created_after: impl Into<DateTime<FixedOffset>> => into;
+        /// Only tasks created at or before `time` (any offset).
+        created_before: impl Into<DateTime<FixedOffset>> => into;
         /// The page size, 1..=1000.
         limit: u32;
         /// How many matching tasks to skip.

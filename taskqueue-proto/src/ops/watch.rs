@@ -125,10 +125,11 @@ impl WatchTasks {
         self
     }
 
-    /// The pause after a change, and the longest pause (both at least [`WATCH_FLOOR`]).
+    /// The pause after a change, and the longest pause (both at least
+    /// [`WATCH_FLOOR`], at most a day).
     pub fn intervals(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_interval = initial.max(WATCH_FLOOR);
-        self.max_interval = max.max(self.initial_interval);
+        self.initial_interval = initial.clamp(WATCH_FLOOR, crate::retry::MAX_WAIT);
+        self.max_interval = max.clamp(self.initial_interval, crate::retry::MAX_WAIT);
         self
     }
 

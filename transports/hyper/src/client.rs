@@ -87,10 +87,10 @@ impl ClientBuilder {
         self.max_idle_per_host = n;
         self
     }
-    /// Requests in flight at once across all clones (default 100, at least 1);
-    /// further requests wait for a slot.
+    /// Requests in flight at once across all clones (default 100, at least
+    /// 1, at most tokio's semaphore limit); further requests wait for a slot.
     pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n.max(1);
+        self.max_in_flight = n.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
     /// Creates in flight at once in [`Client::create_tasks`] (default 8, at least 1).

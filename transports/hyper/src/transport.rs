@@ -71,6 +71,13 @@ impl HyperTransport {
 
 impl AsyncTransport for HyperTransport {
     async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(TransportError::new(
+                TransportErrorKind::Unusable,
+                "the async client runs inside a Tokio runtime (#[tokio::main], Runtime::block_on or a spawned \
+                 task); taskqueue::blocking::Client needs none",
+            ));
+        }
         // The semaphore is never closed; if it were, the client could not send.
         let _permit = self
             .in_flight
