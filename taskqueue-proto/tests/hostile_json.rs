@@ -89,7 +89,15 @@ fn nesting_100_000_deep_is_a_decode_error_without_a_stack_overflow() {
         nested.push(b'}');
         let response = json(200, nested.clone());
         let (result, peak) = measured(|| GetTask::new(Uuid::nil()).parse_response(&Config::default(), response));
-        assert_decode(result, "recursion limit");
+        // Kept as text, a free-form field is read to its end first: the
+        // deep list is refused by the depth check, the deep object (whose
+        // innermost value is missing) by the parser.
+        let error = assert_decode(result, "could not decode");
+        let message = error.to_string();
+        assert!(
+            message.contains("recursion limit") || message.contains("expected value"),
+            "{message}"
+        );
         assert!(peak < 1024 * 1024, "{peak} bytes");
         let error = GetTask::new(Uuid::nil())
             .parse_response(&Config::default(), json(400, nested))
@@ -161,7 +169,7 @@ fn duplicate_keys_are_an_error_in_a_model_and_the_last_value_in_a_map() {
     let project = GetProject::new(Uuid::nil())
         .parse_response(&Config::default(), json(200, project.to_vec()))
         .unwrap();
-    assert_eq!(project.metadata["team"], "b");
+    assert_eq!(project.metadata.get("team").unwrap(), "b");
     assert_eq!(project.metadata.len(), 1);
 }
 

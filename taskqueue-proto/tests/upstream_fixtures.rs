@@ -319,7 +319,10 @@ fn cancel_reports_cancelled_although_the_server_shows_the_old_status() {
     )
     .unwrap();
     assert_eq!(task.status, TaskStatus::Cancelled);
-    assert_eq!(task.result.as_ref().unwrap()["Cancelled"]["reason"], "no longer needed");
+    assert_eq!(
+        task.result.as_ref().unwrap().get("Cancelled").unwrap()["reason"],
+        "no longer needed"
+    );
     // The server's own GET, read through the SDK, says Cancelled too.
     assert_eq!(
         replay(GetTask::new(id(TASK)), &[r["get_task_after_cancel"].clone()])

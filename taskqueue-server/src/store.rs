@@ -128,7 +128,7 @@ impl Store {
         for (id, run) in self.runs.ended(now) {
             if let Some(task) = self.tasks.get_mut(&id) {
                 task.status = run.outcome();
-                task.result = Some(serde_json::json!({ "exit_code": if run.fails { 1 } else { 0 } }));
+                task.result = Some(serde_json::json!({ "exit_code": if run.fails { 1 } else { 0 } }).into());
                 task.updated_at = run.ends_at;
             }
         }
@@ -227,7 +227,7 @@ impl Store {
             ..
         } = update;
         macro_rules! set {
-            ($($field:ident),+) => { $( if let Some(v) = $field { task.$field = v; } )+ };
+            ($($field:ident),+) => { $( if let Some(v) = $field { task.$field = v.into(); } )+ };
         }
         set!(
             name,
@@ -275,7 +275,7 @@ impl Store {
         }
         self.runs.stop(&id);
         task.status = TaskStatus::Cancelled;
-        task.result = Some(serde_json::json!({ "cancelled": true, "reason": reason }));
+        task.result = Some(serde_json::json!({ "cancelled": true, "reason": reason }).into());
         task.updated_at = now;
         Ok(task.clone())
     }
@@ -297,7 +297,7 @@ impl Store {
         project.status = req.status.unwrap_or_default();
         project.due_date = req.due_date;
         project.tags = req.tags;
-        project.metadata = req.metadata;
+        project.metadata = req.metadata.into();
         self.projects.insert(project.id, project.clone());
         Ok(project)
     }
@@ -346,7 +346,7 @@ impl Store {
             project.tags = v;
         }
         if let Some(v) = metadata {
-            project.metadata = v;
+            project.metadata = v.into();
         }
         project.updated_at = now;
         Ok(project.clone())

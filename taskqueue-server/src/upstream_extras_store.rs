@@ -84,22 +84,26 @@ impl UpstreamStore {
     /// check, no existence check), as the public server does.
     pub(crate) fn add_dependency(&mut self, id: Uuid, dep: NewDependency, now: DateTime<Utc>) -> Result<(), Refusal> {
         let task = self.task_mut(id, now)?;
-        task.dependencies.push(json!({
+        let mut dependencies = task.dependencies.as_array().unwrap_or_default();
+        dependencies.push(json!({
             "task_id": dep.on, "task_name": dep.name, "condition": dep.condition, "required": dep.required,
             "correlation_id": dep.correlation_id, "metadata": {}
         }));
+        task.dependencies = dependencies.into();
         task.updated_at = now;
         Ok(())
     }
 
     pub(crate) fn dependencies(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<Vec<Value>, Refusal> {
-        Ok(self.task_mut(id, now)?.dependencies.clone())
+        Ok(self.task_mut(id, now)?.dependencies.as_array().unwrap_or_default())
     }
 
     pub(crate) fn correlations(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<Vec<String>, Refusal> {
         let task = self.task_mut(id, now)?;
         Ok(task
             .dependencies
+            .as_array()
+            .unwrap_or_default()
             .iter()
             .filter_map(|d| d.get("correlation_id").and_then(Value::as_str).map(str::to_owned))
             .collect())
@@ -238,7 +242,11 @@ mod tests {
 
     fn task(n: u128, on: &[u128]) -> Task {
         let mut t = Task::new(Uuid::from_u128(n), "t", "c", now());
-        t.dependencies = on.iter().map(|d| json!({ "task_id": Uuid::from_u128(*d) })).collect();
+        t.dependencies = on
+            .iter()
+            .map(|d| json!({ "task_id": Uuid::from_u128(*d) }))
+            .collect::<Vec<_>>()
+            .into();
         t
     }
 

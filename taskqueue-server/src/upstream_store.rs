@@ -132,7 +132,7 @@ impl UpstreamStore {
                         metrics: Some(TaskMetrics::new(Duration::ZERO)),
                     }
                 };
-                task.result = Some(result.to_json());
+                task.result = Some(result.to_json().into());
                 self.stored_status.insert(id, run.outcome());
             }
         }
@@ -165,13 +165,13 @@ impl UpstreamStore {
         task.technical_specs = new.technical_specs;
         task.acceptance_criteria = new.acceptance_criteria.unwrap_or_default();
         if let Some(tags) = new.tags {
-            task.metadata.insert("tags".into(), tags.into());
+            task.metadata = serde_json::json!({ "tags": tags }).into();
         }
         task.phases = vec![TaskPhase::new(TaskStatus::Planning, now)];
-        task.development_workflow = Some(serde_json::json!({
+        task.development_workflow = Some(taskqueue_proto::Json::from_value(&serde_json::json!({
             "technical_documentation_path": null, "test_coverage_percentage": null, "ai_review_reports": [],
             "workflow_status": "NotStarted", "started_at": null, "completed_at": null
-        }));
+        })));
         self.runs.start(&mut task, now);
         let id = task.id;
         self.stored_status.insert(id, task.status.clone());
@@ -247,7 +247,7 @@ impl UpstreamStore {
         let task = self.tasks.get_mut(&id).ok_or(Refusal::NotFound)?;
         self.runs.stop(&id);
         let reason = reason.unwrap_or_else(|| "User requested cancellation".to_owned());
-        task.result = Some(TaskResult::Cancelled { reason }.to_json());
+        task.result = Some(TaskResult::Cancelled { reason }.to_json().into());
         task.updated_at = now;
         self.stored_status.insert(id, TaskStatus::Cancelled);
         self.counters.tasks_cancelled += 1;

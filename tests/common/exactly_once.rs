@@ -57,7 +57,7 @@ pub fn a_create_whose_reply_is_lost_leaves_exactly_one_task(connect: Connect, ta
         if target.is_upstream() {
             // Never sent twice: the SDK found its marked task instead.
             assert_eq!(posts, 1, "{what}: one POST upstream");
-            let tags = &task.metadata["tags"];
+            let tags = task.metadata.get("tags").expect("metadata.tags");
             assert!(
                 tags.as_array().unwrap()[0]
                     .as_str()

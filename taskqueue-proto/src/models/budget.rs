@@ -1,13 +1,12 @@
-//! A budget on decoded free-form JSON. A task's `dependencies`, `result`,
-//! `metadata`, `development_workflow` and its phases' `ai_reviews` (and an
-//! error's `details`) are untyped JSON: decoded naively, `[0,0,…]` takes 16
-//! bytes of memory for every 2 bytes of body (30 MB became 800 MB). While a
-//! body is decoded ([`within_budget`]) each free-form value is charged what
-//! it will take in memory; past four times the body's size (plus a constant)
-//! the decode fails with a typed error naming the field, so the memory a
-//! response can make the SDK use stays within a small multiple of the body.
-//! (Four, not less: ordinary tasks with a small `metadata` map cost up to
-//! about three times their JSON in these fields, a B-tree node a map.)
+//! A budget on decoded untyped JSON. The models keep their free-form fields
+//! as text ([`Json`](super::Json)); what the SDK itself still decodes into a
+//! `serde_json::Value` — an error's `details`, the public server's
+//! acknowledgements, a task read raw to embed in a workflow, a task result —
+//! goes through [`Budgeted`]: decoded naively, `[0,0,…]` takes 16 bytes of
+//! memory for every 2 bytes of body. While a body is decoded
+//! ([`within_budget`]) each value is charged what it will take in memory;
+//! past twice the body's size (plus a constant) the decode fails with a
+//! typed error naming the field.
 
 use std::cell::Cell;
 use std::fmt;
@@ -34,7 +33,7 @@ thread_local! {
 }
 
 /// How many times the body's size free-form values may take.
-const BODY_MULTIPLE: u64 = 4;
+const BODY_MULTIPLE: u64 = 2;
 
 /// Runs `decode` with a budget for a body of `body_len` bytes:
 /// [`BODY_MULTIPLE`] times the body, at least [`FLOOR`].
@@ -56,13 +55,13 @@ fn charge<E: de::Error>(cost: u64) -> Result<(), E> {
         }
         Some(_) => Err(E::custom(
             "the free-form JSON here would take more memory than the decoded-memory budget allows \
-             (four times the body's size): refused",
+             (twice the body's size): refused",
         )),
     })
 }
 
 /// A `serde_json::Value` decoded under the budget.
-struct Budgeted(Value);
+pub(crate) struct Budgeted(pub(crate) Value);
 
 impl<'de> serde::Deserialize<'de> for Budgeted {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -138,60 +137,29 @@ pub(crate) fn optional_value<'de, D: Deserializer<'de>>(deserializer: D) -> Resu
     Ok(Option::<Budgeted>::deserialize(deserializer)?.map(|b| b.0))
 }
 
-/// A list of free-form values under the budget (`null` is empty).
-pub(crate) fn value_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Value>, D::Error> {
-    Ok(Option::<Vec<Budgeted>>::deserialize(deserializer)?
-        .map(|items| items.into_iter().map(|b| b.0).collect())
-        .unwrap_or_default())
-}
-
-/// A free-form map under the budget (`null` is empty).
-pub(crate) fn value_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String, Value>, D::Error> {
-    match optional_value(deserializer)? {
-        None => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map),
-        Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"a JSON object")),
-    }
-}
-
-fn unexpected(value: &Value) -> de::Unexpected<'_> {
-    match value {
-        Value::Null => de::Unexpected::Unit,
-        Value::Bool(b) => de::Unexpected::Bool(*b),
-        Value::Number(_) => de::Unexpected::Other("a number"),
-        Value::String(s) => de::Unexpected::Str(s),
-        Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(_) => de::Unexpected::Map,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[derive(serde::Deserialize)]
     struct Holder {
-        #[serde(default, deserialize_with = "value_list")]
-        list: Vec<Value>,
-        #[serde(default, deserialize_with = "value_map")]
-        map: Map<String, Value>,
+        #[serde(default, deserialize_with = "optional_value")]
+        value: Option<Value>,
     }
 
     #[test]
-    fn values_decode_as_serde_json_does_and_null_is_empty() {
-        let text = r#"{"list":[1,-2,2.5,"s",null,true,[{}]],"map":{"a":{"b":[1]}}}"#;
+    fn values_decode_as_serde_json_does() {
+        let text = r#"{"value":[1,-2,2.5,"s",null,true,[{}],{"a":{"b":[1]}}]}"#;
         let held: Holder = within_budget(text.len(), || serde_json::from_str(text)).unwrap();
         let plain: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(Value::Array(held.list), plain["list"]);
-        assert_eq!(Value::Object(held.map), plain["map"]);
-        let empty: Holder = serde_json::from_str(r#"{"list":null,"map":null}"#).unwrap();
-        assert!(empty.list.is_empty() && empty.map.is_empty());
-        assert!(serde_json::from_str::<Holder>(r#"{"map":[1]}"#).is_err());
+        assert_eq!(held.value.unwrap(), plain["value"]);
+        let empty: Holder = serde_json::from_str(r#"{"value":null}"#).unwrap();
+        assert!(empty.value.is_none());
     }
 
     #[test]
     fn past_the_budget_the_decode_fails_and_outside_it_nothing_is_counted() {
-        let text = format!("{{\"list\":[{}0]}}", "0,".repeat(400_000));
+        let text = format!("{{\"value\":[{}0]}}", "0,".repeat(400_000));
         let refused = within_budget(1_000, || serde_json::from_str::<Holder>(&text));
         let err = refused
             .err()
@@ -201,6 +169,6 @@ mod tests {
             serde_json::from_str::<Holder>(&text).is_ok(),
             "no budget outside a decode"
         );
-        assert!(within_budget(text.len() * 20, || serde_json::from_str::<Holder>(&text)).is_ok());
+        assert!(within_budget(text.len() * 40, || serde_json::from_str::<Holder>(&text)).is_ok());
     }
 }

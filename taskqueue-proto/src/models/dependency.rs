@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
+use super::Json;
 use crate::Error;
 
 /// When a dependency counts as met.
@@ -126,8 +127,8 @@ pub struct Dependency {
     #[serde(default)]
     pub correlation_id: Option<String>,
     /// Free-form metadata.
-    #[serde(default, deserialize_with = "super::budget::value_map")]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    #[serde(default = "Json::empty_object", deserialize_with = "super::json::object_or_empty")]
+    pub metadata: Json,
 }
 
 fn yes() -> bool {

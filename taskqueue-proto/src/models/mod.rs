@@ -4,6 +4,7 @@ mod budget;
 mod dependency;
 mod enums;
 mod filters;
+mod json;
 mod project;
 mod requests;
 mod result;
@@ -13,10 +14,11 @@ mod upsert;
 mod wire;
 mod workflow;
 
-pub(crate) use budget::{optional_value as budget_optional_value, within_budget};
+pub(crate) use budget::{Budgeted, optional_value as budget_optional_value, within_budget};
 pub use dependency::{AddDependency, Dependency, DependencyCondition};
 pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
+pub use json::Json;
 pub use project::Project;
 pub use requests::{
     MAX_JSON_INTEGER, MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ProjectStatus, null_as_default};
+use super::{Json, ProjectStatus, null_as_default};
 
 /// A project: a named group of tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,8 +29,8 @@ pub struct Project {
     #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
     /// Free-form metadata.
-    #[serde(default, deserialize_with = "super::budget::value_map")]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    #[serde(default = "Json::empty_object", deserialize_with = "super::json::object_or_empty")]
+    pub metadata: Json,
 }
 
 impl Project {
@@ -45,7 +45,7 @@ impl Project {
             updated_at: now,
             due_date: None,
             tags: Vec::new(),
-            metadata: serde_json::Map::new(),
+            metadata: Json::empty_object(),
         }
     }
 }

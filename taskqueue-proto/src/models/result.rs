@@ -170,7 +170,7 @@ impl Serialize for TaskResult {
 
 impl<'de> Deserialize<'de> for TaskResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(deserializer).map(|v| TaskResult::from_json(&v))
+        super::Budgeted::deserialize(deserializer).map(|v| TaskResult::from_json(&v.0))
     }
 }
 

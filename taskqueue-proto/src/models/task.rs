@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{TaskPriority, TaskStatus, TaskType, null_as_default, wire};
+use super::{Json, TaskPriority, TaskStatus, TaskType, null_as_default, wire};
 
 /// A task: a command with a priority, a status lifecycle, phases and AI-review counters.
 ///
@@ -39,9 +39,9 @@ pub struct Task {
     pub priority: TaskPriority,
     /// The project the task belongs to.
     pub project_id: Option<Uuid>,
-    /// Dependencies, as structured objects.
-    #[serde(default, deserialize_with = "super::budget::value_list")]
-    pub dependencies: Vec<serde_json::Value>,
+    /// Dependencies, as structured objects (a JSON list, kept as sent).
+    #[serde(default = "Json::empty_array", deserialize_with = "super::json::array_or_empty")]
+    pub dependencies: Json,
     /// Execution timeout in seconds.
     #[serde(default, deserialize_with = "wire::opt_seconds")]
     pub timeout: Option<u64>,
@@ -65,9 +65,9 @@ pub struct Task {
     /// Where the task is in its lifecycle.
     #[serde(default)]
     pub status: TaskStatus,
-    /// The execution result, if any.
-    #[serde(default, deserialize_with = "super::budget::optional_value")]
-    pub result: Option<serde_json::Value>,
+    /// The execution result, if any (kept as sent; [`TaskResult::from_json`](crate::TaskResult::from_json) reads it).
+    #[serde(default)]
+    pub result: Option<Json>,
     /// The development phases the task went through.
     #[serde(default, deserialize_with = "null_as_default")]
     pub phases: Vec<TaskPhase>,
@@ -80,12 +80,12 @@ pub struct Task {
     /// AI reviews done so far.
     #[serde(default)]
     pub ai_reviews_completed: u32,
-    /// The development workflow, if any.
-    #[serde(default, deserialize_with = "super::budget::optional_value")]
-    pub development_workflow: Option<serde_json::Value>,
-    /// Free-form metadata.
-    #[serde(default, deserialize_with = "super::budget::value_map")]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The development workflow, if any (kept as sent).
+    #[serde(default)]
+    pub development_workflow: Option<Json>,
+    /// Free-form metadata (a JSON object, kept as sent).
+    #[serde(default = "Json::empty_object", deserialize_with = "super::json::object_or_empty")]
+    pub metadata: Json,
 }
 
 /// One development phase of a task.
@@ -105,9 +105,9 @@ pub struct TaskPhase {
     /// Artifacts produced (paths or URLs).
     #[serde(default, deserialize_with = "null_as_default")]
     pub artifacts: Vec<String>,
-    /// AI reviews of the phase.
-    #[serde(default, deserialize_with = "super::budget::value_list")]
-    pub ai_reviews: Vec<serde_json::Value>,
+    /// AI reviews of the phase (a JSON list, kept as sent).
+    #[serde(default = "Json::empty_array", deserialize_with = "super::json::array_or_empty")]
+    pub ai_reviews: Json,
 }
 
 impl TaskPhase {
@@ -119,7 +119,7 @@ impl TaskPhase {
             completed_at: None,
             documentation: None,
             artifacts: Vec::new(),
-            ai_reviews: Vec::new(),
+            ai_reviews: Json::empty_array(),
         }
     }
 }
@@ -140,7 +140,7 @@ impl Task {
             task_type: TaskType::default(),
             priority: TaskPriority::default(),
             project_id: None,
-            dependencies: Vec::new(),
+            dependencies: Json::empty_array(),
             timeout: None,
             retry_attempts: default_retry_attempts(),
             retry_delay: default_retry_delay(),
@@ -155,7 +155,7 @@ impl Task {
             ai_reviews_required: default_ai_reviews_required(),
             ai_reviews_completed: 0,
             development_workflow: None,
-            metadata: serde_json::Map::new(),
+            metadata: Json::empty_object(),
         }
     }
 }
@@ -165,7 +165,9 @@ impl Task {
     /// `task_id`; a dependency without a readable one is skipped).
     pub fn dependency_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.dependencies
-            .iter()
+            .as_array()
+            .unwrap_or_default()
+            .into_iter()
             .filter_map(|d| d.get("task_id")?.as_str()?.parse().ok())
     }
 }

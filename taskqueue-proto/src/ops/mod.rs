@@ -195,6 +195,16 @@ pub(crate) fn decode<T: DeserializeOwned>(
     }
 }
 
+/// A success body as an untyped value, under the decoded-memory budget
+/// (a hostile `[0,0,…]` is a `Decode` error, not sixteen times the body).
+pub(crate) fn decode_value(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Value, Error> {
+    decode::<crate::models::Budgeted>(status, headers, body).map(|v| v.0)
+}
+
 /// The error of a body that did not decode as `T`: decoded once more, the
 /// slow way, only to name the failing field's path.
 pub(crate) fn decode_error<T: DeserializeOwned>(
@@ -227,6 +237,20 @@ pub(crate) fn decode_error<T: DeserializeOwned>(
 #[cfg(test)]
 mod golden_tests;
 #[cfg(test)]
+mod count_tests {
+    #[test]
+    fn items_are_counted_outside_strings_and_nested_values() {
+        assert_eq!(
+            super::count_items(br#"[{"a":[1,2],"b":"x,]\","},{"c":{"d":[3]}},7]"#),
+            3
+        );
+        assert_eq!(super::count_items(b"[ ]"), 0);
+        assert_eq!(super::count_items(b"[\n\n]"), 0);
+        assert_eq!(super::count_items(b"[1]"), 1);
+        assert_eq!(super::count_items(b"{}"), 0);
+    }
+}
+#[cfg(test)]
 mod parse_tests;
 
 /// Decodes a JSON array, reserving room up front from the body's length
@@ -241,7 +265,9 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
     use serde::de::{DeserializeSeed, SeqAccess, Visitor};
     use std::marker::PhantomData;
 
-    struct Presized<T>(usize, PhantomData<T>);
+    /// The room to reserve up front, and (for a big body) the number of
+    /// items counted in it, reserved once the first item has decoded.
+    struct Presized<T>(usize, Option<usize>, PhantomData<T>);
     impl<'de, T: serde::Deserialize<'de>> DeserializeSeed<'de> for Presized<T> {
         type Value = Vec<T>;
         fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
@@ -255,6 +281,14 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
             let mut items = Vec::with_capacity(self.0);
+            if let Some(first) = seq.next_element()? {
+                items.push(first);
+                // Exactly the room the list needs: growing by doubling would
+                // hold the old and the new buffer at once (three times the list).
+                if let Some(counted) = self.1 {
+                    items.reserve_exact(counted.saturating_sub(items.len()));
+                }
+            }
             while let Some(item) = seq.next_element()? {
                 items.push(item);
             }
@@ -263,9 +297,13 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
     }
 
     let capacity = (body.len() / bytes_per_item.max(1)).min(MAX_PRESIZED_ITEMS);
+    // A big body's items are counted (a scan, much cheaper than the decode),
+    // never more than its bytes could hold of items a sixth of the typical size.
+    let counted = (body.len() > MAX_PRESIZED_ITEMS * bytes_per_item)
+        .then(|| count_items(body).min(body.len() / (bytes_per_item / 6).max(1)));
     let mut de = serde_json::Deserializer::from_slice(body);
     let fast = crate::models::within_budget(body.len(), || {
-        Presized::<T>(capacity, PhantomData)
+        Presized::<T>(capacity, counted, PhantomData)
             .deserialize(&mut de)
             .and_then(|items| de.end().map(|()| items))
     });
@@ -274,6 +312,40 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
         // Decode once more, only for the failing field's path.
         Err(first) => Err(decode_error::<Vec<T>>(status, headers, body, first)),
     }
+}
+
+/// How many items the top-level JSON array in `body` holds, by its commas
+/// outside nested values and strings (0 for anything else). A hint: the
+/// decode still checks everything.
+fn count_items(body: &[u8]) -> usize {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut commas, mut any) = (0usize, false);
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                any |= depth == 1;
+            }
+            b'[' | b'{' => {
+                any |= depth == 1;
+                depth += 1;
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => commas += 1,
+            b if depth == 1 && !b.is_ascii_whitespace() => any = true,
+            _ => {}
+        }
+    }
+    if any { commas + 1 } else { 0 }
 }
 
 /// The most items a list reserves room for before it has seen them: the

@@ -49,7 +49,7 @@ fn task_bodies_parse_for_every_task_operation() {
     assert_eq!(task.task_type, TaskType::Workflow);
     assert_eq!(task.project_id, Some(PROJECT));
     assert_eq!(task.phases[0].artifacts, ["a.md"]);
-    assert_eq!(task.metadata["team"], "infra");
+    assert_eq!(task.metadata.get("team").unwrap(), "infra");
     assert_eq!(task.created_at.timestamp_subsec_nanos(), 560_942_500);
     // Every operation answering a task reads the same body the same way.
     let create = CreateTask::new(crate::TaskCreateRequest::new("b", "c", PROJECT));

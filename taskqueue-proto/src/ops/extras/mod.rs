@@ -146,7 +146,7 @@ impl<O: TaskAction> Flow<O> for ThenTask {
                 let ack = if response.body().is_empty() {
                     serde_json::Value::Null
                 } else {
-                    decode(status, response.headers(), response.body())?
+                    super::decode_value(status, response.headers(), response.body())?
                 };
                 Ok(Transition::Next(ThenTask::Fetch(ack), fetch()?))
             }

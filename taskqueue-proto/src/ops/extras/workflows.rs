@@ -11,7 +11,7 @@ use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, 
 use crate::driver::random::{SeedSource, uuid_v4};
 use crate::error::Missing;
 use crate::ops::upstream::{acknowledged_id, get};
-use crate::ops::{Flow, Reading, Transition, decode, decode_error};
+use crate::ops::{Flow, Reading, Transition, decode, decode_error, decode_value};
 use crate::{Config, Error, Task, Workflow, WorkflowCreateRequest, WorkflowStatus};
 
 fn workflow_path(id: &Uuid) -> String {
@@ -199,7 +199,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
                     ));
                 }
                 // Read once; checked as a task, sent as the server wrote it.
-                let raw: Value = decode(status, response.headers(), response.body())?;
+                let raw: Value = decode_value(status, response.headers(), response.body())?;
                 let task = Task::deserialize(&raw)
                     .map_err(|e| decode_error::<Task>(status, response.headers(), response.body(), e))?;
                 let mut fetched = fetched.clone();

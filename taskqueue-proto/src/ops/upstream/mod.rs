@@ -31,7 +31,7 @@ pub use tasks::{
 use http::{Method, Request, Response, StatusCode};
 use uuid::Uuid;
 
-use super::{Flow, Operation, Reading, Transition, decode};
+use super::{Flow, Operation, Reading, Transition, decode, decode_value};
 use crate::error::{ApiError, Missing, error_from_response};
 use crate::{Config, Error, Task, TaskFilters, TaskStatus};
 
@@ -62,7 +62,7 @@ pub(crate) fn error_of(response: &Response<Vec<u8>>, missing: Missing) -> Error 
 
 /// The id in an acknowledgement such as `{"status":"submitted","task_id":…}`.
 pub(crate) fn acknowledged_id(response: &Response<Vec<u8>>, field: &str) -> Result<Uuid, Error> {
-    let ack: serde_json::Value = decode(response.status(), response.headers(), response.body())?;
+    let ack = decode_value(response.status(), response.headers(), response.body())?;
     ack.get(field)
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse().ok())
@@ -81,8 +81,8 @@ pub(crate) fn normalize(task: &mut Task) {
     let cancelled = task
         .result
         .as_ref()
-        .and_then(|r| r.as_object())
-        .is_some_and(|r| r.contains_key("Cancelled"));
+        // Read only when the text can hold it: most results are something else.
+        .is_some_and(|r| r.as_str().contains("Cancelled") && r.get("Cancelled").is_some());
     if cancelled && !task.status.is_terminal() {
         task.status = TaskStatus::Cancelled;
     }

@@ -4,6 +4,7 @@ use http::{Method, Response, StatusCode};
 
 use super::{acknowledged_id, conflict, error_of, get};
 use crate::error::Missing;
+use crate::ops::decode_value;
 use crate::ops::projects::project_path;
 use crate::ops::{
     CreateProject, DeleteProject, Flow, ListProjects, Operation, Reading, Transition, UpdateProject, decode,
@@ -127,7 +128,8 @@ impl Flow<DeleteProject> for DeleteProjectFlow {
         match self {
             DeleteProjectFlow::CheckTasks => {
                 if status.is_success() {
-                    let tasks: Vec<serde_json::Value> = decode(status, response.headers(), response.body())?;
+                    let tasks = decode_value(status, response.headers(), response.body())?;
+                    let tasks = tasks.as_array().map_or(&[][..], Vec::as_slice);
                     if !tasks.is_empty() {
                         let message = format!("Project {} is referenced by {} task(s)", op.id, tasks.len());
                         return Err(conflict("project_not_empty", message, &response));

@@ -27,7 +27,7 @@ pub fn has_marker(task: &Task, key: &str) -> bool {
     let marker = create_marker(key);
     task.metadata
         .get("tags")
-        .and_then(serde_json::Value::as_array)
+        .and_then(|tags| tags.as_array().cloned())
         .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(marker.as_str())))
 }
 
