@@ -1421,38 +1421,26 @@ fn credentials_go_only_to_the_host_they_belong_to() {
 
 #[test]
 fn a_credential_over_plain_http_to_another_machine_is_refused() {
-    let run = finish(
-        taskqueue(&[
+    let run = |extra: &[&str]| {
+        let mut args = vec![
             "--base-url",
             "http://tq.example.invalid:9",
             "--token",
             "T",
-            "projects",
-            "list",
-        ])
-        .output()
-        .unwrap(),
-    );
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("clear text"), "{}", run.stderr);
-    assert!(run.stderr.contains("--allow-insecure-http"), "{}", run.stderr);
-    // Said explicitly, it goes ahead (and fails to connect: the host does not exist).
-    let run = finish(
-        taskqueue(&[
-            "--base-url",
-            "http://tq.example.invalid:9",
-            "--token",
-            "T",
-            "--allow-insecure-http",
             "--retries",
             "0",
-            "projects",
-            "list",
-        ])
-        .output()
-        .unwrap(),
-    );
-    assert_eq!(run.code, 7, "{}", run.stderr);
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["projects", "list"]);
+        finish(taskqueue(&args).output().unwrap())
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("clear text"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--allow-insecure-http"), "{}", refused.stderr);
+    // Said explicitly, it goes ahead (and fails to connect: the host does not exist).
+    let allowed = run(&["--allow-insecure-http"]);
+    assert_eq!(allowed.code, 7, "{}", allowed.stderr);
 }
 
 #[test]

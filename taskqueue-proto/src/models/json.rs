@@ -176,10 +176,20 @@ impl Serialize for Json {
 /// value, so that what is kept can always be read back.
 const MAX_DEPTH: usize = 128;
 
-/// How deep `text` nests (strings skipped).
-fn depth(text: &str) -> usize {
+/// What a scan of JSON text finds, strings skipped: how deep it nests, and
+/// how many items its top-level array holds (0 for anything else). A hint
+/// read without decoding; the decode still checks everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) deepest: usize,
+    pub(crate) items: usize,
+}
+
+/// Scans `text` for its [`Shape`].
+pub(crate) fn shape(text: &[u8]) -> Shape {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for b in text.bytes() {
+    let (mut commas, mut any) = (0usize, false);
+    for &b in text {
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -190,22 +200,32 @@ fn depth(text: &str) -> usize {
             continue;
         }
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                in_string = true;
+                any |= depth == 1;
+            }
             b'[' | b'{' => {
+                any |= depth == 1;
                 depth += 1;
                 deepest = deepest.max(depth);
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => commas += 1,
+            b if depth == 1 && !b.is_ascii_whitespace() => any = true,
             _ => {}
         }
     }
-    deepest
+    let array = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    Shape {
+        deepest,
+        items: if array && any { commas + 1 } else { 0 },
+    }
 }
 
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        if depth(raw.get()) > MAX_DEPTH {
+        if shape(raw.get().as_bytes()).deepest > MAX_DEPTH {
             return Err(serde::de::Error::custom(format!(
                 "recursion limit exceeded: nested deeper than {MAX_DEPTH} levels"
             )));
@@ -234,6 +254,17 @@ pub(crate) fn array_or_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scan_counts_top_level_items_outside_strings_and_nested_values() {
+        let count = |text: &[u8]| shape(text).items;
+        assert_eq!(count(br#"[{"a":[1,2],"b":"x,]\","},{"c":{"d":[3]}},7]"#), 3);
+        assert_eq!(count(b"[ ]"), 0);
+        assert_eq!(count(b"[\n\n]"), 0);
+        assert_eq!(count(b"[1]"), 1);
+        assert_eq!(count(b"{\"a\":1,\"b\":2}"), 0);
+        assert_eq!(shape(b"[[[]]]").deepest, 3);
+    }
 
     #[test]
     fn nesting_past_serde_jsons_limit_is_refused() {

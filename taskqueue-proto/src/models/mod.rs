@@ -19,6 +19,7 @@ pub use dependency::{AddDependency, Dependency, DependencyCondition};
 pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use json::Json;
+pub(crate) use json::shape;
 pub use project::Project;
 pub use requests::{
     MAX_JSON_INTEGER, MAX_RETRY_ATTEMPTS, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest,

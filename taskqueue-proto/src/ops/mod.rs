@@ -237,20 +237,6 @@ pub(crate) fn decode_error<T: DeserializeOwned>(
 #[cfg(test)]
 mod golden_tests;
 #[cfg(test)]
-mod count_tests {
-    #[test]
-    fn items_are_counted_outside_strings_and_nested_values() {
-        assert_eq!(
-            super::count_items(br#"[{"a":[1,2],"b":"x,]\","},{"c":{"d":[3]}},7]"#),
-            3
-        );
-        assert_eq!(super::count_items(b"[ ]"), 0);
-        assert_eq!(super::count_items(b"[\n\n]"), 0);
-        assert_eq!(super::count_items(b"[1]"), 1);
-        assert_eq!(super::count_items(b"{}"), 0);
-    }
-}
-#[cfg(test)]
 mod parse_tests;
 
 /// Decodes a JSON array, reserving room up front from the body's length
@@ -299,8 +285,11 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
     let capacity = (body.len() / bytes_per_item.max(1)).min(MAX_PRESIZED_ITEMS);
     // A big body's items are counted (a scan, much cheaper than the decode),
     // never more than its bytes could hold of items a sixth of the typical size.
-    let counted = (body.len() > MAX_PRESIZED_ITEMS * bytes_per_item)
-        .then(|| count_items(body).min(body.len() / (bytes_per_item / 6).max(1)));
+    let counted = (body.len() > MAX_PRESIZED_ITEMS * bytes_per_item).then(|| {
+        crate::models::shape(body)
+            .items
+            .min(body.len() / (bytes_per_item / 6).max(1))
+    });
     let mut de = serde_json::Deserializer::from_slice(body);
     let fast = crate::models::within_budget(body.len(), || {
         Presized::<T>(capacity, counted, PhantomData)
@@ -312,40 +301,6 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
         // Decode once more, only for the failing field's path.
         Err(first) => Err(decode_error::<Vec<T>>(status, headers, body, first)),
     }
-}
-
-/// How many items the top-level JSON array in `body` holds, by its commas
-/// outside nested values and strings (0 for anything else). A hint: the
-/// decode still checks everything.
-fn count_items(body: &[u8]) -> usize {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let (mut commas, mut any) = (0usize, false);
-    for &b in body {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                any |= depth == 1;
-            }
-            b'[' | b'{' => {
-                any |= depth == 1;
-                depth += 1;
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => commas += 1,
-            b if depth == 1 && !b.is_ascii_whitespace() => any = true,
-            _ => {}
-        }
-    }
-    if any { commas + 1 } else { 0 }
 }
 
 /// The most items a list reserves room for before it has seen them: the
