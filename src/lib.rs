@@ -20,12 +20,13 @@
 //! assert_eq!(request.uri(), "http://localhost:8080/api/tasks?status=Running&limit=20");
 //! # Ok::<(), taskqueue::Error>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use taskqueue_proto::models::*;
 pub use taskqueue_proto::{
     AdaptiveRateLimiter, ApiError, BODY_SNIPPET_LIMIT, BoxError, CallOptions, Config, ConfigBuilder, DEFAULT_BASE_URL,
     DEFAULT_BATCH_CONCURRENCY, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS, DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT, Dialect, Error, FieldError, HealthStatus, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER,
+    DEFAULT_USER_AGENT, Dialect, Error, ErrorKind, FieldError, HealthStatus, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER,
     RetryBudget, RetryPolicy, Secret, TimeoutKind, endpoints, models, observe, ops, rate_limiter, retry,
 };
 

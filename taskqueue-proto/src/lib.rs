@@ -67,6 +67,7 @@ pub mod driver;
 pub mod encoding;
 mod endpoints;
 mod error;
+mod error_kind;
 pub mod graph;
 pub mod models;
 pub mod observe;
@@ -86,6 +87,7 @@ pub use config::{
 pub use dialect::Dialect;
 pub use driver::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
 pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError, TimeoutKind};
+pub use error_kind::ErrorKind;
 pub use models::*;
 pub use ops::HealthStatus;
 pub use options::{CallOptions, DEFAULT_BATCH_CONCURRENCY};

@@ -159,29 +159,9 @@ fn is_id(segment: &str) -> bool {
     segment.len() >= 32 && uuid::Uuid::try_parse(segment).is_ok()
 }
 
-/// A stable name for an error's kind.
+/// A stable name for an error's kind ([`ErrorKind::as_str`](crate::ErrorKind::as_str)).
 pub fn error_kind(e: &Error) -> &'static str {
-    match e {
-        Error::Validation(_) => "validation",
-        Error::Authentication(_) => "authentication",
-        Error::Authorization(_) => "authorization",
-        Error::TaskNotFound(_) => "task_not_found",
-        Error::ProjectNotFound(_) => "project_not_found",
-        Error::WorkflowNotFound(_) => "workflow_not_found",
-        Error::Conflict(_) => "conflict",
-        Error::RateLimited(_) => "rate_limited",
-        Error::Api(_) => "api",
-        Error::Connection { .. } => "connection",
-        Error::Timeout { .. } => "timeout",
-        Error::ResponseTooLarge { .. } => "response_too_large",
-        Error::Decode { .. } => "decode",
-        Error::InvalidInput { .. } => "invalid_input",
-        Error::Unsupported { .. } => "unsupported",
-        Error::WaitTimedOut { .. } => "wait_timed_out",
-        Error::OutcomeUnknown { .. } => "outcome_unknown",
-        Error::ListingDidNotEnd { .. } => "listing_did_not_end",
-        _ => "other",
-    }
+    e.kind().as_str()
 }
 
 #[cfg(test)]
