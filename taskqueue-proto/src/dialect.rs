@@ -52,6 +52,16 @@ impl Dialect {
         }
     }
 
+    /// Whether a server of this dialect answers every listing whole (no
+    /// `limit`/`offset` paging): the public server does, so a walk over
+    /// every page reads its listing once instead of once a page.
+    pub fn answers_listings_whole(self) -> bool {
+        match self {
+            Dialect::Spec => false,
+            Dialect::Upstream => true,
+        }
+    }
+
     /// The path prefix every endpoint sits under, after the base URL's own path.
     pub(crate) fn api_prefix(self) -> &'static str {
         match self {

@@ -15,10 +15,11 @@ use crate::{CallOptions, Config, Error, Task, TaskFilters};
 /// starts at the filters' `offset` (default 0), with pages of their `limit`
 /// (default 100), and ends after a short page or the first error.
 ///
-/// In [`Dialect::Upstream`](crate::Dialect::Upstream) the server has no
-/// paging (every `GET /tasks` answers every task), so the walk is one
-/// exchange: the whole listing, filtered and ordered by the SDK, from the
-/// offset on. Paging it would download the whole listing once a page.
+/// Where the server has no paging
+/// ([`Dialect::answers_listings_whole`](crate::Dialect::answers_listings_whole):
+/// every `GET /tasks` answers every task), the walk is one exchange: the
+/// whole listing, filtered and ordered by the SDK, from the offset on.
+/// Paging it would download the whole listing once a page.
 #[derive(Debug)]
 pub struct Pages {
     filters: TaskFilters,
@@ -76,7 +77,7 @@ impl Pages {
 
     /// Whether the server answers every listing whole (no paging).
     fn whole_listings(&self) -> bool {
-        self.config.dialect() == crate::Dialect::Upstream
+        self.config.dialect().answers_listings_whole()
     }
 
     /// Refuses a page that repeats the previous one, or one that takes the

@@ -25,10 +25,10 @@ pub fn create_marker(key: &str) -> String {
 /// Whether `task` carries the marker tag of `key` in `metadata.tags`.
 pub fn has_marker(task: &Task, key: &str) -> bool {
     let marker = create_marker(key);
-    task.metadata
-        .get("tags")
-        .and_then(|tags| tags.as_array().cloned())
-        .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(marker.as_str())))
+    task.metadata.get("tags").is_some_and(|tags| {
+        tags.as_array()
+            .is_some_and(|tags| tags.iter().any(|t| t == marker.as_str()))
+    })
 }
 
 /// [`CreateTask`] upstream: create (the server answers an acknowledgement),
