@@ -108,6 +108,9 @@ pub(crate) enum Format {
     Table,
     /// The wire JSON, for scripts and jq.
     Json,
+    /// One compact JSON value per line: a listing is one task per line,
+    /// printed as it arrives (`tasks list --all`).
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,10 @@ use taskqueue_proto::{Project, Task, TaskStatus};
 use crate::cli::Format;
 use crate::terminal::safe;
 
+mod listing;
 mod upstream;
+
+pub(crate) use listing::TaskListing;
 
 /// Writes results to stdout in the chosen format.
 pub(crate) struct Printer {
@@ -50,9 +53,25 @@ impl Printer {
         self.colour
     }
 
-    /// The value as pretty JSON (exactly the wire form of the models).
+    /// Whether results are printed as JSON (pretty, or one value per line).
+    pub(crate) fn is_json(&self) -> bool {
+        matches!(self.format, Format::Json | Format::Jsonl)
+    }
+
+    /// Whether stdout is a terminal (JSON is escaped for it).
+    pub(crate) fn is_terminal(&self) -> bool {
+        self.terminal
+    }
+
+    /// The value as pretty JSON (exactly the wire form of the models), or
+    /// as one line with `--format jsonl`.
     pub(crate) fn json<T: Serialize + ?Sized>(&self, value: &T) {
-        match serde_json::to_string_pretty(value) {
+        let text = if self.format == Format::Jsonl {
+            serde_json::to_string(value)
+        } else {
+            serde_json::to_string_pretty(value)
+        };
+        match text {
             Ok(text) if self.terminal => line(&crate::terminal::json_for_terminal(&text)),
             Ok(text) => line(&text),
             Err(e) => eprintln!("error: could not print the result as JSON: {e}"),
@@ -60,7 +79,7 @@ impl Printer {
     }
 
     pub(crate) fn task(&self, task: &Task) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(task);
         }
         let retries = format!("{} every {}s", task.retry_attempts, task.retry_delay);
@@ -90,7 +109,7 @@ impl Printer {
     }
 
     pub(crate) fn tasks(&self, tasks: &[Task]) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(tasks);
         }
         let header = ["ID", "NAME", "STATUS", "PRIORITY", "TYPE", "CREATED"];
@@ -108,7 +127,7 @@ impl Printer {
     }
 
     pub(crate) fn project(&self, project: &Project) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(project);
         }
         self.record(vec![
@@ -127,7 +146,7 @@ impl Printer {
     }
 
     pub(crate) fn projects(&self, projects: &[Project]) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(projects);
         }
         let header = ["ID", "NAME", "STATUS", "TAGS", "CREATED"];
@@ -168,7 +187,7 @@ impl Printer {
     /// A one-line message in table mode, or this JSON value in JSON mode.
     pub(crate) fn message(&self, text: &str, json: serde_json::Value) {
         match self.format {
-            Format::Json => self.json(&json),
+            Format::Json | Format::Jsonl => self.json(&json),
             Format::Table => line(&safe(text)),
         }
     }
@@ -196,12 +215,12 @@ impl Printer {
 }
 
 /// A table cell of a value's text, made terminal-safe.
-fn text(value: impl std::fmt::Display) -> Cell {
+pub(crate) fn text(value: impl std::fmt::Display) -> Cell {
     Cell::new(safe(&value.to_string()))
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends quietly.
-fn line(text: &str) {
+pub(crate) fn line(text: &str) {
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{text}").is_err() {
         std::process::exit(0);

@@ -79,6 +79,7 @@ pub mod rate_limiter;
 pub mod retry;
 mod secret;
 mod setters;
+pub mod streaming;
 
 pub use config::{
     Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS,

@@ -336,10 +336,15 @@ pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
         .collect();
     assert_eq!(all.len(), 250);
     let mut names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
-    assert!(
-        all.windows(2).all(|w| w[0].created_at <= w[1].created_at),
-        "in creation order"
-    );
+    // The documented server pages in creation order; the public server's
+    // one listing comes in its own order, which the walk keeps (sorting it
+    // would hold the whole listing).
+    if target.dialect == Dialect::Spec {
+        assert!(
+            all.windows(2).all(|w| w[0].created_at <= w[1].created_at),
+            "in creation order"
+        );
+    }
     names.sort();
     let expected: Vec<String> = (0..250).map(|i| format!("t{i:03}")).collect();
     assert_eq!(names, expected, "every task exactly once");

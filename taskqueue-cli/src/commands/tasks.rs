@@ -8,7 +8,7 @@ use taskqueue_proto::{CallOptions, Error, TaskCreateRequest, TaskFilters, TaskUp
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
 use crate::exit::Failure;
-use crate::output::Printer;
+use crate::output::{Printer, TaskListing};
 use crate::parse;
 use crate::progress::Progress;
 use crate::terminal::safe;
@@ -33,19 +33,10 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
         TaskCommand::List(args) => {
             let all = args.all;
             let filters = filters(args)?;
-            let tasks = if all {
-                let progress = Progress::spinner("listing tasks", out.shows_progress());
-                let mut tasks = Vec::new();
-                for task in client.list_tasks_all(filters) {
-                    tasks.push(task?);
-                    progress.message(&format!("listing tasks: {} so far", tasks.len()));
-                }
-                progress.finish();
-                tasks
-            } else {
-                client.list_tasks(filters)?
-            };
-            out.tasks(&tasks);
+            if all {
+                return list_all(client, out, filters);
+            }
+            out.tasks(&client.list_tasks(filters)?);
         }
         TaskCommand::Update(args) => {
             let id = parse::id("task", &args.id)?;
@@ -76,6 +67,35 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
         TaskCommand::Upsert(args) => return super::upstream::upsert(client, out, args),
     }
     Ok(())
+}
+
+/// `tasks list --all`: every task, printed while the listing arrives (a
+/// table's widths are set by its first rows); an error ends the output
+/// where it stands (the JSON array closed, so what was printed parses).
+fn list_all(client: &Client, out: &Printer, filters: TaskFilters) -> Result<(), Failure> {
+    let progress = Progress::spinner("listing tasks", out.shows_progress());
+    let mut listing = TaskListing::begin(out);
+    let mut count = 0u64;
+    let mut failure = None;
+    for task in client.list_tasks_all(filters) {
+        match task {
+            Ok(task) => listing.task(&task),
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        }
+        count += 1;
+        if count % 256 == 0 {
+            progress.message(&format!("listing tasks: {count} so far"));
+        }
+    }
+    progress.finish();
+    listing.end();
+    match failure {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
 }
 
 fn create_request(a: TaskCreateArgs) -> Result<TaskCreateRequest, Failure> {
@@ -175,7 +195,7 @@ fn create_batch(
     let results = results?;
     let failed = results.iter().filter(|r| r.is_err()).count();
     match out.format() {
-        Format::Json => {
+        Format::Json | Format::Jsonl => {
             let items: Vec<serde_json::Value> = results
                 .iter()
                 .enumerate()

@@ -130,7 +130,7 @@ pub(crate) fn watch(client: &Client, out: &Printer, args: TaskWatchArgs) -> Resu
     for (seen, event) in (1u64..).zip(client.watch(job)) {
         let event = event?;
         match out.format() {
-            Format::Json => json_line(&event),
+            Format::Json | Format::Jsonl => json_line(&event),
             Format::Table => view.show(&event),
         }
         if args.max_events.is_some_and(|max| seen >= max) {

@@ -8,12 +8,11 @@ use taskqueue_proto::{Dependency, Metrics, Stats, TaskResult, TaskStatus, Workfl
 use uuid::Uuid;
 
 use super::{Printer, line, text};
-use crate::cli::Format;
 
 impl Printer {
     /// `{"id", "status"}`.
     pub(crate) fn task_status(&self, id: Uuid, status: &TaskStatus) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(&json!({ "id": id, "status": status }));
         }
         self.record(vec![("id", text(id)), ("status", self.status_cell(status))]);
@@ -21,7 +20,7 @@ impl Printer {
 
     /// `{"id", "result"}`, the result as the server wrote it or `null`.
     pub(crate) fn task_result(&self, id: Uuid, result: Option<&TaskResult>) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(&json!({ "id": id, "result": result }));
         }
         let mut rows = vec![("id", text(id))];
@@ -55,7 +54,7 @@ impl Printer {
     }
 
     pub(crate) fn dependencies(&self, deps: &[Dependency]) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(deps);
         }
         let header = ["DEPENDS ON", "NAME", "CONDITION", "REQUIRED", "CORRELATION"];
@@ -73,7 +72,7 @@ impl Printer {
 
     /// A list of strings: a JSON array, or one per line.
     pub(crate) fn strings(&self, items: &[String], noun: &str) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(items);
         }
         self.list(&["VALUE"], items.iter().map(|s| vec![text(s)]), noun);
@@ -81,7 +80,7 @@ impl Printer {
 
     /// `{"advanced", "task"}`.
     pub(crate) fn phase_advance(&self, advance: &PhaseAdvance) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(advance);
         }
         let said = if advance.advanced {
@@ -98,7 +97,7 @@ impl Printer {
 
     /// A workflow, then its tasks and the order between them.
     pub(crate) fn workflow(&self, w: &Workflow) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(w);
         }
         self.record(vec![
@@ -128,7 +127,7 @@ impl Printer {
     }
 
     pub(crate) fn workflows(&self, workflows: &[Workflow]) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(workflows);
         }
         let header = ["ID", "NAME", "STATUS", "TASKS", "CREATED"];
@@ -146,14 +145,14 @@ impl Printer {
 
     /// `{"id", "status"}`.
     pub(crate) fn workflow_status(&self, id: Uuid, status: &WorkflowStatus) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(&json!({ "id": id, "status": status }));
         }
         self.record(vec![("id", text(id)), ("status", text(status))]);
     }
 
     pub(crate) fn stats(&self, s: &Stats) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(s);
         }
         self.record(vec![
@@ -171,7 +170,7 @@ impl Printer {
     }
 
     pub(crate) fn metrics(&self, m: &Metrics) {
-        if self.format == Format::Json {
+        if self.is_json() {
             return self.json(m);
         }
         let rows = m.samples().iter().map(|s| {

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use super::random::SeedSource;
-use super::{Action, IntoMachine, Machine, Outcome, Ticket};
+use super::{Action, IntoMachine, Machine, Outcome, Piece, Ticket};
 use crate::{CallOptions, Config, Error};
 
 /// What a job's machine ends with.
@@ -105,6 +105,18 @@ where
                         ticket,
                     });
                 }
+                Action::Open {
+                    request,
+                    timeout,
+                    ticket,
+                } => {
+                    let ticket = Ticket { slot, ..ticket };
+                    return Some(Action::Open {
+                        request,
+                        timeout,
+                        ticket,
+                    });
+                }
                 Action::Sleep(pause) => sleep = Some(sleep.map_or(pause, |s| s.min(pause))),
                 Action::Pending => {}
                 Action::Yield(never) => match never {},
@@ -120,6 +132,17 @@ where
     pub(crate) fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         if let Some(Slot::Running(machine)) = self.slots.get_mut(ticket.slot) {
             machine.record(Ticket { slot: 0, ..ticket }, outcome, now);
+        }
+    }
+
+    /// Hands a piece of an opened response to the job whose index the ticket carries.
+    pub(crate) fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        if let Some(Slot::Running(machine)) = self.slots.get_mut(ticket.slot) {
+            let inner = Ticket {
+                slot: 0,
+                attempt: ticket.attempt,
+            };
+            machine.receive(&inner, piece, now);
         }
     }
 

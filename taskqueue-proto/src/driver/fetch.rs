@@ -7,7 +7,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use super::pages::AllPages;
-use super::{Action, Call, IntoMachine, Machine, Outcome, Ticket};
+use super::{Action, Call, IntoMachine, Machine, Outcome, Piece, Ticket};
 use crate::ops::{GetTask, ListAllTasks};
 use crate::{CallOptions, Config, Error, Task, TaskFilters};
 
@@ -79,6 +79,12 @@ impl Machine for FetchMachine {
         match self {
             FetchMachine::Task(call) => call.record(ticket, outcome, now),
             FetchMachine::Project(listing) => listing.record(ticket, outcome, now),
+        }
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        if let FetchMachine::Project(listing) = self {
+            listing.receive(ticket, piece, now);
         }
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! poll(now) ─► Send { request, timeout, ticket } ─► the transport sends it ─► record(ticket, outcome, now)
+//!           ─► Open { request, timeout, ticket } ─► the transport sends it ─► receive(ticket, Head / Chunk… / End, now)
 //!           ─► Sleep(duration)                   ─► the transport sleeps
 //!           ─► Pending                           ─► wait for an attempt in flight
 //!           ─► Yield(item)                       ─► hand an item (a listed task) to the caller
@@ -92,7 +93,9 @@ pub use nonblocking::{AsyncItems, run};
 pub use pages::Pages;
 pub use random::{SeedSource, SplitMix64, ThreadRandom};
 pub use simulated::{Sent, Simulated};
-pub use transport::{AsyncTransport, BlockingTransport, Outcome, TransportError, TransportErrorKind};
+pub use transport::{
+    AsyncBody, AsyncTransport, BlockingBody, BlockingTransport, Outcome, TransportError, TransportErrorKind,
+};
 pub(crate) use wait::Observer;
 pub use wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY, Wait};
 pub use wait_many::WaitMany;
@@ -113,6 +116,21 @@ pub enum Action<T, I = Infallible> {
         /// How long this attempt may take (already cut to the call's deadline).
         timeout: Duration,
         /// What [`Machine::record`] takes back: one outcome per ticket.
+        ticket: Ticket,
+    },
+    /// Send this request like [`Action::Send`], but hand the response over
+    /// in pieces as it arrives, with [`Machine::receive`]: its head, each
+    /// chunk of the body as the transport reads it (polling the machine in
+    /// between, so it can yield what the chunk completed), then the end. If
+    /// no response comes (refused, timed out), [`Machine::record`] gets the
+    /// failure instead. The body is not limited by the transport: the
+    /// machine bounds what it holds. (A listing's body, read while it arrives.)
+    Open {
+        /// The request, headers complete.
+        request: Request<Vec<u8>>,
+        /// How long the attempt may take, body included.
+        timeout: Duration,
+        /// Names the attempt in every [`Machine::receive`] of its response.
         ticket: Ticket,
     },
     /// Sleep this long (or until an attempt in flight ends), then poll again.
@@ -141,11 +159,32 @@ impl<T> Action<T> {
                 timeout,
                 ticket,
             }),
+            Action::Open {
+                request,
+                timeout,
+                ticket,
+            } => Err(Action::Open {
+                request,
+                timeout,
+                ticket,
+            }),
             Action::Sleep(pause) => Err(Action::Sleep(pause)),
             Action::Pending => Err(Action::Pending),
             Action::Yield(never) => match never {},
         }
     }
+}
+
+/// A piece of a response an [`Action::Open`] asked for, in the order it arrives.
+#[derive(Debug)]
+pub enum Piece<'a> {
+    /// The status and headers: first, once.
+    Head(http::response::Parts),
+    /// The next bytes of the body, as the transport read them (still
+    /// compressed, if the response says so).
+    Chunk(&'a [u8]),
+    /// The body ended: completely, or with the transport's failure.
+    End(Result<(), TransportError>),
 }
 
 /// The receipt of one [`Action::Send`]: [`Machine::record`] takes it by
@@ -190,6 +229,13 @@ pub trait Machine {
     /// response (any status), or the transport's failure.
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant);
 
+    /// Hands over a piece of the response to the [`Action::Open`] that
+    /// `ticket` came with. Only a machine that opens responses gets pieces;
+    /// the default ignores them.
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        let _ = (ticket, piece, now);
+    }
+
     /// The span the driver enters while it runs this machine.
     #[cfg(feature = "tracing")]
     fn span(&self) -> Option<&tracing::Span> {
@@ -208,6 +254,10 @@ impl<M: Machine + ?Sized> Machine for &mut M {
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         (**self).record(ticket, outcome, now)
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        (**self).receive(ticket, piece, now)
     }
 
     #[cfg(feature = "tracing")]

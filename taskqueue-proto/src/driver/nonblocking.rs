@@ -7,17 +7,24 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::{Action, AsyncTransport, Event, Machine, Outcome, Ticket, stalled};
+use http::Response;
+
+use super::{Action, AsyncBody, AsyncTransport, Event, Machine, Outcome, Piece, Ticket, TransportError, stalled};
 use crate::Error;
 
 type BoxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
+/// A response being opened: its head (with the body to read), or the failure.
+type Opening<'t> = BoxFuture<'t, Result<Response<AsyncBody>, TransportError>>;
 
 /// A machine, the transport it runs over, and what it is waiting on: the
-/// attempts in flight (several for a batch) and at most one sleep.
+/// attempts in flight (several for a batch), the responses it opened
+/// ([`Action::Open`]) and their bodies, and at most one sleep.
 struct Engine<'t, T, M> {
     transport: T,
     machine: M,
     in_flight: Vec<(Ticket, BoxFuture<'t, Outcome>)>,
+    opening: Vec<(Ticket, Opening<'t>)>,
+    reading: Vec<(Ticket, AsyncBody)>,
     sleep: Option<(Instant, BoxFuture<'t, ()>)>,
 }
 
@@ -31,8 +38,15 @@ where
             transport,
             machine,
             in_flight: Vec::new(),
+            opening: Vec::new(),
+            reading: Vec::new(),
             sleep: None,
         }
+    }
+
+    /// Whether an attempt, an opening or a body is outstanding.
+    fn waiting_on_network(&self) -> bool {
+        !(self.in_flight.is_empty() && self.opening.is_empty() && self.reading.is_empty())
     }
 
     /// Drives the machine until it yields an item or ends.
@@ -52,9 +66,21 @@ where
                     self.in_flight.push((ticket, send));
                     continue;
                 }
+                Action::Open {
+                    request,
+                    timeout,
+                    ticket,
+                } => {
+                    let transport = self.transport.clone();
+                    let open: Opening<'t> = Box::pin(async move { transport.open(request, timeout).await });
+                    self.opening.push((ticket, open));
+                    continue;
+                }
                 Action::Yield(item) => return Poll::Ready(Event::Yield(item)),
                 Action::Done(result) => {
                     self.in_flight.clear();
+                    self.opening.clear();
+                    self.reading.clear();
                     self.sleep = None;
                     return Poll::Ready(Event::Done(result));
                 }
@@ -73,7 +99,7 @@ where
                 }
                 Action::Pending => {}
             }
-            if self.in_flight.is_empty() && self.sleep.is_none() {
+            if !self.waiting_on_network() && self.sleep.is_none() {
                 return Poll::Ready(Event::Done(Err(stalled())));
             }
             if !self.poll_waiting(cx) {
@@ -93,6 +119,48 @@ where
                 progressed = true;
             } else {
                 index += 1;
+            }
+        }
+        let mut index = 0;
+        while index < self.opening.len() {
+            if let Poll::Ready(opened) = self.opening[index].1.as_mut().poll(cx) {
+                let (ticket, _) = self.opening.swap_remove(index);
+                match opened {
+                    Ok(response) => {
+                        let (head, body) = response.into_parts();
+                        self.machine.receive(&ticket, Piece::Head(head), self.transport.now());
+                        self.reading.push((ticket, body));
+                    }
+                    Err(error) => self.machine.record(ticket, Err(error), self.transport.now()),
+                }
+                progressed = true;
+            } else {
+                index += 1;
+            }
+        }
+        // One chunk at most per body before the machine is polled again:
+        // what it holds stays one chunk ahead of what it yields.
+        let mut index = 0;
+        while index < self.reading.len() {
+            let (ticket, body) = &mut self.reading[index];
+            match body.as_mut().poll_frame(cx) {
+                Poll::Pending => index += 1,
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Some(data) = frame.data_ref() {
+                        self.machine.receive(ticket, Piece::Chunk(data), self.transport.now());
+                    }
+                    progressed = true;
+                    index += 1;
+                }
+                Poll::Ready(end) => {
+                    let result = match end {
+                        Some(Err(error)) => Err(error),
+                        _ => Ok(()),
+                    };
+                    let (ticket, _) = self.reading.swap_remove(index);
+                    self.machine.receive(&ticket, Piece::End(result), self.transport.now());
+                    progressed = true;
+                }
             }
         }
         if let Some((_, sleep)) = &mut self.sleep
@@ -134,6 +202,7 @@ impl<T, M> std::fmt::Debug for AsyncItems<T, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncItems")
             .field("in_flight", &self.engine.in_flight.len())
+            .field("open_bodies", &self.engine.reading.len())
             .field("finished", &self.finished)
             .finish_non_exhaustive()
     }

@@ -1,12 +1,19 @@
 //! `Pages`: every task of a listing, by `limit`/`offset`, until a page
 //! comes back shorter than `limit` — or, from a server that answers listings
-//! whole (the public server), in one exchange.
+//! whole (the public server), in one exchange. Each page's body is read
+//! while it arrives, and its tasks yielded as soon as their bytes are in.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use http::Response;
+use uuid::Uuid;
 
 use super::random::SeedSource;
-use super::{Action, Call, Machine, Outcome, Ticket};
+use super::{Action, Call, Machine, Outcome, Piece, Ticket, TransportError, TransportErrorKind};
+use crate::error::TimeoutKind;
 use crate::ops::ListTasks;
+use crate::ops::upstream::{matches_filters, normalize};
+use crate::streaming::ListingDecoder;
 use crate::{CallOptions, Config, Error, Task, TaskFilters};
 
 /// The machine of [`ListAllTasks`](crate::ops::ListAllTasks): each page is one
@@ -15,11 +22,21 @@ use crate::{CallOptions, Config, Error, Task, TaskFilters};
 /// starts at the filters' `offset` (default 0), with pages of their `limit`
 /// (default 100), and ends after a short page or the first error.
 ///
+/// Each page is opened ([`Action::Open`]) and its body decoded while it
+/// arrives ([`ListingDecoder`]): a task is yielded as soon as its bytes are
+/// complete, and what the machine holds is the task being read, not the
+/// page — so a listing of any length is read in the memory of its largest
+/// task, and the body limit applies to each task. A response that is not a
+/// success is read whole, and retried or reported as for any call. A
+/// connection lost in the middle of a body ends the walk with the error,
+/// after the tasks already yielded (they are not fetched again).
+///
 /// Where the server has no paging
 /// ([`Dialect::answers_listings_whole`](crate::Dialect::answers_listings_whole):
 /// every `GET /tasks` answers every task), the walk is one exchange: the
-/// whole listing, filtered and ordered by the SDK, from the offset on.
-/// Paging it would download the whole listing once a page.
+/// whole listing, filtered by the SDK as it arrives, from the offset on, in
+/// the order the server sends it. Paging it would download the whole
+/// listing once a page.
 #[derive(Debug)]
 pub struct Pages {
     filters: TaskFilters,
@@ -31,14 +48,50 @@ pub struct Pages {
     /// that repeats a page, or never stops, is caught.
     pages_read: u64,
     items_read: u64,
-    last_ids: Vec<uuid::Uuid>,
+    last_ids: Vec<Uuid>,
     /// A short page was seen: no more to fetch.
     last_page_seen: bool,
+    /// A page read whole (a listing answered without a body to stream).
     page: std::vec::IntoIter<Task>,
     fetching: Option<Call<ListTasks>>,
+    /// The attempt whose response is open, and its attempt timeout.
+    open: Option<(u32, Duration)>,
+    /// The open response's body.
+    body: Option<Body>,
     /// Invalid filters, reported on the first poll.
     invalid: Option<Error>,
     finished: bool,
+}
+
+/// The body of the open response.
+#[derive(Debug)]
+enum Body {
+    /// A success: the page's tasks, decoded as they arrive.
+    Streaming(Box<StreamedPage>),
+    /// Any other status: read whole, for the call to read as a response
+    /// (an error, a retry), up to the body limit.
+    Whole {
+        head: http::response::Parts,
+        bytes: Vec<u8>,
+        failed: Option<TransportError>,
+    },
+}
+
+/// A page being read while it arrives.
+#[derive(Debug)]
+struct StreamedPage {
+    decoder: ListingDecoder,
+    /// The body has ended (with this failure, if it broke).
+    ended: Option<Result<(), TransportError>>,
+    /// Tasks of this page read so far (matching ones only, upstream).
+    items: u64,
+    /// Their ids.
+    ids: Vec<Uuid>,
+    /// Tasks held back while the page repeats the last one, task for task
+    /// (so a server answering the same page forever yields it once).
+    held: Vec<Task>,
+    /// Matching tasks still to skip (upstream: the offset, applied by the SDK).
+    skip: u64,
 }
 
 impl Pages {
@@ -57,6 +110,8 @@ impl Pages {
             last_page_seen: false,
             page: Vec::new().into_iter(),
             fetching: None,
+            open: None,
+            body: None,
             invalid,
             finished: false,
         }
@@ -80,40 +135,148 @@ impl Pages {
         self.config.dialect().answers_listings_whole()
     }
 
-    /// Refuses a page that repeats the previous one, or one that takes the
-    /// listing past the config's ceiling.
-    fn check_ends(&mut self, page: &[Task]) -> Result<(), Error> {
-        let ids: Vec<uuid::Uuid> = page.iter().map(|t| t.id).collect();
-        let stop = |reason: String, this: &Self| Error::ListingDidNotEnd {
+    fn stop(&self, reason: String) -> Error {
+        Error::ListingDidNotEnd {
             reason,
-            pages: this.pages_read,
-            items: this.items_read,
-        };
-        if !ids.is_empty() && ids == self.last_ids {
-            let reason = format!(
-                "the server answered offset {} with the same page as the one before; stopped instead of looping",
-                self.next_offset
-            );
-            return Err(stop(reason, self));
+            pages: self.pages_read,
+            items: self.items_read,
         }
-        self.pages_read += 1;
-        self.items_read = self.items_read.saturating_add(ids.len() as u64);
+    }
+
+    /// Counts one more task, refusing one past the config's ceiling.
+    fn count_item(&mut self) -> Result<(), Error> {
+        self.items_read = self.items_read.saturating_add(1);
         let ceiling = self.config.max_listing_items();
         if self.items_read > ceiling {
+            self.items_read -= 1;
             let reason = format!(
                 "more than the {ceiling} items the config allows a listing (max_listing_items); the server never \
                  sent a short page"
             );
-            return Err(stop(reason, self));
+            return Err(self.stop(reason));
+        }
+        Ok(())
+    }
+
+    /// A page read whole: refuses one that repeats the previous page, or one
+    /// that takes the listing past the config's ceiling.
+    fn check_whole_page(&mut self, page: &[Task]) -> Result<(), Error> {
+        let ids: Vec<Uuid> = page.iter().map(|t| t.id).collect();
+        if !ids.is_empty() && ids == self.last_ids {
+            return Err(self.repeated());
+        }
+        self.pages_read += 1;
+        for _ in page {
+            self.count_item()?;
         }
         self.last_ids = ids;
         Ok(())
     }
 
+    fn repeated(&self) -> Error {
+        self.stop(format!(
+            "the server answered offset {} with the same page as the one before; stopped instead of looping",
+            self.next_offset
+        ))
+    }
+
     fn finish(&mut self, result: Result<(), Error>) -> Action<(), Task> {
         self.finished = true;
         self.fetching = None;
+        self.open = None;
+        self.body = None;
         Action::Done(result)
+    }
+
+    /// The SDK error for a body that broke after its head arrived.
+    fn broken(&self, error: TransportError) -> Error {
+        let timeout = self.open.map_or(self.config.timeout(), |(_, t)| t);
+        let (kind, message, source) = error.into_parts();
+        match kind {
+            TransportErrorKind::Timeout => Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                after: timeout,
+            },
+            _ => Error::Connection {
+                message,
+                sent: true,
+                source,
+            },
+        }
+    }
+
+    /// The next task of the streamed page, if one is complete: `Ok(None)`
+    /// when the machine must wait for more of the body, `Err` to end.
+    fn next_streamed(&mut self) -> Result<Option<Task>, Error> {
+        let whole = self.whole_listings();
+        loop {
+            let Some(Body::Streaming(page)) = &mut self.body else {
+                return Ok(None);
+            };
+            if let Some(task) = page.decoder.next_item::<Task>()? {
+                let mut task = task;
+                if whole {
+                    normalize(&mut task);
+                    if !matches_filters(&task, &self.filters) {
+                        continue;
+                    }
+                    if page.skip > 0 {
+                        page.skip -= 1;
+                        continue;
+                    }
+                }
+                let index = page.items as usize;
+                page.items += 1;
+                page.ids.push(task.id);
+                let repeating = page.held.len() == index && self.last_ids.get(index) == Some(&task.id);
+                self.count_item()?;
+                let Some(Body::Streaming(page)) = &mut self.body else {
+                    return Ok(None);
+                };
+                if repeating {
+                    page.held.push(task);
+                    continue;
+                }
+                if !page.held.is_empty() {
+                    // Not a repeat after all: the held tasks go first.
+                    page.held.push(task);
+                    let mut held = std::mem::take(&mut page.held).into_iter();
+                    let first = held.next();
+                    self.page = held.collect::<Vec<_>>().into_iter();
+                    return Ok(first);
+                }
+                return Ok(Some(task));
+            }
+            let Some(ended) = page.ended.take() else {
+                return Ok(None);
+            };
+            if let Err(error) = ended {
+                return Err(self.broken(error));
+            }
+            page.decoder.finish()?;
+            self.end_streamed_page()?;
+            return Ok(None);
+        }
+    }
+
+    /// The streamed page is complete: decide whether it was the last.
+    fn end_streamed_page(&mut self) -> Result<(), Error> {
+        let Some(Body::Streaming(page)) = self.body.take() else {
+            return Ok(());
+        };
+        self.open = None;
+        let page = *page;
+        self.pages_read += 1;
+        if !page.ids.is_empty() && page.ids == self.last_ids {
+            self.pages_read -= 1;
+            return Err(self.repeated());
+        }
+        // A page that began like the last one and was as long: yielded now.
+        self.page = page.held.into_iter().collect::<Vec<_>>().into_iter();
+        self.next_offset = self.next_offset.saturating_add(page.items);
+        self.last_page_seen = self.whole_listings() || page.items < u64::from(self.filters.effective_limit());
+        self.last_ids = page.ids;
+        Ok(())
     }
 }
 
@@ -132,6 +295,14 @@ impl Machine for Pages {
             if let Some(error) = self.invalid.take() {
                 return self.finish(Err(error));
             }
+            if matches!(self.body, Some(Body::Streaming(_))) {
+                match self.next_streamed() {
+                    Ok(Some(task)) => return Action::Yield(task),
+                    Ok(None) if matches!(self.body, Some(Body::Streaming(_))) => return Action::Pending,
+                    Ok(None) => continue,
+                    Err(error) => return self.finish(Err(error)),
+                }
+            }
             let Some(call) = &mut self.fetching else {
                 if self.last_page_seen {
                     return self.finish(Ok(()));
@@ -148,7 +319,14 @@ impl Machine for Pages {
             match call.poll(now).forward() {
                 Ok(Ok(tasks)) => {
                     self.fetching = None;
-                    if let Err(error) = self.check_ends(&tasks) {
+                    if matches!(self.body, Some(Body::Streaming(_))) {
+                        // The page's tasks come from its body, as it arrives.
+                        continue;
+                    }
+                    // A listing answered without a body to stream (the
+                    // public server's 404 for an unknown project).
+                    self.open = None;
+                    if let Err(error) = self.check_whole_page(&tasks) {
                         return self.finish(Err(error));
                     }
                     let len = tasks.len() as u64;
@@ -157,14 +335,113 @@ impl Machine for Pages {
                     self.page = tasks.into_iter();
                 }
                 Ok(Err(error)) => return self.finish(Err(error)),
+                Err(Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                }) => {
+                    self.open = Some((ticket.attempt, timeout));
+                    self.body = None;
+                    return Action::Open {
+                        request,
+                        timeout,
+                        ticket,
+                    };
+                }
                 Err(action) => return action,
             }
         }
     }
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
+        if self.open.is_some_and(|(attempt, _)| attempt == ticket.attempt) {
+            self.open = None;
+        }
         if let Some(call) = &mut self.fetching {
             call.record(ticket, outcome, now);
+        }
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        if self.open.is_none_or(|(attempt, _)| attempt != ticket.attempt) {
+            return;
+        }
+        let call_ticket = || Ticket {
+            slot: ticket.slot,
+            attempt: ticket.attempt,
+        };
+        match piece {
+            Piece::Head(head) if head.status.is_success() => {
+                let decoder = match ListingDecoder::new(&head, self.config.body_limit()) {
+                    Ok(decoder) => decoder,
+                    Err(error) => {
+                        self.invalid = Some(error);
+                        return;
+                    }
+                };
+                let skip = if self.whole_listings() { self.next_offset } else { 0 };
+                self.body = Some(Body::Streaming(Box::new(StreamedPage {
+                    decoder,
+                    ended: None,
+                    items: 0,
+                    ids: Vec::new(),
+                    held: Vec::new(),
+                    skip,
+                })));
+                // The call reads the head as its answer (and is over); the
+                // tasks come from the body.
+                if let Some(mut call) = self.fetching.take() {
+                    call.record(call_ticket(), Ok(Response::from_parts(head, b"[]".to_vec())), now);
+                    if let Action::Done(Err(error)) = call.poll(now) {
+                        self.invalid = Some(error);
+                    }
+                }
+            }
+            Piece::Head(head) => {
+                self.body = Some(Body::Whole {
+                    head,
+                    bytes: Vec::new(),
+                    failed: None,
+                });
+            }
+            Piece::Chunk(chunk) => match &mut self.body {
+                Some(Body::Streaming(page)) => {
+                    if let Err(error) = page.decoder.push(chunk) {
+                        self.invalid = Some(error);
+                    }
+                }
+                Some(Body::Whole { bytes, failed, .. }) if failed.is_none() => {
+                    if (bytes.len() + chunk.len()) as u64 > self.config.body_limit() {
+                        *failed = Some(TransportError::new(
+                            TransportErrorKind::BodyTooLarge,
+                            "the response body is larger than the body limit",
+                        ));
+                        *bytes = Vec::new();
+                    } else {
+                        bytes.extend_from_slice(chunk);
+                    }
+                }
+                Some(Body::Whole { .. }) => {}
+                None => {}
+            },
+            Piece::End(result) => match self.body.take() {
+                Some(Body::Streaming(mut page)) => {
+                    page.decoder.end();
+                    page.ended = Some(result);
+                    self.body = Some(Body::Streaming(page));
+                }
+                Some(Body::Whole { head, bytes, failed }) => {
+                    self.open = None;
+                    let outcome = match (failed, result) {
+                        (Some(error), _) | (None, Err(error)) => Err(error),
+                        (None, Ok(())) => Ok(Response::from_parts(head, bytes)),
+                    };
+                    if let Some(call) = &mut self.fetching {
+                        call.record(call_ticket(), outcome, now);
+                    }
+                }
+                None => {}
+            },
         }
     }
 }
@@ -207,6 +484,15 @@ impl Machine for AllPages {
                     timeout,
                     ticket,
                 },
+                Action::Open {
+                    request,
+                    timeout,
+                    ticket,
+                } => Action::Open {
+                    request,
+                    timeout,
+                    ticket,
+                },
                 Action::Sleep(pause) => Action::Sleep(pause),
                 Action::Pending => Action::Pending,
             };
@@ -215,6 +501,10 @@ impl Machine for AllPages {
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         self.pages.record(ticket, outcome, now);
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        self.pages.receive(ticket, piece, now);
     }
 }
 

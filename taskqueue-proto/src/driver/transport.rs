@@ -2,15 +2,70 @@
 //! and randomness — blocking or async — and how an exchange can fail.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use http::{Request, Response};
 
 use crate::BoxError;
 
 /// The outcome of one attempt: the response (any status, whole body) or why there is none.
 pub type Outcome = Result<Response<Vec<u8>>, TransportError>;
+
+/// A response body read while it arrives, for a blocking transport: the
+/// transport's reader (ureq's body reader, a socket) as it comes off the
+/// wire, not limited, not inflated. A read that fails with
+/// [`std::io::ErrorKind::TimedOut`] is a timeout; any other failure, a
+/// broken connection.
+pub type BlockingBody = Box<dyn std::io::Read + Send>;
+
+/// A response body read while it arrives, for an async transport: any
+/// [`http_body::Body`] of [`Bytes`] (hyper's `Incoming` with its errors
+/// mapped), as it comes off the wire, not limited, not inflated.
+pub type AsyncBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = TransportError> + Send>>;
+
+/// A whole body as an [`AsyncBody`] of one frame (what the default
+/// [`AsyncTransport::open`] answers).
+struct WholeBody(Option<Bytes>);
+
+impl http_body::Body for WholeBody {
+    type Data = Bytes;
+    type Error = TransportError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, TransportError>>> {
+        Poll::Ready(self.0.take().map(|data| Ok(http_body::Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+/// A whole body, already read, as an [`AsyncBody`].
+pub(crate) fn whole_async_body(body: Vec<u8>) -> AsyncBody {
+    Box::pin(WholeBody(Some(Bytes::from(body))))
+}
+
+/// A whole body, already read, as a [`BlockingBody`].
+pub(crate) fn whole_blocking_body(body: Vec<u8>) -> BlockingBody {
+    Box::new(std::io::Cursor::new(body))
+}
+
+/// A failed read of a [`BlockingBody`]: a timeout if it timed out, else a
+/// broken connection (the request was sent).
+pub(crate) fn io_error(error: std::io::Error) -> TransportError {
+    let kind = match error.kind() {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+        _ => TransportErrorKind::Io,
+    };
+    TransportError::new(kind, format!("reading the response body: {error}")).with_source(error)
+}
 
 /// A blocking host for the SDK: send one request, sleep, tell the time,
 /// draw a random number. [`run_blocking`](super::run_blocking) does the rest.
@@ -19,6 +74,19 @@ pub trait BlockingTransport {
     /// config's limit, else [`TransportErrorKind::BodyTooLarge`]). Gives up
     /// after `timeout` with [`TransportErrorKind::Timeout`].
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome;
+
+    /// Sends the request and returns as soon as the response's head has
+    /// arrived, with a reader of its body as it arrives (not limited, not
+    /// inflated: the machine reading it bounds what it holds). `timeout`
+    /// covers the body too. The SDK opens listings this way, so a listing of
+    /// any length is read in the memory of its largest item.
+    ///
+    /// The default reads the whole body with [`send`](Self::send): right
+    /// for a transport that cannot stream, and bounded by its body limit.
+    fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<BlockingBody>, TransportError> {
+        self.send(request, timeout)
+            .map(|response| response.map(whole_blocking_body))
+    }
 
     /// Sends several requests a machine wants in flight at once (a batch),
     /// answering in the same order. The default sends them one after
@@ -49,6 +117,23 @@ pub trait AsyncTransport: Sync {
     /// [`TransportErrorKind::Timeout`].
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send;
 
+    /// Sends the request and completes as soon as the response's head has
+    /// arrived, with its body as it arrives (not limited, not inflated: the
+    /// machine reading it bounds what it holds). `timeout` covers the body
+    /// too. The SDK opens listings this way, so a listing of any length is
+    /// read in the memory of its largest item.
+    ///
+    /// The default reads the whole body with [`send`](Self::send): right
+    /// for a transport that cannot stream, and bounded by its body limit.
+    fn open(
+        &self,
+        request: Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Response<AsyncBody>, TransportError>> + Send {
+        let sent = self.send(request, timeout);
+        async move { sent.await.map(|response| response.map(whole_async_body)) }
+    }
+
     /// Completes after `duration`.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 
@@ -65,6 +150,9 @@ macro_rules! forward_transports {
         impl<T: BlockingTransport + ?Sized> BlockingTransport for $pointer {
             fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
                 (**self).send(request, timeout)
+            }
+            fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<BlockingBody>, TransportError> {
+                (**self).open(request, timeout)
             }
             fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
                 (**self).send_all(requests)
@@ -83,6 +171,13 @@ macro_rules! forward_transports {
         impl<T: AsyncTransport $(+ $extra)? + ?Sized> AsyncTransport for $pointer {
             fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
                 (**self).send(request, timeout)
+            }
+            fn open(
+                &self,
+                request: Request<Vec<u8>>,
+                timeout: Duration,
+            ) -> impl Future<Output = Result<Response<AsyncBody>, TransportError>> + Send {
+                (**self).open(request, timeout)
             }
             fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
                 (**self).sleep(duration)
@@ -184,6 +279,12 @@ impl TransportError {
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

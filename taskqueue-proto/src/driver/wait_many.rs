@@ -10,7 +10,7 @@ use super::concurrent::Concurrent;
 use super::fetch::{Fetch, Fetched};
 use super::random::SeedSource;
 use super::wait::Schedule;
-use super::{Action, Machine, Outcome, Ticket};
+use super::{Action, Machine, Outcome, Piece, Ticket};
 use crate::ops::jobs::Condition;
 use crate::ops::waits::OutcomeObserver;
 use crate::ops::{WaitForTasks, WaitMode, WaitOutcome, WaitReport};
@@ -278,6 +278,12 @@ impl Machine for WaitMany {
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         if let Phase::Round(fetches, _) = &mut self.phase {
             fetches.record(ticket, outcome, now);
+        }
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        if let Phase::Round(fetches, _) = &mut self.phase {
+            fetches.receive(ticket, piece, now);
         }
     }
 }

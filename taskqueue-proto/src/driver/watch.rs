@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::fetch::LISTING_PAGE;
 use super::pages::AllPages;
 use super::random::SeedSource;
-use super::{Action, IntoMachine, Machine, Outcome, Ticket};
+use super::{Action, IntoMachine, Machine, Outcome, Piece, Ticket};
 use crate::ops::{ListAllTasks, WATCH_FLOOR, WatchEvent, WatchTasks};
 use crate::{CallOptions, Config, Task, TaskFilters};
 
@@ -198,6 +198,12 @@ impl Machine for Watch {
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
         if let Phase::Listing(listing) = &mut self.phase {
             listing.record(ticket, outcome, now);
+        }
+    }
+
+    fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
+        if let Phase::Listing(listing) = &mut self.phase {
+            listing.receive(ticket, piece, now);
         }
     }
 }

@@ -126,7 +126,7 @@ impl ClientBuilder {
         pool.http2_only(self.http2_prior_knowledge);
         Ok(HyperTransport {
             http: pool.build(connector),
-            in_flight: Semaphore::new(self.max_in_flight),
+            in_flight: std::sync::Arc::new(Semaphore::new(self.max_in_flight)),
             body_limit: self.config.body_limit(),
         })
     }

@@ -4,14 +4,17 @@
 
 use std::future::Future;
 use std::hash::BuildHasher;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as PooledClient;
-use taskqueue_proto::driver::{AsyncTransport, Outcome, TransportError, TransportErrorKind};
-use tokio::sync::Semaphore;
+use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, TransportError, TransportErrorKind};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::classify::{classify_body, classify_request};
 use crate::connector::Connector;
@@ -24,7 +27,7 @@ use crate::connector::Connector;
 /// [`Client`](crate::Client) uses it by default.
 pub struct HyperTransport {
     pub(crate) http: PooledClient<Connector, Full<Bytes>>,
-    pub(crate) in_flight: Semaphore,
+    pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) body_limit: u64,
 }
 
@@ -69,14 +72,61 @@ impl HyperTransport {
     }
 }
 
+/// The failure of an async call made outside a Tokio runtime.
+fn outside_tokio() -> Option<TransportError> {
+    tokio::runtime::Handle::try_current().is_err().then(|| {
+        TransportError::new(
+            TransportErrorKind::Unusable,
+            "the async client runs inside a Tokio runtime (#[tokio::main], Runtime::block_on or a spawned task); \
+             taskqueue::blocking::Client needs none",
+        )
+    })
+}
+
+fn timed_out(timeout: Duration) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Timeout,
+        format!("no complete response within {:.3}s", timeout.as_secs_f64()),
+    )
+}
+
+/// A body read while it arrives: hyper's frames, its errors classified, the
+/// attempt's deadline kept, and the in-flight permit held until it ends.
+struct StreamedBody {
+    body: hyper::body::Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl http_body::Body for StreamedBody {
+    type Data = Bytes;
+    type Error = TransportError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, TransportError>>> {
+        let this = &mut *self;
+        if this.permit.is_none() {
+            return Poll::Ready(None);
+        }
+        let frame = match Pin::new(&mut this.body).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => return Poll::Ready(Some(Ok(frame))),
+            Poll::Ready(Some(Err(error))) => Some(Err(classify_body(Box::new(error)))),
+            Poll::Ready(None) => None,
+            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => Some(Err(timed_out(this.timeout))),
+            Poll::Pending => return Poll::Pending,
+        };
+        this.permit = None;
+        Poll::Ready(frame)
+    }
+}
+
 impl AsyncTransport for HyperTransport {
     async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(TransportError::new(
-                TransportErrorKind::Unusable,
-                "the async client runs inside a Tokio runtime (#[tokio::main], Runtime::block_on or a spawned \
-                 task); taskqueue::blocking::Client needs none",
-            ));
+        if let Some(error) = outside_tokio() {
+            return Err(error);
         }
         // The semaphore is never closed; if it were, the client could not send.
         let _permit = self
@@ -86,11 +136,42 @@ impl AsyncTransport for HyperTransport {
             .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
         match tokio::time::timeout(timeout, self.exchange(request)).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(TransportError::new(
-                TransportErrorKind::Timeout,
-                format!("no complete response within {:.3}s", timeout.as_secs_f64()),
-            )),
+            Err(_) => Err(timed_out(timeout)),
         }
+    }
+
+    /// One attempt, complete once the head is in: the body comes frame by
+    /// frame as it arrives (compressed as it came; the listing decoder
+    /// inflates it), within the same timeout, holding its in-flight permit
+    /// until it ends.
+    async fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<AsyncBody>, TransportError> {
+        if let Some(error) = outside_tokio() {
+            return Err(error);
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        let permit = Arc::clone(&self.in_flight)
+            .acquire_owned()
+            .await
+            .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
+        #[cfg(feature = "gzip")]
+        let request = {
+            let mut request = request;
+            taskqueue_proto::encoding::accept_gzip(request.headers_mut());
+            request
+        };
+        let request = request.map(|body| Full::new(Bytes::from(body)));
+        let response = match tokio::time::timeout_at(deadline, self.http.request(request)).await {
+            Ok(response) => response.map_err(classify_request)?,
+            Err(_) => return Err(timed_out(timeout)),
+        };
+        Ok(response.map(|body| {
+            Box::pin(StreamedBody {
+                body,
+                deadline: Box::pin(tokio::time::sleep_until(deadline)),
+                timeout,
+                permit: Some(permit),
+            }) as AsyncBody
+        }))
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {

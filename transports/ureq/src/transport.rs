@@ -4,7 +4,7 @@ use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
-use taskqueue_proto::driver::{BlockingTransport, Outcome};
+use taskqueue_proto::driver::{BlockingBody, BlockingTransport, Outcome, TransportError};
 use taskqueue_proto::{Config, Error};
 
 use crate::agent::agent_for;
@@ -44,9 +44,10 @@ impl UreqTransport {
     }
 }
 
-impl BlockingTransport for UreqTransport {
-    /// One attempt: send, and read the whole body up to the configured limit.
-    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+impl UreqTransport {
+    /// Sends `request` (asking for gzip, under `timeout` for the whole
+    /// exchange, body included) and returns once the head has arrived.
+    fn start(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<ureq::Body>, TransportError> {
         #[cfg(feature = "gzip")]
         let request = {
             let mut request = request;
@@ -63,7 +64,34 @@ impl BlockingTransport for UreqTransport {
                 .timeout_global(Some(timeout))
                 .build()
         };
-        let response = self.agent.run(request).map_err(classify)?;
+        self.agent.run(request).map_err(classify)
+    }
+}
+
+/// ureq's body reader, its timeouts reported as [`std::io::ErrorKind::TimedOut`]
+/// (ureq wraps its own errors as `Other`).
+struct BodyReader(ureq::BodyReader<'static>);
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|error| {
+            let timed_out = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                .is_some_and(|inner| matches!(inner, ureq::Error::Timeout(_)));
+            if timed_out {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, error)
+            } else {
+                error
+            }
+        })
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    /// One attempt: send, and read the whole body up to the configured limit.
+    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
+        let response = self.start(request, timeout)?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -78,6 +106,14 @@ impl BlockingTransport for UreqTransport {
             (parts, bytes)
         };
         Ok(Response::from_parts(parts, bytes))
+    }
+
+    /// One attempt, returned as soon as the head is in: the body is read
+    /// as it arrives (compressed as it came; the listing decoder inflates
+    /// it), under the same timeout, with no limit of its own.
+    fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<BlockingBody>, TransportError> {
+        let response = self.start(request, timeout)?;
+        Ok(response.map(|body| Box::new(BodyReader(body.into_reader())) as BlockingBody))
     }
 
     /// Several attempts at once (a batch's creates), one scoped thread each;

@@ -137,14 +137,7 @@ pub(crate) fn list_tasks(response: &Response<Vec<u8>>, filters: &TaskFilters, wh
     }
     let mut tasks: Vec<Task> = decode(response.status(), response.headers(), response.body())?;
     tasks.iter_mut().for_each(normalize);
-    tasks.retain(|t| {
-        filters.status.as_ref().is_none_or(|s| &t.status == s)
-            && filters.project_id.is_none_or(|p| t.project_id == Some(p))
-            && filters.priority.as_ref().is_none_or(|p| &t.priority == p)
-            && filters.task_type.as_ref().is_none_or(|ty| &t.task_type == ty)
-            && filters.created_after.is_none_or(|after| t.created_at >= after)
-            && filters.created_before.is_none_or(|before| t.created_at <= before)
-    });
+    tasks.retain(|t| matches_filters(t, filters));
     tasks.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     let offset = usize::try_from(filters.offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let limit = if whole {
@@ -156,6 +149,17 @@ pub(crate) fn list_tasks(response: &Response<Vec<u8>>, filters: &TaskFilters, wh
         return Ok(tasks);
     }
     Ok(tasks.into_iter().skip(offset).take(limit).collect())
+}
+
+/// Whether an (upstream-normalized) task matches every filter but the
+/// page's: what the public server does not filter itself.
+pub(crate) fn matches_filters(t: &Task, filters: &TaskFilters) -> bool {
+    filters.status.as_ref().is_none_or(|s| &t.status == s)
+        && filters.project_id.is_none_or(|p| t.project_id == Some(p))
+        && filters.priority.as_ref().is_none_or(|p| &t.priority == p)
+        && filters.task_type.as_ref().is_none_or(|ty| &t.task_type == ty)
+        && filters.created_after.is_none_or(|after| t.created_at >= after)
+        && filters.created_before.is_none_or(|before| t.created_at <= before)
 }
 
 /// Rejects update fields the public server drops, so nothing pretends they were stored.
