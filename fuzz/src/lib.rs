@@ -20,6 +20,7 @@ use taskqueue_proto::ops::{
     ListCorrelations, ListDependencies, ListProjects, ListTasks, ListWorkflows, Operation, Raw, RetryTask,
     SetTaskPriority, SetTaskStatus, SubmitWorkflow, UpdateProject, UpdateTask, UpsertTask, WaitForTasks, WatchTasks,
 };
+use taskqueue_proto::streaming::{ArraySplitter, ListingDecoder};
 use taskqueue_proto::{
     AddDependency, BODY_SNIPPET_LIMIT, CallOptions, Config, Dialect, Error, ProjectCreateRequest, ProjectUpdateRequest,
     TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus, TaskUpdateRequest, TaskUpsertRequest,
@@ -521,8 +522,104 @@ pub fn server_requests(data: &[u8]) {
 /// A fuzz target: arbitrary bytes in, a panic on a broken invariant.
 pub type Target = fn(&[u8]);
 
+/// What the splitter made of a body: each item's bytes, then the error (if any).
+fn split_in_chunks(body: &[u8], cuts: &[usize]) -> (Vec<Vec<u8>>, Option<String>) {
+    let mut splitter = ArraySplitter::new(1 << 16);
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut ends: Vec<usize> = cuts.iter().copied().filter(|&c| c > 0 && c < body.len()).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends.push(body.len());
+    for end in ends {
+        if let Err(e) = splitter.push(&body[start..end]) {
+            return (items, Some(e.to_string()));
+        }
+        start = end;
+        loop {
+            match splitter.next_item() {
+                Ok(Some(item)) => items.push(item.to_vec()),
+                Ok(None) => break,
+                Err(e) => return (items, Some(e.to_string())),
+            }
+        }
+    }
+    let end = splitter.finish().err().map(|e| e.to_string());
+    (items, end)
+}
+
+/// The listing push parser (`streaming::ArraySplitter`, `ListingDecoder`):
+/// however the body is cut into chunks — at every byte, for short inputs —
+/// it gives the same items and the same error; where serde reads the body
+/// as a JSON array, the splitter gives the same values; a decoder over any
+/// bytes, gzip or not, ends in tasks or a typed error, never a panic.
+pub fn listing_stream(data: &[u8]) {
+    let mut input = Input(data);
+    let flags = input.byte();
+    let step = usize::from(input.byte()).max(1);
+    let body = input.rest();
+    let whole = split_in_chunks(body, &[]);
+    if body.len() <= 96 {
+        for cut in 1..body.len() {
+            assert_eq!(split_in_chunks(body, &[cut]), whole, "cut at {cut}");
+        }
+        let every: Vec<usize> = (1..body.len()).collect();
+        assert_eq!(split_in_chunks(body, &every), whole, "one byte at a time");
+    }
+    let stepped: Vec<usize> = (step..body.len()).step_by(step).collect();
+    assert_eq!(split_in_chunks(body, &stepped), whole, "chunks of {step}");
+    // Against serde: a JSON array is split into exactly its values.
+    if let Ok(values) = serde_json::from_slice::<Vec<serde_json::Value>>(body) {
+        let (items, error) = &whole;
+        assert!(error.is_none(), "serde read an array the splitter refused: {error:?}");
+        let split: Vec<serde_json::Value> = items.iter().map(|i| serde_json::from_slice(i).unwrap()).collect();
+        assert_eq!(split, values);
+    } else if whole.1.is_none() {
+        // The splitter accepted it: then some item is not JSON on its own.
+        assert!(
+            whole
+                .0
+                .iter()
+                .any(|i| serde_json::from_slice::<serde_json::Value>(i).is_err()),
+            "every item is JSON, yet serde refused the array"
+        );
+    }
+    // The decoder, as the listing machine uses it.
+    let mut head = Response::new(()).into_parts().0;
+    if flags & 1 != 0 {
+        head.headers
+            .insert("content-encoding", http::HeaderValue::from_static("gzip"));
+    }
+    let Ok(mut decoder) = ListingDecoder::new(&head, 1 << 16) else {
+        return;
+    };
+    let mut ok = true;
+    'chunks: for chunk in body.chunks(step) {
+        if decoder.push(chunk).is_err() {
+            ok = false;
+            break;
+        }
+        loop {
+            match decoder.next_item::<taskqueue_proto::Task>() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    ok = false;
+                    break 'chunks;
+                }
+            }
+        }
+    }
+    if ok {
+        decoder.end();
+        while let Ok(Some(_)) = decoder.next_item::<taskqueue_proto::Task>() {}
+        let _ = decoder.finish();
+    }
+}
+
 /// Every target, by name, for the stable runner.
 pub const TARGETS: &[(&str, Target)] = &[
+    ("listing_stream", listing_stream),
     ("parse_responses", parse_responses),
     ("whole_call", whole_call),
     ("machines", machines),

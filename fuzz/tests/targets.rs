@@ -52,6 +52,20 @@ fn made_seeds(target: &str) -> Vec<Vec<u8>> {
     let project = "90f92073-d0a3-4d9f-b713-4c06876dde15";
     let task = format!(r#"{{"name":"build","command":"make","project_id":"{project}","priority":"High"}}"#);
     match target {
+        "listing_stream" => {
+            for body in [
+                br#"[{"a":"x,]}\"{["}, "s\\", 1.5e3 ,true,null,[[],{"b":[1,2]}], {} ]"#.to_vec(),
+                br#"[{"id":"90f92073-d0a3-4d9f-b713-4c06876dde15","name":"n","command":"c","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}]"#.to_vec(),
+                b"[1,,2]".to_vec(),
+                b"[] x".to_vec(),
+            ] {
+                for flags in [0u8, 1] {
+                    let mut seed = vec![flags, 3];
+                    seed.extend_from_slice(&body);
+                    seeds.push(seed);
+                }
+            }
+        }
         "batch_file" => {
             seeds.push(format!("[{task},{task}]").into_bytes());
             seeds.push(format!("{task}\n\n{task}\n").into_bytes());

@@ -320,6 +320,40 @@ pub fn invalid_input_is_rejected_before_sending(connect: Connect, target: Target
     assert_eq!(server.total_requests(), 0);
 }
 
+pub fn a_listing_longer_than_the_body_limit_is_read_as_it_arrives(connect: Connect, target: Target) {
+    let (server, config) = target.start(ServerConfig::ephemeral());
+    let setup = connect(config);
+    let p = project(&setup, "long");
+    let requests: Vec<_> = (0..300)
+        .map(|i| TaskCreateRequest::new(format!("t{i:03}"), format!("echo {i} {}", "x".repeat(300)), p.id))
+        .collect();
+    for result in setup.create_tasks(requests).unwrap() {
+        result.unwrap();
+    }
+    // 300 tasks of about a kilobyte each, against a body limit of 16 KiB:
+    // the limit applies to each task of a listing read as it arrives.
+    let limited = target
+        .builder(&server.base_url())
+        .body_limit(16 * 1024)
+        .build()
+        .unwrap();
+    let sdk = connect(limited);
+    let all: Vec<Task> = sdk
+        .list_tasks_all(TaskFilters::new().limit(1000))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(all.len(), 300);
+    assert!(all.iter().all(|t| t.command.len() > 300));
+    // One page read whole is still held to the limit.
+    let whole = sdk.list_tasks(TaskFilters::new().limit(1000)).unwrap_err();
+    assert!(matches!(whole, Error::ResponseTooLarge { limit: 16_384 }), "{whole:?}");
+    // A multi-wait reads the project's listing the same way.
+    let ids: Vec<_> = all.iter().take(3).map(|t| t.id).collect();
+    let report = sdk.wait_all(ids, Duration::from_millis(300)).unwrap();
+    assert_eq!(report.outcomes.len(), 3);
+}
+
 pub fn paging_walks_250_tasks(connect: Connect, target: Target) {
     let (server, sdk, p) = with_project(connect, target, ServerConfig::ephemeral(), "many");
     let requests: Vec<_> = (0..250)
@@ -849,6 +883,7 @@ macro_rules! integration_suite {
             every_operation_end_to_end,
             invalid_input_is_rejected_before_sending,
             paging_walks_250_tasks,
+            a_listing_longer_than_the_body_limit_is_read_as_it_arrives,
             batch_create_reports_each_item_in_order,
             wait_for_completion_follows_the_simulation,
             wait_all_reads_one_project_with_one_listing_a_round,
@@ -883,6 +918,7 @@ macro_rules! integration_suite {
                 every_operation_end_to_end,
                 invalid_input_is_rejected_before_sending,
                 paging_walks_250_tasks,
+                a_listing_longer_than_the_body_limit_is_read_as_it_arrives,
                 batch_create_reports_each_item_in_order,
                 wait_for_completion_follows_the_simulation,
                 wait_all_reads_one_project_with_one_listing_a_round,

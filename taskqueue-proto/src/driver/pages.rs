@@ -85,7 +85,7 @@ struct StreamedPage {
     ended: Option<Result<(), TransportError>>,
     /// Tasks of this page read so far (matching ones only, upstream).
     items: u64,
-    /// Their ids.
+    /// Their ids (in a paged walk).
     ids: Vec<Uuid>,
     /// Tasks held back while the page repeats the last one, task for task
     /// (so a server answering the same page forever yields it once).
@@ -227,7 +227,11 @@ impl Pages {
                 }
                 let index = page.items as usize;
                 page.items += 1;
-                page.ids.push(task.id);
+                // A page's ids, to catch a server repeating it: a paged walk
+                // only (a whole listing is one exchange, and can be long).
+                if !whole {
+                    page.ids.push(task.id);
+                }
                 let repeating = page.held.len() == index && self.last_ids.get(index) == Some(&task.id);
                 self.count_item()?;
                 let Some(Body::Streaming(page)) = &mut self.body else {
