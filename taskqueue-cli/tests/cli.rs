@@ -1554,3 +1554,55 @@ fn huge_durations_are_refused_not_a_panic() {
         assert!(run.stderr.contains("at most"), "{args:?}: {}", run.stderr);
     }
 }
+
+/// `tasks list --all` prints as the listing arrives, in both dialects: JSON
+/// lines (`--format jsonl`), a JSON array written task by task (the same
+/// value `--format json` always printed), and a table whose widths are set
+/// by its first rows and bounded (a long name is cut with `…`).
+#[test]
+fn tasks_list_all_prints_while_the_listing_arrives() {
+    for dialect in [taskqueue_proto::Dialect::Spec, taskqueue_proto::Dialect::Upstream] {
+        let s = spawn(ServerConfig::ephemeral().dialect(dialect)).unwrap();
+        let run = |args: &[&str]| {
+            let mut all = vec!["--dialect", dialect.as_str()];
+            all.extend_from_slice(args);
+            on(&s, &all)
+        };
+        let p = run(&["projects", "create", "many", "--format", "json"]).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let long = "n".repeat(200);
+        let items: Vec<String> = (0..130)
+            .map(|i| {
+                let name = if i == 10 || i == 100 { long.clone() } else { format!("t{i:03}") };
+                format!(r#"{{"name":"{name}","command":"echo {i}","project_id":"{p}"}}"#)
+            })
+            .collect();
+        let file = write(&scratch(), "many.jsonl", &items.join("\n"));
+        assert_eq!(run(&["tasks", "create-batch", &file, "--format", "json"]).code, 0);
+
+        let lines = run(&["tasks", "list", "--all", "--limit", "50", "--format", "jsonl"]);
+        assert_eq!(lines.code, 0, "{}", lines.stderr);
+        let tasks: Vec<Value> = lines.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(tasks.len(), 130, "{dialect:?}");
+        assert!(tasks.iter().all(|t| t["id"].is_string()));
+
+        let array = run(&["tasks", "list", "--all", "--limit", "50", "--format", "json"]);
+        assert_eq!(array.json().as_array().unwrap(), &tasks, "the same tasks as one array");
+        let empty = run(&["tasks", "list", "--all", "--status", "failed", "--format", "json"]);
+        assert_eq!(empty.json(), serde_json::json!([]));
+
+        let table = run(&["tasks", "list", "--all", "--limit", "50", "--format", "table"]);
+        assert_eq!(table.code, 0, "{}", table.stderr);
+        let rows: Vec<&str> = table.stdout.lines().collect();
+        assert!(rows[0].starts_with("ID") && rows[0].contains("NAME"), "{}", rows[0]);
+        assert_eq!(rows.len(), 2 + 130 + 1, "header, rule, rows, count");
+        assert_eq!(rows.last(), Some(&"130 task(s)"));
+        let widest = rows.iter().map(|r| r.chars().count()).max().unwrap();
+        assert!(widest < 160, "bounded widths: {widest}");
+        // Each long name is cut (to the bound, or to the width the first rows set).
+        assert!(!table.stdout.contains(&"n".repeat(48)), "{}", table.stdout);
+        assert_eq!(table.stdout.matches("n…").count(), 2, "{}", table.stdout);
+    }
+}
