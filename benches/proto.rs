@@ -99,6 +99,80 @@ mod list_1000 {
         parse_list(bencher, body);
     }
 
+    /// The same list read as it would arrive: `ListingDecoder` over 64 KiB
+    /// chunks, each task decoded as soon as its bytes are in.
+    #[divan::bench]
+    fn sdk_streamed(bencher: Bencher) {
+        let body = list_json(1000);
+        let head = http::Response::new(()).into_parts().0;
+        bencher
+            .counter(divan::counter::BytesCount::new(body.len()))
+            .bench_local(|| {
+                let mut decoder = taskqueue_proto::streaming::ListingDecoder::new(&head, 1 << 20).unwrap();
+                let mut count = 0;
+                for chunk in black_box(&body).chunks(64 * 1024) {
+                    decoder.push(chunk).unwrap();
+                    while let Some(task) = decoder.next_item::<taskqueue::Task>().unwrap() {
+                        black_box(task);
+                        count += 1;
+                    }
+                }
+                decoder.end();
+                decoder.finish().unwrap();
+                count
+            });
+    }
+
+    /// `sdk_streamed` over the gzip of the list (as the server sends it to the SDK).
+    #[divan::bench]
+    fn sdk_streamed_gzip(bencher: Bencher) {
+        use std::io::Write;
+        let plain = list_json(1000);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&plain).unwrap();
+        let body = e.finish().unwrap();
+        let mut head = http::Response::new(()).into_parts().0;
+        head.headers
+            .insert("content-encoding", http::HeaderValue::from_static("gzip"));
+        bencher
+            .counter(divan::counter::BytesCount::new(plain.len()))
+            .bench_local(|| {
+                let mut decoder = taskqueue_proto::streaming::ListingDecoder::new(&head, 1 << 20).unwrap();
+                let mut count = 0;
+                for chunk in black_box(&body).chunks(64 * 1024) {
+                    decoder.push(chunk).unwrap();
+                    while let Some(task) = decoder.next_item::<taskqueue::Task>().unwrap() {
+                        black_box(task);
+                        count += 1;
+                    }
+                }
+                decoder.end();
+                while let Some(task) = decoder.next_item::<taskqueue::Task>().unwrap() {
+                    black_box(task);
+                    count += 1;
+                }
+                decoder.finish().unwrap();
+                assert_eq!(count, 1000);
+                count
+            });
+    }
+
+    #[divan::bench]
+    fn split_only(bencher: Bencher) {
+        let body = list_json(1000);
+        bencher.bench_local(|| {
+            let mut s = taskqueue_proto::streaming::ArraySplitter::new(1 << 20);
+            let mut n = 0;
+            for chunk in black_box(&body).chunks(64 * 1024) {
+                s.push(chunk).unwrap();
+                while let Some(item) = s.next_item().unwrap() {
+                    n += item.len();
+                }
+            }
+            n
+        });
+    }
+
     #[divan::bench]
     fn naive_serde_vec(bencher: Bencher) {
         let body = list_json(1000);

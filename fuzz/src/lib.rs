@@ -584,37 +584,49 @@ pub fn listing_stream(data: &[u8]) {
             "every item is JSON, yet serde refused the array"
         );
     }
-    // The decoder, as the listing machine uses it.
-    let mut head = Response::new(()).into_parts().0;
+    // The decoder (serde reading straight from the chunks) agrees with the
+    // splitter: where every split item is JSON and the array is whole, it
+    // gives the same values, whatever the chunking.
+    let head = Response::new(()).into_parts().0;
+    let split_values: Option<Vec<serde_json::Value>> = match &whole {
+        (items, None) => items.iter().map(|i| serde_json::from_slice(i).ok()).collect(),
+        _ => None,
+    };
+    for size in [1, step, body.len().max(1)] {
+        let decoded = decode_in_chunks::<serde_json::Value>(&head, body, size);
+        if let Some(values) = &split_values {
+            assert_eq!(decoded.as_ref().ok(), Some(values), "chunks of {size}");
+        }
+    }
+    // As the listing machine uses it, gzip or not: tasks or a typed error.
+    let mut head = head;
     if flags & 1 != 0 {
         head.headers
             .insert("content-encoding", http::HeaderValue::from_static("gzip"));
     }
-    let Ok(mut decoder) = ListingDecoder::new(&head, 1 << 16) else {
-        return;
-    };
-    let mut ok = true;
-    'chunks: for chunk in body.chunks(step) {
-        if decoder.push(chunk).is_err() {
-            ok = false;
-            break;
-        }
-        loop {
-            match decoder.next_item::<taskqueue_proto::Task>() {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(_) => {
-                    ok = false;
-                    break 'chunks;
-                }
-            }
+    let _ = decode_in_chunks::<taskqueue_proto::Task>(&head, body, step);
+}
+
+/// Every item a `ListingDecoder` gives for `body` in chunks of `size`, or its error.
+fn decode_in_chunks<T: serde::de::DeserializeOwned>(
+    head: &http::response::Parts,
+    body: &[u8],
+    size: usize,
+) -> Result<Vec<T>, Error> {
+    let mut decoder = ListingDecoder::new(head, 1 << 16)?;
+    let mut items = Vec::new();
+    for chunk in body.chunks(size.max(1)) {
+        decoder.push(chunk)?;
+        while let Some(item) = decoder.next_item()? {
+            items.push(item);
         }
     }
-    if ok {
-        decoder.end();
-        while let Ok(Some(_)) = decoder.next_item::<taskqueue_proto::Task>() {}
-        let _ = decoder.finish();
+    decoder.end();
+    while let Some(item) = decoder.next_item()? {
+        items.push(item);
     }
+    decoder.finish()?;
+    Ok(items)
 }
 
 /// Every target, by name, for the stable runner.

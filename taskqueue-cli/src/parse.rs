@@ -82,7 +82,7 @@ mod tests {
     fn values_times_and_pairs() {
         assert_eq!(
             value::<TaskStatus>("status", "ai-review").unwrap(),
-            TaskStatus::AIReview
+            TaskStatus::AiReview
         );
         assert!(value::<TaskStatus>("status", "later").is_err());
         assert_eq!(

@@ -1575,7 +1575,11 @@ fn tasks_list_all_prints_while_the_listing_arrives() {
         let long = "n".repeat(200);
         let items: Vec<String> = (0..130)
             .map(|i| {
-                let name = if i == 10 || i == 100 { long.clone() } else { format!("t{i:03}") };
+                let name = if i == 10 || i == 100 {
+                    long.clone()
+                } else {
+                    format!("t{i:03}")
+                };
                 format!(r#"{{"name":"{name}","command":"echo {i}","project_id":"{p}"}}"#)
             })
             .collect();

@@ -108,7 +108,9 @@ where
 fn status() -> impl Strategy<Value = TaskStatus> {
     prop_oneof![
         prop::sample::select(TaskStatus::KNOWN.to_vec()),
-        "[A-Za-z]{1,20}".prop_map(|s| s.parse().unwrap_or(TaskStatus::Other(s))),
+        "[A-Za-z]{1,20}".prop_map(|s| s
+            .parse()
+            .unwrap_or_else(|_| serde_json::from_value(serde_json::json!(s)).unwrap())),
     ]
 }
 

@@ -289,11 +289,8 @@ fn filters_and_the_offset_apply_as_the_tasks_arrive_upstream() {
 fn one_task_past_the_limit_is_response_too_large_after_the_ones_before() {
     let _lock = one_at_a_time();
     let mut body = body_of(3);
-    let big = format!(
-        r#",{{"id":"{}","name":"{}","command":"c"}}]"#,
-        Uuid::nil(),
-        "x".repeat(10_000)
-    );
+    // A valid task, longer than the limit.
+    let big = format!(",{}]", task_json(3).replace("task-000003", &"x".repeat(10_000)));
     body.pop();
     body.extend_from_slice(big.as_bytes());
     let config = Config::builder()

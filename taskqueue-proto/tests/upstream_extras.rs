@@ -241,7 +241,7 @@ fn priority_changes_then_fetches_the_task() {
     assert_eq!(bad.body.as_ref().unwrap()["priority"], "Urgent");
     let err = SetTaskPriority {
         id: id(ALPHA),
-        priority: TaskPriority::Other("Urgent".into()),
+        priority: serde_json::from_str("\"Urgent\"").unwrap(),
     }
     .build_request(&config())
     .unwrap_err();

@@ -232,7 +232,7 @@ mod tests {
             "status=AIReview&priority=High&task_type=Simple&created_after=2026-03-01T10%3A00%3A00%2B01%3A00&limit=5&offset=2&x=y",
         ))
         .unwrap();
-        assert_eq!(f.status, Some(TaskStatus::AIReview));
+        assert_eq!(f.status, Some(TaskStatus::AiReview));
         assert_eq!(f.created_after.unwrap().to_rfc3339(), "2026-03-01T10:00:00+01:00");
         assert_eq!((f.limit, f.offset), (Some(5), Some(2)));
     }

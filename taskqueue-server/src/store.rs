@@ -372,7 +372,7 @@ fn is_workflow_phase(status: &TaskStatus) -> bool {
             | TaskStatus::Implementation
             | TaskStatus::TestCreation
             | TaskStatus::Testing
-            | TaskStatus::AIReview
+            | TaskStatus::AiReview
             | TaskStatus::Finalized
     )
 }
@@ -443,7 +443,8 @@ mod tests {
     fn unknown_enum_values_are_validation_errors() {
         let mut store = Store::new(None);
         let p = with_project(&mut store);
-        let req = TaskCreateRequest::new("a", "true", p).priority(TaskPriority::Other("Urgent".into()));
+        let req = TaskCreateRequest::new("a", "true", p)
+            .priority(serde_json::from_str::<TaskPriority>("\"Urgent\"").unwrap());
         match store.create_task(req, t0()) {
             Err(StoreError::Validation(fields)) => assert_eq!(fields[0].field, "priority"),
             other => panic!("{other:?}"),

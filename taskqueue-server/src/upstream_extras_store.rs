@@ -49,8 +49,8 @@ fn next_phase(task: &Task) -> Option<TaskStatus> {
         Planning => Some(Implementation),
         Implementation => Some(TestCreation),
         TestCreation => Some(Testing),
-        Testing => Some(AIReview),
-        AIReview if task.ai_reviews_completed >= task.ai_reviews_required => Some(Finalized),
+        Testing => Some(AiReview),
+        AiReview if task.ai_reviews_completed >= task.ai_reviews_required => Some(Finalized),
         _ => None,
     }
 }
@@ -264,7 +264,7 @@ mod tests {
             TaskStatus::Implementation,
             TaskStatus::TestCreation,
             TaskStatus::Testing,
-            TaskStatus::AIReview,
+            TaskStatus::AiReview,
         ] {
             assert_eq!(next_phase(&t), Some(expected.clone()));
             t.current_phase = expected;

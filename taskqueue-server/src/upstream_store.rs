@@ -70,11 +70,11 @@ pub(crate) fn allowed(task: &Task, to: &TaskStatus) -> bool {
         (Planning, Implementation)
         | (Implementation, TestCreation)
         | (TestCreation, Testing)
-        | (Testing, AIReview)
-        | (AIReview, Implementation)
+        | (Testing, AiReview)
+        | (AiReview, Implementation)
         | (Failed, Implementation)
         | (Failed, Planning) => true,
-        (AIReview, Finalized) => task.ai_reviews_completed >= task.ai_reviews_required,
+        (AiReview, Finalized) => task.ai_reviews_completed >= task.ai_reviews_required,
         _ => false,
     }
 }

@@ -49,55 +49,67 @@ where
         !(self.in_flight.is_empty() && self.opening.is_empty() && self.reading.is_empty())
     }
 
+    /// Takes one action of the machine: starts what it asks, or gives the
+    /// event it is (`Some` for an item or the end).
+    fn take(&mut self, action: Action<M::Output, M::Item>, now: Instant) -> Option<Event<M::Output, M::Item>> {
+        match action {
+            Action::Send {
+                request,
+                timeout,
+                ticket,
+            } => {
+                let transport = self.transport.clone();
+                let send: BoxFuture<'t, Outcome> = Box::pin(async move { transport.send(request, timeout).await });
+                self.in_flight.push((ticket, send));
+            }
+            Action::Open {
+                request,
+                timeout,
+                ticket,
+            } => {
+                let transport = self.transport.clone();
+                let open: Opening<'t> = Box::pin(async move { transport.open(request, timeout).await });
+                self.opening.push((ticket, open));
+            }
+            Action::Yield(item) => return Some(Event::Yield(item)),
+            Action::Done(result) => {
+                self.in_flight.clear();
+                self.opening.clear();
+                self.reading.clear();
+                self.sleep = None;
+                return Some(Event::Done(result));
+            }
+            Action::Sleep(pause) => {
+                let until = now.checked_add(pause);
+                let sooner = match (&self.sleep, until) {
+                    (Some((current, _)), Some(until)) => until < *current,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                };
+                if sooner {
+                    let transport = self.transport.clone();
+                    let sleep: BoxFuture<'t, ()> = Box::pin(async move { transport.sleep(pause).await });
+                    self.sleep = Some((until.unwrap_or(now), sleep));
+                }
+            }
+            Action::Pending => {}
+        }
+        None
+    }
+
     /// Drives the machine until it yields an item or ends.
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Event<M::Output, M::Item>> {
         #[cfg(feature = "tracing")]
         let _entered = self.machine.span().cloned().map(tracing::Span::entered);
         loop {
             let now = self.transport.now();
-            match self.machine.poll(now) {
-                Action::Send {
-                    request,
-                    timeout,
-                    ticket,
-                } => {
-                    let transport = self.transport.clone();
-                    let send: BoxFuture<'t, Outcome> = Box::pin(async move { transport.send(request, timeout).await });
-                    self.in_flight.push((ticket, send));
-                    continue;
-                }
-                Action::Open {
-                    request,
-                    timeout,
-                    ticket,
-                } => {
-                    let transport = self.transport.clone();
-                    let open: Opening<'t> = Box::pin(async move { transport.open(request, timeout).await });
-                    self.opening.push((ticket, open));
-                    continue;
-                }
-                Action::Yield(item) => return Poll::Ready(Event::Yield(item)),
-                Action::Done(result) => {
-                    self.in_flight.clear();
-                    self.opening.clear();
-                    self.reading.clear();
-                    self.sleep = None;
-                    return Poll::Ready(Event::Done(result));
-                }
-                Action::Sleep(pause) => {
-                    let until = now.checked_add(pause);
-                    let sooner = match (&self.sleep, until) {
-                        (Some((current, _)), Some(until)) => until < *current,
-                        (None, _) => true,
-                        (Some(_), None) => false,
-                    };
-                    if sooner {
-                        let transport = self.transport.clone();
-                        let sleep: BoxFuture<'t, ()> = Box::pin(async move { transport.sleep(pause).await });
-                        self.sleep = Some((until.unwrap_or(now), sleep));
-                    }
-                }
-                Action::Pending => {}
+            let action = self.machine.poll(now);
+            let starts = matches!(action, Action::Send { .. } | Action::Open { .. });
+            if let Some(event) = self.take(action, now) {
+                return Poll::Ready(event);
+            }
+            if starts {
+                continue;
             }
             if !self.waiting_on_network() && self.sleep.is_none() {
                 return Poll::Ready(Event::Done(Err(stalled())));
@@ -176,16 +188,76 @@ where
 /// Runs `machine` to its end over `transport`: sends what it asks (several
 /// at once when it has several in flight), sleeps when it says, and returns
 /// its result. Dropping the future cancels whatever is in flight.
-pub async fn run<T, M>(transport: &T, machine: M) -> Result<M::Output, Error>
+///
+/// A call with one attempt in flight at a time (every operation) is awaited
+/// in place, with no future boxed; a machine that wants several at once (a
+/// batch, a multi-wait) or a streamed body goes to the general loop.
+pub async fn run<T, M>(transport: &T, mut machine: M) -> Result<M::Output, Error>
 where
     T: AsyncTransport + ?Sized,
     M: Machine<Item = Infallible>,
 {
-    let mut engine = Engine::new(transport, machine);
-    match std::future::poll_fn(|cx| engine.poll_event(cx)).await {
-        Event::Done(result) => result,
-        Event::Yield(never) => match never {},
+    loop {
+        let now = transport.now();
+        match poll_in_span(&mut machine, now) {
+            Action::Done(result) => return result,
+            Action::Yield(never) => match never {},
+            Action::Sleep(pause) => transport.sleep(pause).await,
+            Action::Pending => return Err(stalled()),
+            Action::Send {
+                request,
+                timeout,
+                ticket,
+            } => {
+                let next = poll_in_span(&mut machine, now);
+                if matches!(next, Action::Pending) {
+                    let outcome = transport.send(request, timeout).await;
+                    record_in_span(&mut machine, ticket, outcome, transport.now());
+                    continue;
+                }
+                let mut engine = Engine::new(transport, machine);
+                let send = Action::Send {
+                    request,
+                    timeout,
+                    ticket,
+                };
+                if let Some(event) = engine.take(send, now).or_else(|| engine.take(next, now)) {
+                    return event.into_result();
+                }
+                return std::future::poll_fn(|cx| engine.poll_event(cx)).await.into_result();
+            }
+            open @ Action::Open { .. } => {
+                let mut engine = Engine::new(transport, machine);
+                if let Some(event) = engine.take(open, now) {
+                    return event.into_result();
+                }
+                return std::future::poll_fn(|cx| engine.poll_event(cx)).await.into_result();
+            }
+        }
     }
+}
+
+impl<T> Event<T, Infallible> {
+    fn into_result(self) -> Result<T, Error> {
+        match self {
+            Event::Done(result) => result,
+            Event::Yield(never) => match never {},
+        }
+    }
+}
+
+/// Polls the machine inside its span (entered only while it runs, never across an await).
+fn poll_in_span<M: Machine>(machine: &mut M, now: Instant) -> Action<M::Output, M::Item> {
+    #[cfg(feature = "tracing")]
+    let _entered = machine.span().cloned().map(tracing::Span::entered);
+    machine.poll(now)
+}
+
+/// Records an outcome inside the machine's span.
+fn record_in_span<M: Machine>(machine: &mut M, ticket: Ticket, outcome: Outcome, now: Instant) {
+    #[cfg(feature = "tracing")]
+    let _entered = machine.span().cloned().map(tracing::Span::entered);
+    machine.record(ticket, outcome, now);
 }
 
 /// The items of a machine that yields them (every task of a listing), for

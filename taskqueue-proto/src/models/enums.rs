@@ -1,5 +1,5 @@
 //! The string enums of the API, forward compatible: a value this SDK does not
-//! know parses into `Other(String)`, keeping the server's spelling.
+//! know decodes into `Unknown(UnknownValue)`, keeping the server's spelling.
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,6 +19,25 @@ pub struct ParseEnumError {
     pub expected: &'static [&'static str],
 }
 
+/// A value of an API enum this version of the SDK does not know, exactly as
+/// the server sent it. Only decoding makes one, so a known value is never
+/// spelled as an unknown one (`Unknown("Completed")` cannot exist).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// The server's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 macro_rules! api_enum {
     (
         $(#[$meta:meta])*
@@ -31,19 +50,20 @@ macro_rules! api_enum {
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
-            /// A value this version of the SDK does not know, exactly as the server sent it.
-            Other(String),
+            /// A value this version of the SDK does not know, as the server
+            /// sent it (match it with `Unknown(_)`; a later version may know it).
+            Unknown(UnknownValue),
         }
 
         impl $name {
             /// Every value this version of the SDK knows, in the specification's order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
-            /// The wire spelling (`PascalCase`), or the server's own text for `Other`.
+            /// The wire spelling (`PascalCase`), or the server's own text for `Unknown`.
             pub fn as_str(&self) -> &str {
                 match self {
                     $( $name::$variant => $wire, )+
-                    $name::Other(s) => s.as_str(),
+                    $name::Unknown(s) => s.as_str(),
                 }
             }
 
@@ -102,10 +122,10 @@ macro_rules! api_enum {
                         f.write_str(concat!("a ", $kind, " string"))
                     }
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
-                        Ok($name::from_wire(v).unwrap_or_else(|| $name::Other(v.to_owned())))
+                        Ok($name::from_wire(v).unwrap_or_else(|| $name::Unknown(UnknownValue(v.to_owned()))))
                     }
                     fn visit_string<E: de::Error>(self, v: String) -> Result<$name, E> {
-                        Ok($name::from_wire(&v).unwrap_or($name::Other(v)))
+                        Ok($name::from_wire(&v).unwrap_or($name::Unknown(UnknownValue(v))))
                     }
                 }
                 deserializer.deserialize_str(V)
@@ -126,7 +146,8 @@ api_enum! {
         /// Tests are running.
         Testing => "Testing",
         /// Waiting for or undergoing AI review.
-        AIReview => "AIReview",
+        /// (Wire `AIReview`.)
+        AiReview => "AIReview",
         /// Done with the development workflow.
         Finalized => "Finalized",
         /// Queued for execution.
@@ -244,7 +265,7 @@ mod tests {
     #[test]
     fn unknown_wire_value_is_kept_verbatim() {
         let s: TaskStatus = serde_json::from_str("\"WaitingForDependencies\"").unwrap();
-        assert_eq!(s, TaskStatus::Other("WaitingForDependencies".into()));
+        assert!(matches!(&s, TaskStatus::Unknown(v) if v.as_str() == "WaitingForDependencies"));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"WaitingForDependencies\"");
         assert!(!s.is_terminal());
     }
@@ -252,12 +273,12 @@ mod tests {
     #[test]
     fn wire_decoding_is_case_sensitive_so_nothing_is_guessed() {
         let s: TaskPriority = serde_json::from_str("\"high\"").unwrap();
-        assert_eq!(s, TaskPriority::Other("high".into()));
+        assert!(matches!(&s, TaskPriority::Unknown(v) if v.as_str() == "high"));
     }
 
     #[test]
     fn from_str_folds_case_and_separators() {
-        assert_eq!("ai_review".parse::<TaskStatus>(), Ok(TaskStatus::AIReview));
+        assert_eq!("ai_review".parse::<TaskStatus>(), Ok(TaskStatus::AiReview));
         assert_eq!("on-hold".parse::<ProjectStatus>(), Ok(ProjectStatus::OnHold));
         assert_eq!("CRITICAL".parse::<TaskPriority>(), Ok(TaskPriority::Critical));
     }

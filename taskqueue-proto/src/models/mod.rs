@@ -16,7 +16,7 @@ mod workflow;
 
 pub(crate) use budget::{Budgeted, optional_value as budget_optional_value, within_budget};
 pub use dependency::{AddDependency, Dependency, DependencyCondition};
-pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, WorkflowStatus};
+pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, UnknownValue, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
 pub use json::Json;
 pub(crate) use json::shape;

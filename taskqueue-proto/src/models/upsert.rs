@@ -82,7 +82,7 @@ impl TaskUpsertRequest {
         not_blank("name", &self.name)?;
         not_blank("command", &self.command)?;
         match &self.priority {
-            Some(TaskPriority::Other(p)) => Err(Error::invalid_input(
+            Some(TaskPriority::Unknown(p)) => Err(Error::invalid_input(
                 "priority",
                 format!("{p:?} is not one of Low, Normal, High, Critical (the server would store Normal)"),
             )),

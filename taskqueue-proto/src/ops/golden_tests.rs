@@ -151,7 +151,7 @@ fn list_tasks_with_every_filter_percent_encoded() {
     let after: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-01T10:00:00+01:00").unwrap();
     let before: DateTime<chrono::FixedOffset> = DateTime::parse_from_rfc3339("2026-03-02T00:00:00-05:30").unwrap();
     let filters = TaskFilters::new()
-        .status(TaskStatus::AIReview)
+        .status(TaskStatus::AiReview)
         .project_id(PROJECT)
         .priority(TaskPriority::Critical)
         .task_type(TaskType::Scheduled)

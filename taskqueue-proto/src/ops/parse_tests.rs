@@ -44,7 +44,7 @@ fn ok(body: &str) -> Response<Vec<u8>> {
 fn task_bodies_parse_for_every_task_operation() {
     let task = GetTask::new(TASK).parse_spec_response(ok(FULL_TASK)).unwrap();
     assert_eq!(task.id, TASK);
-    assert_eq!(task.status, TaskStatus::AIReview);
+    assert_eq!(task.status, TaskStatus::AiReview);
     assert_eq!(task.priority, TaskPriority::High);
     assert_eq!(task.task_type, TaskType::Workflow);
     assert_eq!(task.project_id, Some(PROJECT));

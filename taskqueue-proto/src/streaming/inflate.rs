@@ -5,8 +5,8 @@ use std::io::Write;
 use crate::driver::{TransportError, TransportErrorKind};
 
 /// Compressed bytes fed to the decoder per step: deflate inflates at most
-/// about 1 032 to 1, so one step makes at most about half a megabyte.
-const STEP: usize = 512;
+/// about 1 032 to 1, so one step makes at most about four megabytes.
+const STEP: usize = 4096;
 
 /// A streaming gzip decoder that inflates on demand: compressed chunks are
 /// held as they come, and each [`step`](Inflate::step) inflates a bounded

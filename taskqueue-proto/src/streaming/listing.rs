@@ -4,7 +4,7 @@ use http::header::CONTENT_ENCODING;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::splitter::{ArraySplitter, SplitError};
+use super::splitter::SplitError;
 use crate::Error;
 use crate::driver::{TransportError, TransportErrorKind};
 
@@ -13,6 +13,12 @@ use crate::driver::{TransportError, TransportErrorKind};
 /// its bytes are complete, and say when the body ended. It inflates a
 /// `Content-Encoding: gzip` body itself (feature `gzip`), a little at a
 /// time, so a transport hands over the bytes as they came off the wire.
+///
+/// Each item is decoded by serde straight from the bytes as they are (one
+/// pass; the array's commas and brackets are checked around it). An item
+/// cut by a chunk's end is decoded again once more has arrived — at the
+/// latest when the unfinished bytes have doubled, so a long item costs a
+/// bounded multiple of its length, and at the end of the body.
 ///
 /// What it holds is bounded by the largest item, not the body: the body
 /// limit applies to each item (one longer is [`Error::ResponseTooLarge`]),
@@ -38,7 +44,18 @@ use crate::driver::{TransportError, TransportErrorKind};
 /// ```
 #[derive(Debug)]
 pub struct ListingDecoder {
-    splitter: ArraySplitter,
+    /// Bytes not yet decoded (from `pos` on).
+    buf: Vec<u8>,
+    pos: usize,
+    /// The body position of `buf[0]`.
+    base: u64,
+    state: State,
+    /// Bytes available when the unfinished item last failed to decode (0
+    /// when there is none): it is tried again once they have doubled.
+    tried: usize,
+    items: u64,
+    /// An error already reported: every later call reports it again.
+    failed: Option<Error>,
     #[cfg(feature = "gzip")]
     inflate: Option<super::inflate::Inflate>,
     /// Inflated bytes not yet handed to the splitter.
@@ -84,7 +101,13 @@ impl ListingDecoder {
             headers.insert(crate::driver::REQUEST_ID_HEADER, id.clone());
         }
         Ok(ListingDecoder {
-            splitter: ArraySplitter::new(usize::try_from(max_item).unwrap_or(usize::MAX)),
+            buf: Vec::new(),
+            pos: 0,
+            base: 0,
+            state: State::Open,
+            tried: 0,
+            items: 0,
+            failed: None,
             #[cfg(feature = "gzip")]
             inflate,
             #[cfg(feature = "gzip")]
@@ -102,12 +125,26 @@ impl ListingDecoder {
     ///
     /// The error of an earlier call, if there was one.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
         #[cfg(feature = "gzip")]
         if let Some(inflate) = &mut self.inflate {
             inflate.push(chunk);
             return Ok(());
         }
-        self.splitter.push(chunk).map_err(|e| self.split_error(e))
+        self.append(chunk);
+        Ok(())
+    }
+
+    /// Appends decoded-body bytes, dropping those already read first.
+    fn append(&mut self, bytes: &[u8]) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.base += self.pos as u64;
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(bytes);
     }
 
     /// The next item, decoded, or `None` until more of the body arrives (or
@@ -119,20 +156,115 @@ impl ListingDecoder {
     /// does not decode as `T`; [`Error::ResponseTooLarge`] for an item longer
     /// than the limit; [`Error::Connection`] for gzip that does not inflate.
     pub fn next_item<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
         loop {
-            let index = self.splitter.items();
-            match self.splitter.next_item() {
-                Ok(Some(item)) => return decode_item(self.status, &self.headers, index, item).map(Some),
+            match self.step::<T>() {
+                Ok(Some(item)) => return Ok(Some(item)),
                 Ok(None) => {}
-                Err(error) => return Err(self.split_error(error)),
+                Err(error) => {
+                    self.failed = Some(error.clone());
+                    return Err(error);
+                }
             }
-            if !self.inflate_more()? {
-                return Ok(None);
+            match self.inflate_more() {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(error) => {
+                    self.failed = Some(error.clone());
+                    return Err(error);
+                }
             }
         }
     }
 
-    /// Inflates the next slice of a gzip body into the splitter: whether
+    /// Reads on from `pos`: the next item, or `None` until more bytes come.
+    fn step<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+        while self.pos < self.buf.len() {
+            let byte = self.buf[self.pos];
+            let at = self.base + self.pos as u64;
+            let unexpected = |expected| SplitError::Unexpected {
+                found: byte,
+                at,
+                expected,
+            };
+            match self.state {
+                _ if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
+                State::Open if byte == b'[' => {
+                    self.state = State::First;
+                    self.pos += 1;
+                }
+                State::Open => return Err(self.split_error(SplitError::NotAnArray { found: byte })),
+                State::First if byte == b']' => {
+                    self.state = State::Closed;
+                    self.pos += 1;
+                }
+                State::First | State::Next if byte == b',' || byte == b']' => {
+                    return Err(self.split_error(unexpected("a value")));
+                }
+                State::First | State::Next => return self.item(),
+                State::After if byte == b',' => {
+                    self.state = State::Next;
+                    self.pos += 1;
+                }
+                State::After if byte == b']' => {
+                    self.state = State::Closed;
+                    self.pos += 1;
+                }
+                State::After => return Err(self.split_error(unexpected("`,` or `]`"))),
+                State::Closed => return Err(self.split_error(SplitError::TrailingData { at })),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Decodes the item at `pos`, if its bytes are all in.
+    fn item<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+        let available = self.buf.len() - self.pos;
+        let complete = self.all_in();
+        let limit = usize::try_from(self.max_item).unwrap_or(usize::MAX);
+        // Not doubled since the last try: wait (unless the body ended, or
+        // the bytes pass the limit and must be looked at).
+        if !complete && available < self.tried.saturating_mul(2) && available <= limit {
+            return Ok(None);
+        }
+        let rest = &self.buf[self.pos..];
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+        let decoded = crate::models::within_budget(available, || values.next());
+        let end = values.byte_offset();
+        match decoded {
+            // An item that ends where the bytes do may go on (`12` then `3`).
+            None | Some(Ok(_)) if end == available && !complete => {
+                self.tried = available;
+                Ok(None)
+            }
+            None => Err(self.split_error(SplitError::Unfinished { items: self.items })),
+            Some(Ok(_)) if end > limit => Err(Error::ResponseTooLarge { limit: self.max_item }),
+            Some(Ok(item)) => {
+                self.pos += end;
+                self.state = State::After;
+                self.tried = 0;
+                self.items += 1;
+                Ok(Some(item))
+            }
+            Some(Err(error)) if error.is_eof() && available > limit => {
+                Err(Error::ResponseTooLarge { limit: self.max_item })
+            }
+            Some(Err(error)) if error.is_eof() && !complete => {
+                self.tried = available;
+                Ok(None)
+            }
+            Some(Err(error)) if error.is_eof() => Err(self.split_error(SplitError::Unfinished { items: self.items })),
+            Some(Err(error)) => {
+                let index = self.items;
+                let error = crate::ops::decode_error::<T>(self.status, &self.headers, rest, error);
+                Err(at_item(error, index))
+            }
+        }
+    }
+
+    /// Inflates the next slice of a gzip body into the buffer: whether
     /// there was anything to inflate.
     #[cfg(feature = "gzip")]
     fn inflate_more(&mut self) -> Result<bool, Error> {
@@ -149,7 +281,7 @@ impl ListingDecoder {
             self.inflate = None;
         }
         let inflated = std::mem::take(&mut self.inflated);
-        self.splitter.push(&inflated).map_err(|e| self.split_error(e))?;
+        self.append(&inflated);
         self.inflated = inflated;
         Ok(true)
     }
@@ -157,6 +289,16 @@ impl ListingDecoder {
     #[cfg(not(feature = "gzip"))]
     fn inflate_more(&mut self) -> Result<bool, Error> {
         Ok(false)
+    }
+
+    /// Whether every byte of the body is in the buffer: it ended, and
+    /// nothing is left to inflate.
+    fn all_in(&self) -> bool {
+        #[cfg(feature = "gzip")]
+        if self.inflate.is_some() {
+            return false;
+        }
+        self.ended
     }
 
     /// Says the body has ended. Take the last items with
@@ -172,18 +314,27 @@ impl ListingDecoder {
     ///
     /// [`Error::Decode`] if the array is unfinished, or items are left.
     pub fn finish(&mut self) -> Result<(), Error> {
-        self.ended = true;
-        if self.inflate_more()? {
-            return Err(self.split_error(SplitError::Unfinished {
-                items: self.splitter.items(),
-            }));
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
         }
-        self.splitter.finish().map_err(|e| self.split_error(e))
+        self.ended = true;
+        while self.inflate_more()? {}
+        // Only whitespace may be left, after the closing bracket.
+        let left = self.buf[self.pos..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        match (left, self.state) {
+            (None, State::Closed) => Ok(()),
+            (Some(i), State::Closed) => Err(self.split_error(SplitError::TrailingData {
+                at: self.base + (self.pos + i) as u64,
+            })),
+            _ => Err(self.split_error(SplitError::Unfinished { items: self.items })),
+        }
     }
 
     /// Items decoded so far.
     pub fn items(&self) -> u64 {
-        self.splitter.items()
+        self.items
     }
 
     fn split_error(&self, error: SplitError) -> Error {
@@ -191,7 +342,7 @@ impl ListingDecoder {
             SplitError::ItemTooLarge { .. } => Error::ResponseTooLarge { limit: self.max_item },
             other => Error::Decode {
                 status: self.status,
-                path: format!("[{}]", self.splitter.items()),
+                path: format!("[{}]", self.items),
                 message: other.to_string(),
                 body: String::new(),
                 request_id: crate::error::request_id_of(&self.headers),
@@ -210,14 +361,24 @@ fn transport(error: TransportError) -> Error {
     }
 }
 
-/// Decodes one item; a failure's path is the item's (`[12].created_at`).
-fn decode_item<T: DeserializeOwned>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    index: u64,
-    item: &[u8],
-) -> Result<T, Error> {
-    crate::ops::decode::<T>(status, headers, item).map_err(|error| match error {
+/// Where a listing's body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the `[`.
+    Open,
+    /// After `[`: the first item or `]`.
+    First,
+    /// After `,`: an item.
+    Next,
+    /// After an item: `,` or `]`.
+    After,
+    /// After the `]`: whitespace only.
+    Closed,
+}
+
+/// An item's decode error, its path made the item's (`[12].created_at`).
+fn at_item(error: Error, index: u64) -> Error {
+    match error {
         Error::Decode {
             status,
             path,
@@ -236,5 +397,5 @@ fn decode_item<T: DeserializeOwned>(
             request_id,
         },
         other => other,
-    })
+    }
 }

@@ -341,7 +341,7 @@ impl ArraySplitter {
                 } else {
                     // Skip to the next quote or backslash in one go.
                     let rest = &bytes[i + 1..];
-                    match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                    match memchr::memchr2(b'"', b'\\', rest) {
                         Some(n) => i += n,
                         None => i = bytes.len() - 1,
                     }

@@ -108,7 +108,7 @@ impl TaskAction for SetTaskPriority {
     }
 
     fn act(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
-        if let TaskPriority::Other(p) = &self.priority {
+        if let TaskPriority::Unknown(p) = &self.priority {
             return Err(Error::invalid_input(
                 "priority",
                 format!("{p:?} is not one of Low, Normal, High, Critical"),
@@ -179,7 +179,7 @@ pub const SETTABLE_STATUSES: &[TaskStatus] = &[
     TaskStatus::Implementation,
     TaskStatus::TestCreation,
     TaskStatus::Testing,
-    TaskStatus::AIReview,
+    TaskStatus::AiReview,
     TaskStatus::Finalized,
     TaskStatus::Cancelled,
     TaskStatus::Failed,

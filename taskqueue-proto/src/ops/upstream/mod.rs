@@ -111,7 +111,7 @@ pub(crate) fn conflict(code: &str, message: String, response: &Response<Vec<u8>>
 }
 
 /// Statuses whose lowercase form the public server's `?status=` matches.
-const SERVER_FILTERABLE: &[TaskStatus] = &[TaskStatus::Planning, TaskStatus::TestCreation, TaskStatus::AIReview];
+const SERVER_FILTERABLE: &[TaskStatus] = &[TaskStatus::Planning, TaskStatus::TestCreation, TaskStatus::AiReview];
 
 /// The request of a task listing: one project's tasks, or all with a
 /// `status` the server can match; everything else is filtered here.
