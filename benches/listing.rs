@@ -26,7 +26,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use peak_alloc::PeakAlloc;
-use taskqueue::blocking::{Client, UreqTransport};
+use taskqueue::blocking::Client;
+use taskqueue::driver::UreqTransport;
 use taskqueue::driver::{BlockingBody, BlockingTransport, Outcome, TransportError};
 use taskqueue::http::{Request, Response};
 use taskqueue::{Config, Dialect, ProjectCreateRequest, TaskCreateRequest, TaskFilters};
@@ -36,10 +37,28 @@ static HEAP: PeakAlloc = PeakAlloc;
 
 const PAGE: u32 = 1_000;
 
-/// The ureq transport, counting the requests it sends (streamed or not).
+/// The ureq transport, counting the requests it sends (streamed or not),
+/// and the time spent waiting for heads and reading bodies (nanoseconds).
 struct Counting {
     inner: UreqTransport,
     sent: Arc<AtomicU64>,
+    waiting: Arc<AtomicU64>,
+}
+
+/// A body reader that adds the time its reads take to a counter.
+struct TimedReader {
+    inner: BlockingBody,
+    waiting: Arc<AtomicU64>,
+}
+
+impl std::io::Read for TimedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let start = Instant::now();
+        let n = self.inner.read(buf);
+        self.waiting
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        n
+    }
 }
 
 impl BlockingTransport for Counting {
@@ -49,7 +68,12 @@ impl BlockingTransport for Counting {
     }
     fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<BlockingBody>, TransportError> {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        self.inner.open(request, timeout)
+        let start = Instant::now();
+        let response = self.inner.open(request, timeout);
+        self.waiting
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let waiting = Arc::clone(&self.waiting);
+        response.map(|r| r.map(|inner| Box::new(TimedReader { inner, waiting }) as BlockingBody))
     }
     fn send_all(&self, requests: Vec<(Request<Vec<u8>>, Duration)>) -> Vec<Outcome> {
         self.sent.fetch_add(requests.len() as u64, Ordering::Relaxed);
@@ -116,6 +140,9 @@ fn mib(bytes: usize) -> f64 {
 
 /// Rounds per cell: fewer for the big listings.
 fn rounds(size: usize) -> usize {
+    if let Some(n) = std::env::var("LISTING_ROUNDS").ok().and_then(|n| n.parse().ok()) {
+        return n;
+    }
     match size {
         0..=2_000 => 15,
         2_001..=20_000 => 7,
@@ -297,7 +324,12 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut worst: Vec<(usize, f64, f64)> = sizes.iter().map(|&s| (s, 0.0, 0.0)).collect();
-    for dialect in [Dialect::Upstream, Dialect::Spec] {
+    let dialects: Vec<Dialect> = match std::env::var("LISTING_DIALECTS").as_deref() {
+        Ok("spec") => vec![Dialect::Spec],
+        Ok("upstream") => vec![Dialect::Upstream],
+        _ => vec![Dialect::Upstream, Dialect::Spec],
+    };
+    for dialect in dialects {
         let server = start_server(dialect);
         let config = Config::builder()
             .base_url(server.base_url.clone())
@@ -306,9 +338,11 @@ fn main() {
             .build()
             .unwrap();
         let sent = Arc::new(AtomicU64::new(0));
+        let waiting = Arc::new(AtomicU64::new(0));
         let transport = Counting {
             inner: UreqTransport::new(&config).unwrap(),
             sent: Arc::clone(&sent),
+            waiting: Arc::clone(&waiting),
         };
         let client = Client::with_transport(config.with_batch_concurrency(16), transport);
         let project = client.create_project(ProjectCreateRequest::new("listing")).unwrap();
@@ -316,7 +350,16 @@ fn main() {
         for (i, &size) in sizes.iter().enumerate() {
             fill(&client, project.id, filled, size);
             filled = size;
+            waiting.store(0, Ordering::Relaxed);
             let c = cell(&server, &client, &sent, dialect, size);
+            // Where the SDK's time went (all rounds): waiting on the network
+            // (heads and body reads) against the rest (decoding, the machine).
+            let waited = Duration::from_nanos(waiting.load(Ordering::Relaxed)) / rounds(size) as u32;
+            println!(
+                "  ({} {size}: network wait {:.1} ms a listing)",
+                dialect.as_str(),
+                waited.as_secs_f64() * 1e3
+            );
             if dialect == Dialect::Upstream && c.requests != 1 {
                 println!("(upstream: {} downloads for one listing)", c.requests);
             }

@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use http::Request;
-use taskqueue::blocking::{Client, UreqTransport};
+use taskqueue::blocking::Client;
+use taskqueue::driver::UreqTransport;
 use taskqueue::driver::{BlockingTransport, Outcome};
 use taskqueue::{Config, ProjectCreateRequest, TaskCreateRequest};
 use uuid::Uuid;

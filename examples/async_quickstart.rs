@@ -64,7 +64,7 @@ async fn run() -> Result<(), Error> {
     }
 
     let cancelled = client
-        .cancel_task(tasks[2].id, Some("docs are built elsewhere"))
+        .execute(taskqueue::ops::CancelTask::new(tasks[2].id).reason("docs are built elsewhere"))
         .await?;
     println!("\n6. Cancelled: {}", support::line(&cancelled));
     println!(

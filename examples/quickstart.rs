@@ -68,7 +68,7 @@ fn run() -> Result<(), Error> {
         println!("   {}", support::line(task));
     }
 
-    let cancelled = client.cancel_task(tasks[2].id, Some("docs are built elsewhere"))?;
+    let cancelled = client.execute(taskqueue::ops::CancelTask::new(tasks[2].id).reason("docs are built elsewhere"))?;
     println!("\n5. Cancelled: {}", support::line(&cancelled));
 
     let deleted = client.delete_task(tasks[3].id)?;

@@ -12,8 +12,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use taskqueue::blocking::{Client, UreqTransport};
+use taskqueue::blocking::Client;
 use taskqueue::driver::BlockingTransport;
+use taskqueue::driver::UreqTransport;
 use taskqueue::testing::{MockTransport, Recorder, Replay};
 use taskqueue::{Config, Error, ProjectCreateRequest};
 use taskqueue_server::{Fault, FaultBody, FaultRule, ServerConfig, spawn};

@@ -24,10 +24,10 @@
 
 pub use taskqueue_proto::models::*;
 pub use taskqueue_proto::{
-    AdaptiveRateLimiter, ApiError, BODY_SNIPPET_LIMIT, BoxError, CallOptions, Config, ConfigBuilder, DEFAULT_BASE_URL,
-    DEFAULT_BATCH_CONCURRENCY, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS, DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT, Dialect, Error, ErrorKind, FieldError, HealthStatus, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER,
-    RetryBudget, RetryPolicy, Secret, TimeoutKind, endpoints, models, observe, ops, rate_limiter, retry,
+    ApiError, BODY_SNIPPET_LIMIT, CallOptions, Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BATCH_CONCURRENCY,
+    DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    Dialect, Error, ErrorKind, FieldError, HealthStatus, RetryBudget, RetryPolicy, Secret, TimeoutKind, models,
+    observe, ops, rate_limiter, retry,
 };
 
 /// The crates whose types the SDK's signatures use, at the versions it uses:
@@ -35,12 +35,28 @@ pub use taskqueue_proto::{
 /// `taskqueue::chrono::Utc` and `taskqueue::serde_json::Value`.
 pub use taskqueue_proto::{chrono, http, serde_json, uuid};
 
-pub use taskqueue_proto::driver;
+/// What a transport author needs, beside the user's API at the root: the
+/// state machines and the two loops that run them ([`taskqueue_proto::driver`]),
+/// the SDK's own transports, the endpoint table, the headers the SDK sends,
+/// and what a transport needs to honour a [`Config`] as the built-in ones do
+/// — proxy resolution ([`proxy`](driver::proxy)), gzip
+/// ([`encoding`](driver::encoding), feature `gzip`) and listings read while
+/// they arrive ([`streaming`](driver::streaming)).
+pub mod driver {
+    #[cfg(feature = "async")]
+    pub use taskqueue_hyper::{HyperTransport, ItemStream};
+    pub use taskqueue_proto::driver::*;
+    #[cfg(feature = "gzip")]
+    pub use taskqueue_proto::encoding;
+    pub use taskqueue_proto::{BoxError, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, endpoints, proxy, streaming};
+    #[cfg(feature = "blocking")]
+    pub use taskqueue_ureq::UreqTransport;
+}
 
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
 #[cfg(feature = "blocking")]
 pub mod blocking {
-    pub use taskqueue_ureq::{Client, TaskPages, TaskWatch, UreqTransport};
+    pub use taskqueue_ureq::{Client, TaskPages, TaskWatch};
 }
 
 #[cfg(feature = "testing")]
@@ -48,7 +64,7 @@ pub mod testing;
 
 /// The async client (feature `async`): see [`taskqueue_hyper`].
 #[cfg(feature = "async")]
-pub use taskqueue_hyper::{Client, ClientBuilder, HyperTransport, ItemStream, TaskStream, WatchStream};
+pub use taskqueue_hyper::{Client, ClientBuilder, TaskStream, WatchStream};
 
 /// Every Rust block of the README, compiled (and run, unless marked
 /// `no_run`) as a doctest, so the README cannot drift from the API.

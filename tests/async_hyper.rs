@@ -128,7 +128,7 @@ async fn a_dropped_call_leaves_the_client_usable() {
 
 /// The hyper transport, counting the attempts in flight at once.
 struct InFlightGauge {
-    inner: taskqueue::HyperTransport,
+    inner: taskqueue::driver::HyperTransport,
     now: std::sync::atomic::AtomicUsize,
     most: std::sync::atomic::AtomicUsize,
 }

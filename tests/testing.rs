@@ -171,7 +171,7 @@ fn a_recording_replays_without_the_server_and_keeps_no_secrets() {
         .build()
         .unwrap();
     let cassette = scratch("record.jsonl");
-    let recorder = Recorder::new(taskqueue::blocking::UreqTransport::new(&config).unwrap(), &cassette);
+    let recorder = Recorder::new(taskqueue::driver::UreqTransport::new(&config).unwrap(), &cassette);
     let live = taskqueue::blocking::Client::with_transport(config.clone(), recorder);
     let p = live
         .create_project(taskqueue::ProjectCreateRequest::new("rec"))
@@ -320,7 +320,7 @@ fn a_cassette_keeps_no_secret_and_never_writes_through_a_link() {
     std::fs::create_dir_all(&dir).unwrap();
     let record = |path: &std::path::Path, overwrite: bool| {
         let recorder =
-            Recorder::new(taskqueue::blocking::UreqTransport::new(&config).unwrap(), path).overwrite(overwrite);
+            Recorder::new(taskqueue::driver::UreqTransport::new(&config).unwrap(), path).overwrite(overwrite);
         let client = taskqueue::blocking::Client::with_transport(config.clone(), recorder);
         let p = client.create_project(taskqueue::ProjectCreateRequest::new("c"))?;
         client.create_task(TaskCreateRequest::new("deploy", "make", p.id).env("DB_PASSWORD", "hunter2"))

@@ -104,7 +104,9 @@ macro_rules! call_every_endpoint {
         let updated = $finish(c.update_task(TASK, TaskUpdateRequest::new().status(TaskStatus::Implementation)));
         assert_eq!(updated.unwrap().status, TaskStatus::Implementation);
         assert_eq!(
-            $finish(c.cancel_task(TASK, Some("done"))).unwrap().status,
+            $finish(c.execute(taskqueue::ops::CancelTask::new(TASK).reason("done")))
+                .unwrap()
+                .status,
             TaskStatus::Cancelled
         );
         assert!($finish(c.delete_task(TASK)).unwrap());

@@ -28,7 +28,8 @@ use crate::driver::{AsyncTransport, BlockingTransport, Outcome, TransportError, 
 /// silently.
 ///
 /// ```no_run
-/// use taskqueue::blocking::{Client, UreqTransport};
+/// use taskqueue::blocking::Client;
+/// use taskqueue::driver::UreqTransport;
 /// use taskqueue::testing::Recorder;
 /// use taskqueue::Config;
 ///

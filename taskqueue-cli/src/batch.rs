@@ -57,18 +57,19 @@ fn item_of(index: usize, value: serde_json::Value) -> Result<TaskCreateRequest, 
             ITEM_FIELDS.join(", ")
         ));
     }
-    let request: TaskCreateRequest = serde_json::from_value(value).map_err(|e| format!("tasks[{index}]: {e}"))?;
-    if !TaskPriority::KNOWN.contains(&request.priority) {
-        return Err(format!(
-            "tasks[{index}].priority: unknown value {:?}",
-            request.priority.as_str()
-        ));
+    let mut request: TaskCreateRequest = serde_json::from_value(value).map_err(|e| format!("tasks[{index}]: {e}"))?;
+    // Enum values are read as on the command line: case and `_`/`-` ignored.
+    if let TaskPriority::Unknown(text) = &request.priority {
+        request.priority = text
+            .as_str()
+            .parse()
+            .map_err(|e| format!("tasks[{index}].priority: {e}"))?;
     }
-    if !TaskType::KNOWN.contains(&request.task_type) {
-        return Err(format!(
-            "tasks[{index}].task_type: unknown value {:?}",
-            request.task_type.as_str()
-        ));
+    if let TaskType::Unknown(text) = &request.task_type {
+        request.task_type = text
+            .as_str()
+            .parse()
+            .map_err(|e| format!("tasks[{index}].task_type: {e}"))?;
     }
     Ok(request)
 }
@@ -92,6 +93,22 @@ mod tests {
         wire.sort_unstable();
         known.sort_unstable();
         assert_eq!(wire, known);
+    }
+
+    #[test]
+    fn enum_values_read_as_on_the_command_line_whatever_their_case() {
+        let id = uuid::Uuid::nil();
+        let text =
+            format!(r#"[{{"name":"a","command":"x","project_id":"{id}","priority":"high","task_type":"workflow"}}]"#);
+        let tasks = parse("f", &text).unwrap();
+        assert_eq!(tasks[0].priority, TaskPriority::High);
+        assert_eq!(tasks[0].task_type, TaskType::Workflow);
+        let bad = format!(r#"[{{"name":"a","command":"x","project_id":"{id}","priority":"urgent"}}]"#);
+        assert!(
+            parse("f", &bad)
+                .unwrap_err()
+                .starts_with("tasks[0].priority: unknown task priority")
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! "condition"}]}`. Pure (text in, a request or a message out), so the fuzz
 //! target `workflow_file` reads it exactly as the CLI does.
 
-use taskqueue_proto::WorkflowCreateRequest;
+use taskqueue_proto::{DependencyCondition, WorkflowCreateRequest};
 
 /// The request in `text`, validated, or a message naming the field and what
 /// was wrong with it; `source` names the file in messages. An unknown field
@@ -21,6 +21,15 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<WorkflowCreateRequest, S
     })?;
     de.end()
         .map_err(|e| format!("{source}: text after the workflow: {e}"))?;
+    // A condition is read as on the command line: case ignored.
+    let mut request = request;
+    for (i, edge) in request.dependencies.iter_mut().enumerate() {
+        if let DependencyCondition::Other(text) = &edge.condition {
+            edge.condition = text
+                .parse()
+                .map_err(|e| format!("{source}: dependencies[{i}].condition: {e}"))?;
+        }
+    }
     request.validate().map_err(|e| format!("{source}: {e}"))?;
     Ok(request)
 }
@@ -43,6 +52,17 @@ mod tests {
             (wf.name.as_str(), wf.tasks.len(), wf.dependencies.len()),
             ("release", 2, 1)
         );
+    }
+
+    #[test]
+    fn a_condition_reads_as_on_the_command_line_whatever_its_case() {
+        for word in ["success", "SUCCESS", "Success"] {
+            let text = format!(
+                r#"{{"name":"w","tasks":["{A}","{B}"],"dependencies":[{{"from":"{A}","to":"{B}","condition":"{word}"}}]}}"#
+            );
+            let wf = parse("wf.json", &text).unwrap();
+            assert_eq!(wf.dependencies[0].condition, DependencyCondition::Success, "{word}");
+        }
     }
 
     #[test]

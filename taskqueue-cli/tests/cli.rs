@@ -542,7 +542,7 @@ fn create_batch_reports_every_item() {
         (
             "urgent.json",
             format!("[{}]", item(r#","priority":"Urgent""#)),
-            "tasks[0].priority: unknown value \"Urgent\"",
+            "tasks[0].priority: unknown task priority \"Urgent\"",
         ),
     ];
     let before = s.request_count("POST", "/api/tasks");

@@ -46,6 +46,87 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
+impl ApiError {
+    /// An error answer of `status`, with the message a status alone gives
+    /// (`Not Found`), for a fake of the client in a test: set the rest with
+    /// the setters, and wrap it in the [`Error`] variant its status maps to
+    /// (`Error::TaskNotFound(Box::new(api))`).
+    ///
+    /// ```
+    /// use taskqueue_proto::{ApiError, Error};
+    /// let api = ApiError::new(http::StatusCode::TOO_MANY_REQUESTS)
+    ///     .retry_after(std::time::Duration::from_secs(3))
+    ///     .request_id("req-1");
+    /// let error = Error::RateLimited(Box::new(api));
+    /// assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(3)));
+    /// assert_eq!(error.to_string(), "[429] Too Many Requests");
+    /// ```
+    pub fn new(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            code: None,
+            message: status.canonical_reason().unwrap_or("error").to_owned(),
+            field_errors: Vec::new(),
+            details: None,
+            request_id: None,
+            body: String::new(),
+            retry_after: None,
+        }
+    }
+
+    /// The machine-readable code (`task_not_found`).
+    #[must_use]
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The human-readable message.
+    #[must_use]
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// One more field error.
+    #[must_use]
+    pub fn field_error(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.field_errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    /// The `details` object.
+    #[must_use]
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The server's `X-Request-Id`.
+    #[must_use]
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// The start of the body (cut to [`BODY_SNIPPET_LIMIT`] bytes).
+    #[must_use]
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = snippet(body.as_bytes());
+        self
+    }
+
+    /// The wait the server asked for (`Retry-After`).
+    #[must_use]
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.status.as_u16(), self.message)?;

@@ -245,12 +245,10 @@ pub fn every_upstream_write_under_a_lost_reply(connect: Connect, target: Target)
         assert_eq!(named(&sdk, p.id, &name).len(), 1, "{what}: one upserted task");
         assert_eq!(upserted.name, name);
         lose_next(&server, target, fault.clone(), Method::POST, "/tasks/{id}/retry");
-        sdk.retry_task(a.id, false).unwrap_or_else(|e| panic!("{what}: {e}"));
+        sdk.retry_task(a.id).unwrap_or_else(|e| panic!("{what}: {e}"));
         let victim = new(&format!("cancel {what}"));
         lose_next(&server, target, fault, Method::POST, "/tasks/{id}/cancel");
-        let cancelled = sdk
-            .cancel_task(victim.id, None)
-            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let cancelled = sdk.cancel_task(victim.id).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(cancelled.status, TaskStatus::Cancelled, "{what}");
     }
 }
@@ -272,7 +270,7 @@ pub fn spec_writes_under_a_lost_reply_are_replayed(connect: Connect, target: Tar
             .unwrap();
         lose_next(&server, target, fault, Method::POST, "/tasks/{id}/cancel");
         let cancelled = sdk
-            .cancel_task(task.id, Some("lost reply"))
+            .execute(taskqueue::ops::CancelTask::new(task.id).reason("lost reply"))
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(cancelled.status, TaskStatus::Cancelled, "{what}: the replayed answer");
     }

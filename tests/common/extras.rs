@@ -105,7 +105,9 @@ pub fn every_upstream_extra_end_to_end(connect: Connect, target: Target) {
     ));
 
     // Retry: the stored status is Pending, the retry count reset.
-    let retried = sdk.retry_task(c.id, true).unwrap();
+    let retried = sdk
+        .execute(taskqueue::ops::RetryTask::new(c.id).reset_retry_count())
+        .unwrap();
     assert_eq!(retried.retry_attempts, 0);
     assert_eq!(sdk.get_task_status(c.id).unwrap(), TaskStatus::Pending);
 
@@ -169,7 +171,8 @@ pub fn every_upstream_extra_end_to_end(connect: Connect, target: Target) {
     assert_eq!(server.request_count("POST", "/workflows"), 0);
 
     // Cancel, then the stored status and the result say so.
-    sdk.cancel_task(b.id, Some("no longer needed")).unwrap();
+    sdk.execute(taskqueue::ops::CancelTask::new(b.id).reason("no longer needed"))
+        .unwrap();
     assert_eq!(sdk.get_task_status(b.id).unwrap(), TaskStatus::Cancelled);
     assert_eq!(
         sdk.get_task_result(b.id).unwrap(),
@@ -179,13 +182,13 @@ pub fn every_upstream_extra_end_to_end(connect: Connect, target: Target) {
     );
 
     // Statistics and metrics.
-    let stats = sdk.stats().unwrap();
+    let stats = sdk.server_stats().unwrap();
     assert_eq!(
         (stats.total_tasks, stats.total_workflows),
         (6, 1),
         "alpha, beta, gamma, delta, x, y"
     );
-    let metrics = sdk.metrics().unwrap();
+    let metrics = sdk.server_metrics().unwrap();
     assert_eq!(metrics.get("tasks_submitted_total"), Some(6.0));
     assert_eq!(metrics.get("tasks_cancelled_total"), Some(1.0));
     assert_eq!(
@@ -221,7 +224,7 @@ pub fn upstream_extras_are_unsupported_in_the_spec_dialect(connect: Connect, tar
     let results = [
         sdk.get_task_status(id).map(drop),
         sdk.get_task_result(id).map(drop),
-        sdk.retry_task(id, false).map(drop),
+        sdk.retry_task(id).map(drop),
         sdk.set_task_priority(id, TaskPriority::Low).map(drop),
         sdk.add_dependency(id, AddDependency::on(Uuid::new_v4())).map(drop),
         sdk.list_dependencies(id).map(drop),
@@ -233,8 +236,8 @@ pub fn upstream_extras_are_unsupported_in_the_spec_dialect(connect: Connect, tar
         sdk.list_workflows().map(drop),
         sdk.get_workflow(id).map(drop),
         sdk.get_workflow_status(id).map(drop),
-        sdk.stats().map(drop),
-        sdk.metrics().map(drop),
+        sdk.server_stats().map(drop),
+        sdk.server_metrics().map(drop),
     ];
     for result in results {
         assert!(

@@ -125,7 +125,7 @@ impl Sdk {
         }
     }
 
-    taskqueue::endpoints!(blocking);
+    taskqueue::driver::endpoints!(blocking);
 }
 
 /// Makes a client for a config.
@@ -286,9 +286,11 @@ pub fn every_operation_end_to_end(connect: Connect, target: Target) {
         low.id
     );
 
-    let cancelled = sdk.cancel_task(low.id, Some("not needed")).unwrap();
+    let cancelled = sdk
+        .execute(taskqueue::ops::CancelTask::new(low.id).reason("not needed"))
+        .unwrap();
     assert_eq!(cancelled.status, TaskStatus::Cancelled);
-    let again = sdk.cancel_task(low.id, None).unwrap_err();
+    let again = sdk.cancel_task(low.id).unwrap_err();
     assert!(matches!(again, Error::Conflict(_)), "{again:?}");
 
     assert!(
@@ -495,7 +497,8 @@ pub fn wait_any_returns_the_first_to_finish(connect: Connect, target: Target) {
     let (_server, sdk, p) = with_project(connect, target, server_config, "race");
     let slow = sdk.create_task(TaskCreateRequest::new("slow", "make", p.id)).unwrap();
     let fast = sdk.create_task(TaskCreateRequest::new("fast", "make", p.id)).unwrap();
-    sdk.cancel_task(fast.id, Some("done early")).unwrap();
+    sdk.execute(taskqueue::ops::CancelTask::new(fast.id).reason("done early"))
+        .unwrap();
     let report = sdk.wait_any(vec![slow.id, fast.id], Duration::from_secs(10)).unwrap();
     let (index, first) = report.first_finished().unwrap();
     assert_eq!(

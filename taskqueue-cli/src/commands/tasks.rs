@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::Client;
-use taskqueue_proto::ops::{CreateTask, CreateTasks};
+use taskqueue_proto::ops::{CancelTask, CreateTask, CreateTasks};
 use taskqueue_proto::{CallOptions, Error, TaskCreateRequest, TaskFilters, TaskUpdateRequest};
 
 use crate::cli::{Format, TaskCommand, TaskCreateArgs, TaskListArgs, TaskUpdateArgs};
@@ -44,7 +44,12 @@ pub(crate) fn run(client: &Client, out: &Printer, command: TaskCommand) -> Resul
             out.task(&client.update_task(id, update)?);
         }
         TaskCommand::Cancel { id, reason } => {
-            out.task(&client.cancel_task(parse::id("task", &id)?, reason.as_deref())?);
+            let cancel = CancelTask::new(parse::id("task", &id)?);
+            let cancel = match reason {
+                Some(reason) => cancel.reason(reason),
+                None => cancel,
+            };
+            out.task(&client.execute(cancel)?);
         }
         TaskCommand::Delete { id, yes } => super::delete(out, "task", &id, yes, |id| client.delete_task(id))?,
         TaskCommand::Wait {

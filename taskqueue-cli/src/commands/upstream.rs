@@ -2,6 +2,7 @@
 //! documents: status, result, retry, priority, dependencies, correlations,
 //! phase advance, status changes, upsert (`--dialect upstream`).
 
+use taskqueue_proto::ops::RetryTask;
 use taskqueue_proto::{AddDependency, DependencyCondition, TaskStatus, TaskUpsertRequest};
 
 use crate::Client;
@@ -27,7 +28,9 @@ pub(crate) fn result(client: &Client, out: &Printer, id: &str) -> Result<(), Fai
 }
 
 pub(crate) fn retry(client: &Client, out: &Printer, id: &str, reset: bool) -> Result<(), Failure> {
-    out.task(&client.retry_task(parse::id("task", id)?, reset)?);
+    let retry = RetryTask::new(parse::id("task", id)?);
+    let retry = if reset { retry.reset_retry_count() } else { retry };
+    out.task(&client.execute(retry)?);
     Ok(())
 }
 

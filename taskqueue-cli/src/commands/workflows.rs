@@ -30,11 +30,11 @@ fn read(file: &Path) -> Result<taskqueue_proto::WorkflowCreateRequest, Failure> 
 }
 
 pub(crate) fn stats(client: &Client, out: &Printer) -> Result<(), Failure> {
-    out.stats(&client.stats()?);
+    out.stats(&client.server_stats()?);
     Ok(())
 }
 
 pub(crate) fn metrics(client: &Client, out: &Printer) -> Result<(), Failure> {
-    out.metrics(&client.metrics()?);
+    out.metrics(&client.server_metrics()?);
     Ok(())
 }

@@ -27,6 +27,13 @@ pub struct ListDependencies {
     pub id: Uuid,
 }
 
+impl ListDependencies {
+    /// Lists task `id`'s dependencies.
+    pub fn new(id: Uuid) -> Self {
+        ListDependencies { id }
+    }
+}
+
 upstream_only!(ListDependencies, Vec<Dependency>, Exchange, "list_dependencies");
 
 impl OneExchange for ListDependencies {
@@ -45,6 +52,13 @@ impl OneExchange for ListDependencies {
 pub struct ListCorrelations {
     /// The task.
     pub id: Uuid,
+}
+
+impl ListCorrelations {
+    /// Lists the correlation ids of task `id`'s dependencies.
+    pub fn new(id: Uuid) -> Self {
+        ListCorrelations { id }
+    }
 }
 
 upstream_only!(ListCorrelations, Vec<String>, Exchange, "list_correlations");
@@ -74,6 +88,13 @@ pub struct AddTaskDependency {
     pub id: Uuid,
     /// The dependency.
     pub dependency: AddDependency,
+}
+
+impl AddTaskDependency {
+    /// Adds `dependency` to task `id`.
+    pub fn new(id: Uuid, dependency: AddDependency) -> Self {
+        AddTaskDependency { id, dependency }
+    }
 }
 
 upstream_only!(AddTaskDependency, Vec<Dependency>, AddDependencyFlow, "add_dependency");

@@ -18,6 +18,13 @@ pub struct GetTaskStatus {
     pub id: Uuid,
 }
 
+impl GetTaskStatus {
+    /// Reads the stored status of task `id`.
+    pub fn new(id: Uuid) -> Self {
+        GetTaskStatus { id }
+    }
+}
+
 upstream_only!(GetTaskStatus, TaskStatus, Exchange, "get_task_status");
 
 impl OneExchange for GetTaskStatus {
@@ -40,6 +47,13 @@ impl OneExchange for GetTaskStatus {
 pub struct GetTaskResult {
     /// The task.
     pub id: Uuid,
+}
+
+impl GetTaskResult {
+    /// Reads the result of task `id`.
+    pub fn new(id: Uuid) -> Self {
+        GetTaskResult { id }
+    }
 }
 
 upstream_only!(GetTaskResult, Option<TaskResult>, Exchange, "get_task_result");
@@ -67,6 +81,23 @@ pub struct RetryTask {
     pub id: Uuid,
     /// Whether to reset `retry_attempts` to 0.
     pub reset_retry_count: bool,
+}
+
+impl RetryTask {
+    /// Queues task `id` again, keeping its retry count.
+    pub fn new(id: Uuid) -> Self {
+        RetryTask {
+            id,
+            reset_retry_count: false,
+        }
+    }
+
+    /// Resets the task's retry count to 0 as well.
+    #[must_use]
+    pub fn reset_retry_count(mut self) -> Self {
+        self.reset_retry_count = true;
+        self
+    }
 }
 
 upstream_only!(RetryTask, Task, ThenTask, "retry_task";
@@ -98,6 +129,13 @@ pub struct SetTaskPriority {
     pub id: Uuid,
     /// Its new priority (one the server knows).
     pub priority: TaskPriority,
+}
+
+impl SetTaskPriority {
+    /// Sets task `id`'s priority.
+    pub fn new(id: Uuid, priority: TaskPriority) -> Self {
+        SetTaskPriority { id, priority }
+    }
 }
 
 upstream_only!(SetTaskPriority, Task, ThenTask, "set_task_priority");
@@ -140,6 +178,13 @@ pub struct PhaseAdvance {
 pub struct AdvancePhase {
     /// The task.
     pub id: Uuid,
+}
+
+impl AdvancePhase {
+    /// Moves task `id` to its next phase.
+    pub fn new(id: Uuid) -> Self {
+        AdvancePhase { id }
+    }
 }
 
 upstream_only!(AdvancePhase, PhaseAdvance, ThenTask, "advance_phase";
@@ -194,6 +239,13 @@ pub struct SetTaskStatus {
     pub id: Uuid,
     /// The status to move to.
     pub status: TaskStatus,
+}
+
+impl SetTaskStatus {
+    /// Moves task `id` to `status`.
+    pub fn new(id: Uuid, status: TaskStatus) -> Self {
+        SetTaskStatus { id, status }
+    }
 }
 
 upstream_only!(SetTaskStatus, Task, ThenTask, "set_task_status");

@@ -19,6 +19,13 @@ pub struct UpsertTask {
     pub request: TaskUpsertRequest,
 }
 
+impl UpsertTask {
+    /// Creates or changes the task `request` names.
+    pub fn new(request: TaskUpsertRequest) -> Self {
+        UpsertTask { request }
+    }
+}
+
 upstream_only!(UpsertTask, Task, UpsertTaskFlow, "upsert_task";
     /// An upsert matches by name: sent twice, it changes the task it created.
     fn repeatable_in(&self, _dialect: crate::Dialect) -> bool {

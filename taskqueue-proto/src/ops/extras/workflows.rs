@@ -41,6 +41,13 @@ pub struct GetWorkflow {
     pub id: Uuid,
 }
 
+impl GetWorkflow {
+    /// Fetches workflow `id`.
+    pub fn new(id: Uuid) -> Self {
+        GetWorkflow { id }
+    }
+}
+
 upstream_only!(GetWorkflow, Workflow, Exchange, "get_workflow");
 
 impl OneExchange for GetWorkflow {
@@ -59,6 +66,13 @@ impl OneExchange for GetWorkflow {
 pub struct GetWorkflowStatus {
     /// The workflow.
     pub id: Uuid,
+}
+
+impl GetWorkflowStatus {
+    /// Reads workflow `id`'s status.
+    pub fn new(id: Uuid) -> Self {
+        GetWorkflowStatus { id }
+    }
 }
 
 upstream_only!(GetWorkflowStatus, WorkflowStatus, Exchange, "get_workflow_status");
