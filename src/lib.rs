@@ -56,7 +56,7 @@ pub mod driver {
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
 #[cfg(feature = "blocking")]
 pub mod blocking {
-    pub use taskqueue_ureq::{Client, TaskPages, TaskWatch};
+    pub use taskqueue_ureq::{Client, ClientBuilder, TaskPages, TaskWatch};
 }
 
 #[cfg(feature = "testing")]

@@ -59,3 +59,39 @@ fn one_client_serves_many_threads() {
         server.connections_accepted()
     );
 }
+
+/// The blocking builder has the async builder's pool and batch settings:
+/// with one idle connection kept, eight threads reconnect; with the default
+/// pool they do not.
+#[test]
+fn the_builder_sets_the_pool_and_the_batch_concurrency() {
+    let (server, config) = common::start(taskqueue_server::ServerConfig::ephemeral());
+    let client = Client::builder(config.clone())
+        .max_idle_per_host(1)
+        .batch_concurrency(3)
+        .build()
+        .unwrap();
+    assert_eq!(client.config().batch_concurrency(), 3);
+    let rounds = |client: &Client| {
+        for _ in 0..5 {
+            std::thread::scope(|s| {
+                for i in 0..4 {
+                    s.spawn(move || {
+                        client
+                            .create_project(ProjectCreateRequest::new(format!("p{i}")))
+                            .unwrap()
+                    });
+                }
+            });
+        }
+    };
+    rounds(&client);
+    let small_pool = server.connections_accepted();
+    let pooled = Client::builder(config).build().unwrap();
+    rounds(&pooled);
+    let default_pool = server.connections_accepted() - small_pool;
+    assert!(
+        small_pool > default_pool,
+        "one idle connection kept: {small_pool} connections; twenty: {default_pool}"
+    );
+}

@@ -5,8 +5,12 @@
 use taskqueue_proto::{Config, Error};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
-/// Builds the agent for `config`; a bad extra root certificate is an input error.
-pub(crate) fn agent_for(config: &Config) -> Result<ureq::Agent, Error> {
+/// Idle connections an agent keeps per host unless told otherwise.
+pub(crate) const DEFAULT_MAX_IDLE_PER_HOST: usize = 20;
+
+/// Builds the agent for `config`, keeping at most `max_idle_per_host` idle
+/// connections to a host; a bad extra root certificate is an input error.
+pub(crate) fn agent_for(config: &Config, max_idle_per_host: usize) -> Result<ureq::Agent, Error> {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .root_certs(root_certs(config)?)
@@ -14,6 +18,8 @@ pub(crate) fn agent_for(config: &Config) -> Result<ureq::Agent, Error> {
     let agent_config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
+        .max_idle_connections_per_host(max_idle_per_host)
+        .max_idle_connections(max_idle_per_host.max(100))
         .timeout_connect(Some(config.connect_timeout()))
         .timeout_global(Some(config.timeout()))
         .tls_config(tls)

@@ -66,11 +66,84 @@ impl<T> fmt::Debug for Client<T> {
     }
 }
 
+/// Settings of the blocking client beyond [`Config`], as the async
+/// client's builder has them: the connection pool and the batches'
+/// concurrency. (A blocking call holds its thread: how many run at once is
+/// how many threads call.)
+///
+/// ```no_run
+/// use taskqueue_ureq::Client;
+/// use taskqueue_proto::Config;
+/// let client = Client::builder(Config::new("http://127.0.0.1:8080")?)
+///     .max_idle_per_host(4)
+///     .batch_concurrency(16)
+///     .build()?;
+/// # Ok::<(), taskqueue_proto::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    config: Config,
+    max_idle_per_host: usize,
+    batch_concurrency: usize,
+}
+
+impl ClientBuilder {
+    /// Idle connections kept per host (default 20).
+    pub fn max_idle_per_host(mut self, n: usize) -> Self {
+        self.max_idle_per_host = n;
+        self
+    }
+
+    /// Creates in flight at once in [`Client::create_tasks`], and fetches in
+    /// a multi-wait (default 8, at least 1).
+    pub fn batch_concurrency(mut self, n: usize) -> Self {
+        self.batch_concurrency = n.max(1);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an extra root certificate or a proxy the
+    /// transport cannot use.
+    pub fn build(self) -> Result<Client, Error> {
+        let config = self.config.with_batch_concurrency(self.batch_concurrency);
+        let transport = UreqTransport::with_pool(&config, self.max_idle_per_host)?;
+        Ok(Client::with_transport(config, transport))
+    }
+
+    /// Builds only the transport, to wrap it (a recorder, a counter of your
+    /// own) before giving it to [`Client::with_transport`].
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](ClientBuilder::build).
+    pub fn build_transport(self) -> Result<UreqTransport, Error> {
+        UreqTransport::with_pool(&self.config, self.max_idle_per_host)
+    }
+}
+
 impl Client<UreqTransport> {
     /// A client for `config` on ureq.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an extra root certificate or a proxy the
+    /// transport cannot use.
     pub fn new(config: Config) -> Result<Self, Error> {
         let transport = UreqTransport::new(&config)?;
         Ok(Client::with_transport(config, transport))
+    }
+
+    /// The builder of a client for `config`, for the settings beyond it.
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder {
+            batch_concurrency: config.batch_concurrency(),
+            config,
+            max_idle_per_host: crate::agent::DEFAULT_MAX_IDLE_PER_HOST,
+        }
     }
 
     /// A client for the server at `base_url`, with every other setting at its default.

@@ -35,5 +35,5 @@ mod classify;
 mod client;
 pub mod transport;
 
-pub use client::{Client, TaskPages, TaskWatch};
+pub use client::{Client, ClientBuilder, TaskPages, TaskWatch};
 pub use transport::UreqTransport;

@@ -35,9 +35,18 @@ fn os_random_u64() -> u64 {
 
 impl UreqTransport {
     /// A transport for `config`'s server; a bad extra root certificate is an input error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an extra root certificate or a proxy it cannot use.
     pub fn new(config: &Config) -> Result<Self, Error> {
+        Self::with_pool(config, crate::agent::DEFAULT_MAX_IDLE_PER_HOST)
+    }
+
+    /// A transport keeping at most `max_idle_per_host` idle connections to a host.
+    pub(crate) fn with_pool(config: &Config, max_idle_per_host: usize) -> Result<Self, Error> {
         Ok(UreqTransport {
-            agent: agent_for(config)?,
+            agent: agent_for(config, max_idle_per_host)?,
             timeout: config.timeout(),
             body_limit: config.body_limit(),
         })
