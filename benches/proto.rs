@@ -52,7 +52,7 @@ fn build_create_task(bencher: Bencher) {
         TaskCreateRequest::new("build", "cargo build --release", Uuid::from_u128(9))
             .description("Build the release binaries")
             .priority(TaskPriority::High)
-            .timeout(600)
+            .execution_timeout(std::time::Duration::from_secs(600))
             .env("RUST_LOG", "info"),
     );
     bencher.bench_local(|| black_box(&op).build_request(black_box(&config)));

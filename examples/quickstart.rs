@@ -47,7 +47,7 @@ fn run() -> Result<(), Error> {
         TaskCreateRequest::new("compile", "cargo build --release", project.id).priority(TaskPriority::High),
         TaskCreateRequest::new("test", "cargo test", project.id)
             .priority(TaskPriority::High)
-            .timeout(600),
+            .execution_timeout(std::time::Duration::from_secs(600)),
         TaskCreateRequest::new("docs", "cargo doc", project.id).priority(TaskPriority::Low),
         TaskCreateRequest::new("package", "cargo package", project.id),
     ];

@@ -56,7 +56,7 @@ fn main() -> Result<(), Error> {
     )?;
     let create = TaskCreateRequest::new("build", "cargo build --release", project)
         .priority(TaskPriority::High)
-        .timeout(600);
+        .execution_timeout(std::time::Duration::from_secs(600));
     show(CreateTask::new(create), &config, 2027)?;
     show(
         ListTasks::new(TaskFilters::new().status(TaskStatus::Running).limit(50)),

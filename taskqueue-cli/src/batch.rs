@@ -84,7 +84,7 @@ mod tests {
             .description("d")
             .technical_specs("s")
             .criterion("a")
-            .timeout(1)
+            .execution_timeout(std::time::Duration::from_secs(1))
             .env("K", "V")
             .working_directory("/w");
         let value = serde_json::to_value(&full).unwrap();

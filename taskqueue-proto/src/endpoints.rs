@@ -143,12 +143,28 @@ macro_rules! endpoints {
 macro_rules! __endpoint_methods {
     (blocking; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
         $(#[$doc])*
+        ///
+        /// # Errors
+        ///
+        /// The call's [`Error`](taskqueue_proto::Error), after the retries the
+        /// policy allows: its [`kind`](taskqueue_proto::Error::kind) says which
+        /// (`task_not_found`, `validation`, `timeout`, `connection`, `outcome_unknown`
+        /// for a write that may have landed, `unsupported` for an upstream-only
+        /// endpoint in the spec dialect, …).
         pub fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
             self.execute($job)
         }
     )*};
     (async; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $job:expr;)*) => {$(
         $(#[$doc])*
+        ///
+        /// # Errors
+        ///
+        /// The call's [`Error`](taskqueue_proto::Error), after the retries the
+        /// policy allows: its [`kind`](taskqueue_proto::Error::kind) says which
+        /// (`task_not_found`, `validation`, `timeout`, `connection`, `outcome_unknown`
+        /// for a write that may have landed, `unsupported` for an upstream-only
+        /// endpoint in the spec dialect, …).
         pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
             self.execute($job).await
         }

@@ -81,7 +81,7 @@ fn create_task_sends_what_the_server_requires_then_fetches_the_task() {
         .technical_specs("use release profile")
         .criterion("compiles")
         .criterion("tests pass")
-        .timeout(600)
+        .execution_timeout(std::time::Duration::from_secs(600))
         .retry_attempts(2)
         .retry_delay(10)
         .env("RUST_LOG", "info")
@@ -300,9 +300,12 @@ fn a_refused_status_change_is_a_conflict_when_the_task_exists() {
 
 #[test]
 fn updates_of_fields_the_server_drops_are_rejected() {
-    let e = UpdateTask::new(id(TASK), TaskUpdateRequest::new().timeout(60))
-        .build_request(&config())
-        .unwrap_err();
+    let e = UpdateTask::new(
+        id(TASK),
+        TaskUpdateRequest::new().execution_timeout(std::time::Duration::from_secs(60)),
+    )
+    .build_request(&config())
+    .unwrap_err();
     assert!(
         matches!(e, Error::InvalidInput { ref field, .. } if field == "timeout"),
         "{e:?}"

@@ -232,7 +232,7 @@ pub fn every_operation_end_to_end(connect: Connect, target: Target) {
             TaskCreateRequest::new("build", "make", p.id)
                 .priority(TaskPriority::High)
                 .task_type(TaskType::Workflow)
-                .timeout(60)
+                .execution_timeout(std::time::Duration::from_secs(60))
                 .env("A", "1"),
         )
         .unwrap();

@@ -190,7 +190,7 @@ mod tests {
             vec![
                 TaskCreateRequest::new("a", "x", Uuid::nil()),
                 TaskCreateRequest::new("b", "x", Uuid::nil()),
-                TaskCreateRequest::new("c", "x", Uuid::nil()).timeout(0),
+                TaskCreateRequest::new("c", "x", Uuid::nil()).execution_timeout(std::time::Duration::from_secs(0)),
             ],
             8,
         );

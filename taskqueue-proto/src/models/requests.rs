@@ -24,7 +24,7 @@ pub const MAX_RETRY_ATTEMPTS: u32 = 100;
 /// let id = uuid::Uuid::nil();
 /// let req = TaskCreateRequest::new("build", "cargo build", id)
 ///     .priority(TaskPriority::High)
-///     .timeout(600)
+///     .execution_timeout(std::time::Duration::from_secs(600))
 ///     .env("RUST_LOG", "info");
 /// assert!(req.validate().is_ok());
 /// ```
@@ -108,9 +108,12 @@ impl TaskCreateRequest {
         /// Sets the task type.
         task_type: TaskType;
     }
-    /// Sets the execution timeout in seconds.
-    pub fn timeout(mut self, seconds: u64) -> Self {
-        self.timeout = Some(seconds);
+    /// Sets how long the task may run (its execution timeout; whole seconds
+    /// on the wire, a fraction rounded up). Not to be confused with a
+    /// call's attempt timeout or deadline ([`CallOptions`](crate::CallOptions)).
+    #[must_use]
+    pub fn execution_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(whole_seconds_up(limit));
         self
     }
     setters! {
@@ -224,8 +227,6 @@ impl TaskUpdateRequest {
         task_type: TaskType;
         /// Sets the new status.
         status: TaskStatus;
-        /// Sets the new execution timeout in seconds.
-        timeout: u64;
         /// Sets the new execution retry count.
         retry_attempts: u32;
         /// Sets the new seconds between execution retries.
@@ -241,6 +242,14 @@ impl TaskUpdateRequest {
     /// Whether no field is set (such an update would change nothing).
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
+    }
+
+    /// Sets how long the task may run (whole seconds on the wire, a
+    /// fraction rounded up).
+    #[must_use]
+    pub fn execution_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(whole_seconds_up(limit));
+        self
     }
 
     /// Checks the fields that are set: non-blank name and command, a positive
@@ -401,6 +410,11 @@ pub(crate) fn not_blank(field: &str, value: &str) -> Result<(), Error> {
     }
 }
 
+/// A duration in whole seconds, a fraction rounded up (a limit is never cut short).
+fn whole_seconds_up(limit: std::time::Duration) -> u64 {
+    limit.as_secs().saturating_add(u64::from(limit.subsec_nanos() > 0))
+}
+
 fn check_timeout(timeout: Option<u64>) -> Result<(), Error> {
     match timeout {
         Some(0) => Err(Error::invalid_input("timeout", "must be greater than 0 seconds")),
@@ -464,10 +478,30 @@ mod tests {
     }
 
     #[test]
+    fn an_execution_timeout_is_whole_seconds_on_the_wire_rounded_up() {
+        use std::time::Duration;
+        let p = Uuid::nil();
+        for (limit, seconds) in [
+            (Duration::from_millis(1500), 2),
+            (Duration::from_secs(600), 600),
+            (Duration::from_nanos(1), 1),
+        ] {
+            let req = TaskCreateRequest::new("n", "c", p).execution_timeout(limit);
+            assert_eq!(serde_json::to_value(&req).unwrap()["timeout"], seconds);
+            assert_eq!(TaskUpdateRequest::new().execution_timeout(limit).timeout, Some(seconds));
+        }
+    }
+
+    #[test]
     fn zero_timeout_and_too_many_retries_are_rejected() {
         let p = Uuid::nil();
         assert_eq!(
-            field_of(TaskCreateRequest::new("n", "c", p).timeout(0).validate().unwrap_err()),
+            field_of(
+                TaskCreateRequest::new("n", "c", p)
+                    .execution_timeout(std::time::Duration::from_secs(0))
+                    .validate()
+                    .unwrap_err()
+            ),
             "timeout"
         );
         assert_eq!(
@@ -486,7 +520,12 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(
-            field_of(TaskUpdateRequest::new().timeout(0).validate().unwrap_err()),
+            field_of(
+                TaskUpdateRequest::new()
+                    .execution_timeout(std::time::Duration::from_secs(0))
+                    .validate()
+                    .unwrap_err()
+            ),
             "timeout"
         );
         assert_eq!(

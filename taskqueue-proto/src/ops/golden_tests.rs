@@ -101,7 +101,7 @@ fn create_task_full() {
         .criterion("no warnings")
         .priority(TaskPriority::High)
         .task_type(TaskType::Workflow)
-        .timeout(600)
+        .execution_timeout(std::time::Duration::from_secs(600))
         .retry_attempts(5)
         .retry_delay(10)
         .env("RUST_LOG", "info")
@@ -176,7 +176,7 @@ fn update_task_sends_only_what_was_set() {
     let update = TaskUpdateRequest::new()
         .status(TaskStatus::Testing)
         .priority(TaskPriority::Low)
-        .timeout(30);
+        .execution_timeout(std::time::Duration::from_secs(30));
     let task_url = "http://localhost:8080/api/tasks/6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90";
     // PUT is idempotent without a key: none is sent.
     let r = expect_sent(
@@ -313,7 +313,12 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
             "command",
         ),
         (
-            Box::new(|c| CreateTask::new(TaskCreateRequest::new("n", "x", PROJECT).timeout(0)).build_request(c)),
+            Box::new(|c| {
+                CreateTask::new(
+                    TaskCreateRequest::new("n", "x", PROJECT).execution_timeout(std::time::Duration::from_secs(0)),
+                )
+                .build_request(c)
+            }),
             "timeout",
         ),
         (
