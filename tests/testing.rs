@@ -116,7 +116,7 @@ fn a_slow_reply_times_the_attempt_out_on_virtual_time() {
         .list_projects()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { kind: taskqueue::TimeoutKind::Attempt, after } if after == Duration::from_secs(5)),
+        matches!(err, Error::Timeout { kind: taskqueue::TimeoutKind::Attempt, after, .. } if after == Duration::from_secs(5)),
         "{err:?}"
     );
     assert!(

@@ -97,7 +97,8 @@ mod tests {
         assert_eq!(
             code_of(&Error::Timeout {
                 kind: taskqueue_proto::TimeoutKind::Attempt,
-                after: std::time::Duration::from_secs(1)
+                after: std::time::Duration::from_secs(1),
+                request_id: None,
             }),
             7
         );
@@ -105,7 +106,8 @@ mod tests {
             code_of(&Error::Connection {
                 message: "c".into(),
                 sent: false,
-                source: None
+                source: None,
+                request_id: None,
             }),
             7
         );

@@ -187,6 +187,9 @@ pub enum Error {
         /// The transport's own error.
         #[source]
         source: Option<BoxError>,
+        /// The `X-Request-Id` the SDK sent on the call's attempts (the one
+        /// to quote when asking the server's operators), when a call sent one.
+        request_id: Option<String>,
     },
     /// No answer in time: which bound was hit, and after how long.
     #[error("timed out: {}", kind.describe(*after))]
@@ -195,6 +198,8 @@ pub enum Error {
         kind: TimeoutKind,
         /// The bound's length (the time the call waited against it).
         after: Duration,
+        /// The `X-Request-Id` the SDK sent on the call's attempts, when a call sent one.
+        request_id: Option<String>,
     },
     /// An upstream operation of several exchanges was given to the
     /// single-exchange [`parse_response`](crate::ops::Operation::parse_response):
@@ -341,7 +346,7 @@ impl Error {
         match self {
             Error::Decode { message, .. } => message.clone(),
             Error::Connection { message, .. } => message.clone(),
-            Error::Timeout { kind, after } => kind.describe(*after),
+            Error::Timeout { kind, after, .. } => kind.describe(*after),
             Error::InvalidInput { field, message } => format!("{field}: {message}"),
             other => match other.api_error() {
                 Some(e) => e.message.clone(),
@@ -358,11 +363,14 @@ impl Error {
         }
     }
 
-    /// The server's `X-Request-Id` for the failed exchange (for an
-    /// [`Error::OutcomeUnknown`], the one the SDK sent).
+    /// The `X-Request-Id` of the failed exchange: the server's for an error
+    /// answer; the one the SDK sent for a timeout, a broken connection or an
+    /// [`Error::OutcomeUnknown`].
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::Decode { request_id, .. }
+            | Error::Connection { request_id, .. }
+            | Error::Timeout { request_id, .. } => request_id.as_deref(),
             Error::OutcomeUnknown { request_id, .. } => Some(request_id),
             _ => self.api_error().and_then(|e| e.request_id.as_deref()),
         }

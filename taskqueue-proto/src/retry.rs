@@ -379,6 +379,7 @@ mod tests {
             message: "reset".into(),
             sent,
             source: None,
+            request_id: None,
         }
     }
 
@@ -386,6 +387,7 @@ mod tests {
         Error::Timeout {
             kind: crate::TimeoutKind::Attempt,
             after: Duration::from_secs(30),
+            request_id: None,
         }
     }
 

@@ -344,6 +344,7 @@ impl<O: Operation> Call<O> {
                         let error = Error::Timeout {
                             kind: TimeoutKind::Deadline,
                             after: self.total_timeout.unwrap_or_default(),
+                            request_id: self.sent_request_id(),
                         };
                         self.finish_with(error);
                         continue;
@@ -354,6 +355,7 @@ impl<O: Operation> Call<O> {
                             let error = Error::Timeout {
                                 kind: TimeoutKind::Deadline,
                                 after: self.total_timeout.unwrap_or_default(),
+                                request_id: self.sent_request_id(),
                             };
                             self.finish_with(error);
                             continue;
@@ -455,27 +457,37 @@ impl<O: Operation> Call<O> {
         }
     }
 
+    /// The request id, once an attempt has been sent (none before the first).
+    fn sent_request_id(&self) -> Option<String> {
+        (self.attempts > 0).then(|| self.request_id.to_string())
+    }
+
     /// The SDK error for a transport's failure; timeouts say which bound and how long.
     fn transport_error(&self, error: TransportError, attempt_timeout: Duration) -> Error {
         let (kind, message, source) = error.into_parts();
+        let request_id = Some(self.request_id.to_string());
         match kind {
             TransportErrorKind::Connect => Error::Connection {
                 message,
                 sent: false,
                 source,
+                request_id,
             },
             TransportErrorKind::Io => Error::Connection {
                 message,
                 sent: true,
                 source,
+                request_id,
             },
             TransportErrorKind::ConnectTimeout => Error::Timeout {
                 kind: TimeoutKind::Connect,
                 after: self.config.connect_timeout().min(attempt_timeout),
+                request_id,
             },
             TransportErrorKind::Timeout => Error::Timeout {
                 kind: TimeoutKind::Attempt,
                 after: attempt_timeout,
+                request_id,
             },
             TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
                 limit: self.config.body_limit(),

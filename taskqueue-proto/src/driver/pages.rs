@@ -56,6 +56,8 @@ pub struct Pages {
     fetching: Option<Call<ListTasks>>,
     /// The attempt whose response is open, and its attempt timeout.
     open: Option<(u32, Duration)>,
+    /// The request id of the page being read (for its errors).
+    page_request_id: Option<String>,
     /// The open response's body.
     body: Option<Body>,
     /// Invalid filters, reported on the first poll.
@@ -111,6 +113,7 @@ impl Pages {
             page: Vec::new().into_iter(),
             fetching: None,
             open: None,
+            page_request_id: None,
             body: None,
             invalid,
             finished: false,
@@ -192,15 +195,18 @@ impl Pages {
     fn broken(&self, error: TransportError) -> Error {
         let timeout = self.open.map_or(self.config.timeout(), |(_, t)| t);
         let (kind, message, source) = error.into_parts();
+        let request_id = self.page_request_id.clone();
         match kind {
             TransportErrorKind::Timeout => Error::Timeout {
                 kind: TimeoutKind::Attempt,
                 after: timeout,
+                request_id,
             },
             _ => Error::Connection {
                 message,
                 sent: true,
                 source,
+                request_id,
             },
         }
     }
@@ -345,6 +351,7 @@ impl Machine for Pages {
                     ticket,
                 }) => {
                     self.open = Some((ticket.attempt, timeout));
+                    self.page_request_id = self.fetching.as_ref().map(|call| call.request_id().to_string());
                     self.body = None;
                     return Action::Open {
                         request,

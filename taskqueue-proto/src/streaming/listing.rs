@@ -358,6 +358,7 @@ fn transport(error: TransportError) -> Error {
         message,
         sent: true,
         source,
+        request_id: None,
     }
 }
 

@@ -220,7 +220,7 @@ fn attempt_timeouts_are_cut_to_the_deadline() {
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
     assert!(transport.elapsed() <= Duration::from_secs(10) + Duration::from_millis(10));
     assert!(
-        matches!(result, Err(Error::Timeout { kind: crate::TimeoutKind::Attempt, after }) if after < Duration::from_secs(2)),
+        matches!(result, Err(Error::Timeout { kind: crate::TimeoutKind::Attempt, after, .. }) if after < Duration::from_secs(2)),
         "the last attempt's bound, as data: {result:?}"
     );
 }
@@ -557,4 +557,35 @@ fn the_longest_retry_after_allowed_is_waited_without_overflow() {
     );
     assert!(run.result.is_ok());
     assert_eq!(run.sleeps, [Duration::from_secs(86_400)]);
+}
+
+#[test]
+fn timeouts_and_broken_connections_carry_the_request_id_the_call_sent() {
+    for (fail, deadline) in [
+        (timed_out as fn() -> Outcome, false),
+        (reset, false),
+        (refused, false),
+        (timed_out, true),
+    ] {
+        let options = if deadline {
+            CallOptions::new()
+                .total_timeout(Duration::from_secs(5))
+                .retry(RetryPolicy::never())
+        } else {
+            CallOptions::new().retry(RetryPolicy::never())
+        };
+        let config = Config::builder().timeout(Duration::from_secs(10)).build().unwrap();
+        let call = Call::new(GetTask::new(TASK), config, options, 3);
+        let transport = Simulated::new(Instant::now(), move |_: &Request<Vec<u8>>| fail());
+        let error = run_blocking(&transport, call).unwrap_err();
+        let sent = transport.sent()[0].request.headers()[REQUEST_ID_HEADER]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            matches!(error, Error::Timeout { .. } | Error::Connection { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.request_id(), Some(sent.as_str()), "{error:?}");
+    }
 }
