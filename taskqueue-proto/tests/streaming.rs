@@ -358,3 +358,39 @@ fn a_body_that_breaks_or_lies_ends_the_walk_with_a_typed_error() {
         }
     }
 }
+
+/// Hostile JSON inside a streamed task is what it is in a whole body: deep
+/// nesting a `Decode` error (no stack overflow), a huge free-form value held
+/// as text, the walk ending there after the tasks before it.
+#[test]
+fn hostile_json_in_a_streamed_task_is_a_typed_error_with_bounded_memory() {
+    let _lock = one_at_a_time();
+    let deep = format!(
+        r#",{{"id":"{}","name":"n","command":"c","metadata":{}{}}}]"#,
+        Uuid::nil(),
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let mut body = body_of(2);
+    body.pop();
+    body.extend_from_slice(deep.as_bytes());
+    let transport = Streaming::new(move || {
+        Box::new(Chunked {
+            body: body.clone(),
+            at: 0,
+            size: 4096,
+            fail_at: None,
+        }) as BlockingBody
+    });
+    let before = HEAP.current_usage();
+    HEAP.reset_peak_usage();
+    let items = walk(&transport, &upstream(), TaskFilters::new());
+    let peak = HEAP.peak_usage().saturating_sub(before);
+    assert_eq!(items.len(), 3);
+    assert!(items[..2].iter().all(Result::is_ok));
+    match &items[2] {
+        Err(Error::Decode { path, .. }) => assert!(path.starts_with("[2]"), "{path}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(peak < 4 * 1024 * 1024, "peak heap {peak}");
+}
