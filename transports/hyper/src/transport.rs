@@ -47,15 +47,20 @@ fn os_random_u64() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
 
+/// The request as hyper sends it: asking for gzip (feature `gzip`), the body in one frame.
+fn outgoing(request: Request<Vec<u8>>) -> Request<Full<Bytes>> {
+    #[cfg(feature = "gzip")]
+    let request = {
+        let mut request = request;
+        taskqueue_proto::encoding::accept_gzip(request.headers_mut());
+        request
+    };
+    request.map(|body| Full::new(Bytes::from(body)))
+}
+
 impl HyperTransport {
     async fn exchange(&self, request: Request<Vec<u8>>) -> Outcome {
-        #[cfg(feature = "gzip")]
-        let request = {
-            let mut request = request;
-            taskqueue_proto::encoding::accept_gzip(request.headers_mut());
-            request
-        };
-        let request = request.map(|body| Full::new(Bytes::from(body)));
+        let request = outgoing(request);
         let response = self.http.request(request).await.map_err(classify_request)?;
         let (parts, body) = response.into_parts();
         let limit = usize::try_from(self.body_limit).unwrap_or(usize::MAX);
@@ -153,13 +158,7 @@ impl AsyncTransport for HyperTransport {
             .acquire_owned()
             .await
             .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
-        #[cfg(feature = "gzip")]
-        let request = {
-            let mut request = request;
-            taskqueue_proto::encoding::accept_gzip(request.headers_mut());
-            request
-        };
-        let request = request.map(|body| Full::new(Bytes::from(body)));
+        let request = outgoing(request);
         let response = match tokio::time::timeout_at(deadline, self.http.request(request)).await {
             Ok(response) => response.map_err(classify_request)?,
             Err(_) => return Err(timed_out(timeout)),
