@@ -81,7 +81,7 @@ pub(crate) fn code_of(e: &Error) -> u8 {
         Error::Conflict(_) => 5,
         Error::RateLimited(_) => 6,
         Error::Connection { .. } | Error::Timeout { .. } => 7,
-        Error::WaitTimedOut { .. } => 8,
+        Error::WaitTimedOut { .. } | Error::WaitsTimedOut { .. } => 8,
         Error::OutcomeUnknown { .. } => 10,
         _ => 1,
     }

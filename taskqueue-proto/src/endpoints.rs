@@ -75,13 +75,17 @@ macro_rules! endpoints {
                 condition: impl ::std::ops::Fn(&$crate::Task) -> bool + ::std::marker::Send + 'static,
                 timeout: ::std::time::Duration,
             ) -> $crate::Task = $crate::ops::WaitForCompletion::new(id, timeout).until(condition);
-            /// Waits until every task is finished, or `timeout`: one outcome per id, in order
-            /// (finished, not found, or still running at the deadline). Tasks of a shared
-            /// project are read with one listing a round.
+            /// Waits until every task is finished: one outcome per id, in order (finished,
+            /// or not found). Not finished by `timeout`:
+            /// [`Error::WaitsTimedOut`](taskqueue_proto::Error::WaitsTimedOut) with the report
+            /// (the tasks still running as last seen). Tasks of a shared project are read with
+            /// one listing a round.
             fn wait_all(ids: ::std::vec::Vec<$crate::uuid::Uuid>, timeout: ::std::time::Duration) -> $crate::ops::WaitReport =
                 $crate::ops::WaitForTasks::all(ids, timeout);
-            /// Waits until the first task is finished, or `timeout`: one outcome per id, and
+            /// Waits until the first task is finished: one outcome per id, and
             /// [`WaitReport::first_finished`](taskqueue_proto::ops::WaitReport::first_finished).
+            /// None finished by `timeout`:
+            /// [`Error::WaitsTimedOut`](taskqueue_proto::Error::WaitsTimedOut) with the report.
             fn wait_any(ids: ::std::vec::Vec<$crate::uuid::Uuid>, timeout: ::std::time::Duration) -> $crate::ops::WaitReport =
                 $crate::ops::WaitForTasks::any(ids, timeout);
 

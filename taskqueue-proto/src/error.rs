@@ -293,6 +293,21 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
+    /// `wait_all` ran out of time before every task finished, or `wait_any`
+    /// before one did: the report says where each task stood (the same kind
+    /// as [`Error::WaitTimedOut`]: `wait_timed_out`).
+    #[error(
+        "{} of {} tasks still running after waiting {:.1}s",
+        report.outcomes.iter().filter(|o| matches!(o, crate::ops::WaitOutcome::StillRunning(_))).count(),
+        report.outcomes.len(),
+        waited.as_secs_f64()
+    )]
+    WaitsTimedOut {
+        /// Each task's outcome when the time was up.
+        report: Box<crate::ops::WaitReport>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
 }
 
 /// The boxed [`ApiError`] of the variants that come from an error response.

@@ -113,7 +113,7 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Error::ListingDidNotEnd { .. } => ErrorKind::ListingDidNotEnd,
-            Error::WaitTimedOut { .. } => ErrorKind::WaitTimedOut,
+            Error::WaitTimedOut { .. } | Error::WaitsTimedOut { .. } => ErrorKind::WaitTimedOut,
         }
     }
 }

@@ -352,8 +352,16 @@ pub fn a_listing_longer_than_the_body_limit_is_read_as_it_arrives(connect: Conne
     assert!(matches!(whole, Error::ResponseTooLarge { limit: 16_384 }), "{whole:?}");
     // A multi-wait reads the project's listing the same way.
     let ids: Vec<_> = all.iter().take(3).map(|t| t.id).collect();
-    let report = sdk.wait_all(ids, Duration::from_millis(300)).unwrap();
-    assert_eq!(report.outcomes.len(), 3);
+    match sdk.wait_all(ids, Duration::from_millis(300)) {
+        Err(Error::WaitsTimedOut { report, .. }) => {
+            assert_eq!(report.outcomes.len(), 3);
+            assert!(
+                report.outcomes.iter().all(|o| o.task().is_some()),
+                "each seen in the listing"
+            );
+        }
+        other => panic!("the tasks never finish: {other:?}"),
+    }
 }
 
 pub fn paging_walks_250_tasks(connect: Connect, target: Target) {

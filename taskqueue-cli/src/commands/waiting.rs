@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use taskqueue_proto::ops::{WaitForCompletion, WaitForTasks, WaitOutcome, WatchEvent, WatchTasks};
-use taskqueue_proto::{Task, TaskFilters, TaskStatus};
+use taskqueue_proto::{Error, Task, TaskFilters, TaskStatus};
 use uuid::Uuid;
 
 use crate::Client;
@@ -45,7 +45,11 @@ pub(crate) fn wait(client: &Client, out: &Printer, ids: &[String], any: bool, ti
     };
     let report = client.execute(job.on_finished(report_progress));
     progress.finish();
-    let report = report?;
+    // Not finished in time: the tasks as they stood, then exit 8.
+    let report = match report {
+        Err(Error::WaitsTimedOut { report, .. }) => *report,
+        other => other?,
+    };
     if let Some(WaitOutcome::NotFound(id)) = report.outcomes.iter().find(|o| matches!(o, WaitOutcome::NotFound(_))) {
         return Err(Failure::new(3, format!("task {id} does not exist")));
     }
@@ -64,7 +68,7 @@ pub(crate) fn wait(client: &Client, out: &Printer, ids: &[String], any: bool, ti
             })
             .next(),
     };
-    let timed_out = if any { first.is_none() } else { report.timed_out() };
+    let timed_out = if any { first.is_none() } else { !report.all_finished() };
     if timed_out {
         let waiting = report.outcomes.iter().filter(|o| !o.is_finished()).count();
         return Err(Failure::new(

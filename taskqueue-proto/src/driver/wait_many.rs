@@ -214,9 +214,16 @@ impl WaitMany {
 
     /// After a round: done, or sleep until the next (the last one at the deadline).
     fn after_round(&mut self, now: Instant) {
-        if self.satisfied() || self.schedule.expired(now) {
+        if self.satisfied() {
             let report = self.report();
             self.phase = Phase::Finished(Some(Ok(report)));
+            return;
+        }
+        if self.schedule.expired(now) {
+            // Not finished in time: an error, as for one task, with the report.
+            let report = Box::new(self.report());
+            let waited = self.schedule.waited(now);
+            self.phase = Phase::Finished(Some(Err(Error::WaitsTimedOut { report, waited })));
             return;
         }
         if self.probing {
@@ -393,10 +400,20 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_task_and_a_deadline_are_outcomes_not_errors() {
+    fn the_deadline_is_wait_timed_out_with_the_report_and_a_missing_task_an_outcome() {
         let server = FakeServer::with(vec![task(1, 1, Running), task(2, 1, Completed)]);
         let job = WaitForTasks::all(ids(&[1, 2, 9]), Duration::from_secs(3));
-        let report = run(&server, job, |_, _| {}).unwrap();
+        let error = run(&server, job, |_, _| {}).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            crate::ErrorKind::WaitTimedOut,
+            "one model with wait_for_completion"
+        );
+        assert_eq!(error.to_string(), "1 of 3 tasks still running after waiting 3.0s");
+        let Error::WaitsTimedOut { report, waited } = error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(waited, Duration::from_secs(3));
         assert!(matches!(&report.outcomes[0], WaitOutcome::StillRunning(t) if t.status == Running));
         assert!(report.outcomes[1].is_finished());
         assert_eq!(report.outcomes[2], WaitOutcome::NotFound(Uuid::from_u128(9)));
