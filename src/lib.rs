@@ -50,13 +50,13 @@ pub mod driver {
     pub use taskqueue_proto::encoding;
     pub use taskqueue_proto::{BoxError, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, endpoints, proxy, streaming};
     #[cfg(feature = "blocking")]
-    pub use taskqueue_ureq::UreqTransport;
+    pub use taskqueue_ureq::{ItemIter, UreqTransport};
 }
 
 /// The blocking client (feature `blocking`): see [`taskqueue_ureq`].
 #[cfg(feature = "blocking")]
 pub mod blocking {
-    pub use taskqueue_ureq::{Client, ClientBuilder, TaskPages, TaskWatch};
+    pub use taskqueue_ureq::{Client, ClientBuilder, TaskIter, WatchIter};
 }
 
 #[cfg(feature = "testing")]

@@ -5,21 +5,12 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
-use taskqueue_proto::driver::{BlockingItems, BlockingTransport, IntoMachine, Machine, Pages, Watch, run_blocking};
+use taskqueue_proto::driver::{BlockingTransport, IntoMachine, Machine, run_blocking};
 use taskqueue_proto::ops::{ListAllTasks, WatchTasks};
 use taskqueue_proto::{CallOptions, Config, Error, TaskFilters};
 
 use crate::UreqTransport;
-
-/// Every task of a listing, fetched a page at a time: an iterator of
-/// `Result<Task, Error>` made by [`Client::list_tasks_all`]. It fetches the
-/// next page only when the previous one is used up, and ends after the
-/// first error it yields.
-pub type TaskPages<T = UreqTransport> = BlockingItems<Arc<T>, Pages>;
-
-/// The events of a watch, made by [`Client::watch`]: an iterator of
-/// `Result<WatchEvent, Error>`.
-pub type TaskWatch<T = UreqTransport> = BlockingItems<Arc<T>, Watch>;
+use crate::iter::{ItemIter, TaskIter, WatchIter};
 
 /// A blocking Task Queue client: a [`Config`], per-call options, and a
 /// [`BlockingTransport`] — by default [`UreqTransport`], a pooled ureq 3
@@ -243,17 +234,17 @@ impl<T: BlockingTransport> Client<T> {
 
     /// Every task matching `filters`, page by page, as an iterator. Each page
     /// is fetched when the previous one is used up; an error ends the walk.
-    pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskPages<T> {
+    pub fn list_tasks_all(&self, filters: TaskFilters) -> TaskIter<T> {
         let pages = ListAllTasks::new(filters).into_machine(&self.config, &self.options, self.transport.random_u64());
-        BlockingItems::new(self.transport.clone(), pages)
+        ItemIter::new(self.transport.clone(), pages)
     }
 
     /// The events of a watch (created, changed, updated, deleted tasks) as
     /// an iterator; it ends at the job's timeout, or with the error of
     /// rounds that keep failing.
-    pub fn watch(&self, job: WatchTasks) -> TaskWatch<T> {
+    pub fn watch(&self, job: WatchTasks) -> WatchIter<T> {
         let watch = job.into_machine(&self.config, &self.options, self.transport.random_u64());
-        BlockingItems::new(self.transport.clone(), watch)
+        ItemIter::new(self.transport.clone(), watch)
     }
 
     taskqueue_proto::endpoints!(blocking);

@@ -33,7 +33,9 @@
 mod agent;
 mod classify;
 mod client;
+mod iter;
 pub mod transport;
 
-pub use client::{Client, ClientBuilder, TaskPages, TaskWatch};
+pub use client::{Client, ClientBuilder};
+pub use iter::{ItemIter, TaskIter, WatchIter};
 pub use transport::UreqTransport;
