@@ -86,6 +86,11 @@ impl Config {
     }
 
     /// The defaults with another base URL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`base_url`) for a URL that is not `http://`
+    /// or `https://` with a host.
     pub fn new(base_url: impl Into<String>) -> Result<Self, Error> {
         Self::builder().base_url(base_url).build()
     }
@@ -462,6 +467,13 @@ impl ConfigBuilder {
     }
 
     /// Validates every setting and builds the [`Config`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the setting: a base URL that is not
+    /// `http(s)://` with a host, a timeout of zero or past a day, a credential
+    /// not fit for a header, a credential over plain `http://` to another
+    /// machine without `allow_insecure_http`, and the like.
     pub fn build(self) -> Result<Config, Error> {
         let base_url = validate_base_url(&self.base_url)?;
         if self.timeout.is_zero() {

@@ -107,6 +107,11 @@ impl ClientBuilder {
     }
 
     /// Builds the client. Needs no runtime yet; calls need a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an extra root certificate or a proxy the
+    /// transport cannot use.
     pub fn build(self) -> Result<Client, Error> {
         let config = self.config.with_batch_concurrency(self.batch_concurrency);
         Ok(Client::with_transport(config, self.build_transport()?))
@@ -115,6 +120,10 @@ impl ClientBuilder {
     /// Builds only the transport, to wrap it (a
     /// [`Recorder`](https://docs.rs/taskqueue/latest/taskqueue/testing/struct.Recorder.html),
     /// a counter of your own) before giving it to [`Client::with_transport`].
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](ClientBuilder::build).
     pub fn build_transport(self) -> Result<HyperTransport, Error> {
         let connector = connector(&self.config)?;
         let mut pool = PooledClient::builder(TokioExecutor::new());
@@ -139,6 +148,10 @@ impl Client<HyperTransport> {
     }
 
     /// A client for the server at `base_url`, with every other setting at its default.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::new`].
     pub fn with_base_url(base_url: &str) -> Result<Self, Error> {
         Self::new(Config::new(base_url)?)
     }

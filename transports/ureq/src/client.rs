@@ -138,6 +138,10 @@ impl Client<UreqTransport> {
     }
 
     /// A client for the server at `base_url`, with every other setting at its default.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::new`].
     pub fn with_base_url(base_url: &str) -> Result<Self, Error> {
         Self::new(Config::new(base_url)?)
     }
