@@ -213,6 +213,11 @@ fn outside_a_tokio_runtime_a_call_is_an_error_not_a_panic() {
     let client = Client::new(Config::new("http://127.0.0.1:9").unwrap()).unwrap();
     let err = futures_executor::block_on(client.get_task(Uuid::nil())).unwrap_err();
     assert!(err.to_string().contains("Tokio runtime"), "{err}");
+    assert_eq!(
+        err.kind(),
+        taskqueue::ErrorKind::Transport,
+        "the transport's own failure, not the caller's input"
+    );
     let huge = Client::builder(Config::default()).max_in_flight(usize::MAX).build();
     assert!(huge.is_ok());
 }

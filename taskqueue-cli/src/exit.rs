@@ -74,7 +74,7 @@ impl Failure {
 /// The exit code of an SDK error.
 pub(crate) fn code_of(e: &Error) -> u8 {
     match e {
-        Error::InvalidInput { .. } | Error::Validation(_) => 2,
+        Error::InvalidInput { .. } | Error::Validation(_) | Error::Transport { .. } => 2,
         Error::TaskNotFound(_) | Error::ProjectNotFound(_) | Error::WorkflowNotFound(_) => 3,
         Error::Unsupported { .. } => 2,
         Error::Authentication(_) | Error::Authorization(_) => 4,

@@ -191,6 +191,17 @@ pub enum Error {
         /// to quote when asking the server's operators), when a call sent one.
         request_id: Option<String>,
     },
+    /// The transport could not make the request at all (a proxy or URI it
+    /// cannot use, an async client outside a Tokio runtime, a cassette it
+    /// cannot write): nothing was sent, and sending again will not help.
+    #[error("the transport could not send the request: {message}")]
+    Transport {
+        /// What the transport said.
+        message: String,
+        /// The transport's own error.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// No answer in time: which bound was hit, and after how long.
     #[error("timed out: {}", kind.describe(*after))]
     Timeout {

@@ -38,6 +38,8 @@ pub enum ErrorKind {
     Api,
     /// [`Error::Connection`].
     Connection,
+    /// [`Error::Transport`].
+    Transport,
     /// [`Error::Timeout`].
     Timeout,
     /// [`Error::NeedsDriver`].
@@ -72,6 +74,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Api => "api",
             ErrorKind::Connection => "connection",
+            ErrorKind::Transport => "transport",
             ErrorKind::Timeout => "timeout",
             ErrorKind::NeedsDriver => "needs_driver",
             ErrorKind::ResponseTooLarge => "response_too_large",
@@ -105,6 +108,7 @@ impl Error {
             Error::RateLimited(_) => ErrorKind::RateLimited,
             Error::Api(_) => ErrorKind::Api,
             Error::Connection { .. } => ErrorKind::Connection,
+            Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::NeedsDriver { .. } => ErrorKind::NeedsDriver,
             Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
@@ -135,6 +139,7 @@ mod tests {
             ErrorKind::RateLimited,
             ErrorKind::Api,
             ErrorKind::Connection,
+            ErrorKind::Transport,
             ErrorKind::Timeout,
             ErrorKind::NeedsDriver,
             ErrorKind::ResponseTooLarge,

@@ -492,7 +492,7 @@ impl<O: Operation> Call<O> {
             TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
                 limit: self.config.body_limit(),
             },
-            TransportErrorKind::Unusable => Error::invalid_input("request", message),
+            TransportErrorKind::Unusable => Error::Transport { message, source },
         }
     }
 
