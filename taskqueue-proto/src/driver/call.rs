@@ -442,7 +442,8 @@ impl<O: Operation> Call<O> {
             Err(transport) => {
                 let sent = transport.was_sent();
                 let failed = AttemptOutcome::Transport(transport.kind());
-                let error = self.transport_error(transport, attempt_timeout);
+                let request_id = Some(self.request_id.to_string());
+                let error = error_of_transport(transport, &self.config, attempt_timeout, request_id);
                 self.failed(error, sent, failed, now);
             }
         }
@@ -460,40 +461,6 @@ impl<O: Operation> Call<O> {
     /// The request id, once an attempt has been sent (none before the first).
     fn sent_request_id(&self) -> Option<String> {
         (self.attempts > 0).then(|| self.request_id.to_string())
-    }
-
-    /// The SDK error for a transport's failure; timeouts say which bound and how long.
-    fn transport_error(&self, error: TransportError, attempt_timeout: Duration) -> Error {
-        let (kind, message, source) = error.into_parts();
-        let request_id = Some(self.request_id.to_string());
-        match kind {
-            TransportErrorKind::Connect => Error::Connection {
-                message,
-                sent: false,
-                source,
-                request_id,
-            },
-            TransportErrorKind::Io => Error::Connection {
-                message,
-                sent: true,
-                source,
-                request_id,
-            },
-            TransportErrorKind::ConnectTimeout => Error::Timeout {
-                kind: TimeoutKind::Connect,
-                after: self.config.connect_timeout().min(attempt_timeout),
-                request_id,
-            },
-            TransportErrorKind::Timeout => Error::Timeout {
-                kind: TimeoutKind::Attempt,
-                after: attempt_timeout,
-                request_id,
-            },
-            TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
-                limit: self.config.body_limit(),
-            },
-            TransportErrorKind::Unusable => Error::Transport { message, source },
-        }
     }
 
     fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
@@ -533,6 +500,46 @@ impl<O: Operation> Call<O> {
 }
 
 /// A per-call timeout longer than a day would overflow the transports' clocks.
+/// The SDK error for a transport's failure on an attempt bounded by
+/// `attempt_timeout`, carrying the request id the call sent: timeouts say
+/// which bound and how long, a broken connection whether it was sent.
+pub(crate) fn error_of_transport(
+    error: TransportError,
+    config: &Config,
+    attempt_timeout: Duration,
+    request_id: Option<String>,
+) -> Error {
+    let (kind, message, source) = error.into_parts();
+    match kind {
+        TransportErrorKind::Connect => Error::Connection {
+            message,
+            sent: false,
+            source,
+            request_id,
+        },
+        TransportErrorKind::Io => Error::Connection {
+            message,
+            sent: true,
+            source,
+            request_id,
+        },
+        TransportErrorKind::ConnectTimeout => Error::Timeout {
+            kind: TimeoutKind::Connect,
+            after: config.connect_timeout().min(attempt_timeout),
+            request_id,
+        },
+        TransportErrorKind::Timeout => Error::Timeout {
+            kind: TimeoutKind::Attempt,
+            after: attempt_timeout,
+            request_id,
+        },
+        TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
+            limit: config.body_limit(),
+        },
+        TransportErrorKind::Unusable => Error::Transport { message, source },
+    }
+}
+
 fn validate_bounds(timeout: Option<Duration>, total_timeout: Option<Duration>) -> Result<(), Error> {
     let too_long = |d: Option<Duration>| d.is_some_and(|d| d > crate::retry::MAX_WAIT);
     if too_long(timeout) {

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use http::Response;
 use uuid::Uuid;
 
+use super::call::error_of_transport;
 use super::random::SeedSource;
 use super::{Action, Call, Machine, Outcome, Piece, Ticket, TransportError, TransportErrorKind};
-use crate::error::TimeoutKind;
 use crate::ops::ListTasks;
 use crate::ops::upstream::{matches_filters, normalize};
 use crate::streaming::ListingDecoder;
@@ -54,15 +54,28 @@ pub struct Pages {
     /// A page read whole (a listing answered without a body to stream).
     page: std::vec::IntoIter<Task>,
     fetching: Option<Call<ListTasks>>,
-    /// The attempt whose response is open, and its attempt timeout.
-    open: Option<(u32, Duration)>,
-    /// The request id of the page being read (for its errors).
-    page_request_id: Option<String>,
+    /// The attempt whose response is open.
+    open: Option<OpenAttempt>,
     /// The open response's body.
     body: Option<Body>,
     /// Invalid filters, reported on the first poll.
     invalid: Option<Error>,
     finished: bool,
+}
+
+/// The attempt of a page whose response was opened: what its pieces are
+/// matched against, and what an error of its body reports.
+#[derive(Debug)]
+struct OpenAttempt {
+    attempt: u32,
+    timeout: Duration,
+    request_id: String,
+}
+
+impl OpenAttempt {
+    fn is(&self, ticket: &Ticket) -> bool {
+        self.attempt == ticket.attempt
+    }
 }
 
 /// The body of the open response.
@@ -113,7 +126,6 @@ impl Pages {
             page: Vec::new().into_iter(),
             fetching: None,
             open: None,
-            page_request_id: None,
             body: None,
             invalid,
             finished: false,
@@ -193,22 +205,9 @@ impl Pages {
 
     /// The SDK error for a body that broke after its head arrived.
     fn broken(&self, error: TransportError) -> Error {
-        let timeout = self.open.map_or(self.config.timeout(), |(_, t)| t);
-        let (kind, message, source) = error.into_parts();
-        let request_id = self.page_request_id.clone();
-        match kind {
-            TransportErrorKind::Timeout => Error::Timeout {
-                kind: TimeoutKind::Attempt,
-                after: timeout,
-                request_id,
-            },
-            _ => Error::Connection {
-                message,
-                sent: true,
-                source,
-                request_id,
-            },
-        }
+        let timeout = self.open.as_ref().map_or(self.config.timeout(), |open| open.timeout);
+        let request_id = self.open.as_ref().map(|open| open.request_id.clone());
+        error_of_transport(error, &self.config, timeout, request_id)
     }
 
     /// The next task of the streamed page, if one is complete: `Ok(None)`
@@ -350,8 +349,11 @@ impl Machine for Pages {
                     timeout,
                     ticket,
                 }) => {
-                    self.open = Some((ticket.attempt, timeout));
-                    self.page_request_id = self.fetching.as_ref().map(|call| call.request_id().to_string());
+                    self.open = Some(OpenAttempt {
+                        attempt: ticket.attempt,
+                        timeout,
+                        request_id: call.request_id().to_string(),
+                    });
                     self.body = None;
                     return Action::Open {
                         request,
@@ -365,7 +367,7 @@ impl Machine for Pages {
     }
 
     fn record(&mut self, ticket: Ticket, outcome: Outcome, now: Instant) {
-        if self.open.is_some_and(|(attempt, _)| attempt == ticket.attempt) {
+        if self.open.as_ref().is_some_and(|open| open.is(&ticket)) {
             self.open = None;
         }
         if let Some(call) = &mut self.fetching {
@@ -374,7 +376,7 @@ impl Machine for Pages {
     }
 
     fn receive(&mut self, ticket: &Ticket, piece: Piece<'_>, now: Instant) {
-        if self.open.is_none_or(|(attempt, _)| attempt != ticket.attempt) {
+        if !self.open.as_ref().is_some_and(|open| open.is(ticket)) {
             return;
         }
         let call_ticket = || Ticket {

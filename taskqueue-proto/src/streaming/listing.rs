@@ -5,6 +5,7 @@ use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::splitter::SplitError;
+use super::structure::{Between, Structure, is_space};
 use crate::Error;
 use crate::driver::{TransportError, TransportErrorKind};
 
@@ -49,7 +50,7 @@ pub struct ListingDecoder {
     pos: usize,
     /// The body position of `buf[0]`.
     base: u64,
-    state: State,
+    state: Between,
     /// Bytes available when the unfinished item last failed to decode (0
     /// when there is none): it is tried again once they have doubled.
     tried: usize,
@@ -104,7 +105,7 @@ impl ListingDecoder {
             buf: Vec::new(),
             pos: 0,
             base: 0,
-            state: State::Open,
+            state: Between::Open,
             tried: 0,
             items: 0,
             failed: None,
@@ -184,36 +185,10 @@ impl ListingDecoder {
         while self.pos < self.buf.len() {
             let byte = self.buf[self.pos];
             let at = self.base + self.pos as u64;
-            let unexpected = |expected| SplitError::Unexpected {
-                found: byte,
-                at,
-                expected,
-            };
-            match self.state {
-                _ if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
-                State::Open if byte == b'[' => {
-                    self.state = State::First;
-                    self.pos += 1;
-                }
-                State::Open => return Err(self.split_error(SplitError::NotAnArray { found: byte })),
-                State::First if byte == b']' => {
-                    self.state = State::Closed;
-                    self.pos += 1;
-                }
-                State::First | State::Next if byte == b',' || byte == b']' => {
-                    return Err(self.split_error(unexpected("a value")));
-                }
-                State::First | State::Next => return self.item(),
-                State::After if byte == b',' => {
-                    self.state = State::Next;
-                    self.pos += 1;
-                }
-                State::After if byte == b']' => {
-                    self.state = State::Closed;
-                    self.pos += 1;
-                }
-                State::After => return Err(self.split_error(unexpected("`,` or `]`"))),
-                State::Closed => return Err(self.split_error(SplitError::TrailingData { at })),
+            match self.state.read(byte, at) {
+                Ok(Structure::Read) => self.pos += 1,
+                Ok(Structure::Item) => return self.item(),
+                Err(error) => return Err(self.split_error(error)),
             }
         }
         Ok(None)
@@ -243,7 +218,7 @@ impl ListingDecoder {
             Some(Ok(_)) if end > limit => Err(Error::ResponseTooLarge { limit: self.max_item }),
             Some(Ok(item)) => {
                 self.pos += end;
-                self.state = State::After;
+                self.state = Between::After;
                 self.tried = 0;
                 self.items += 1;
                 Ok(Some(item))
@@ -320,12 +295,10 @@ impl ListingDecoder {
         self.ended = true;
         while self.inflate_more()? {}
         // Only whitespace may be left, after the closing bracket.
-        let left = self.buf[self.pos..]
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        let left = self.buf[self.pos..].iter().position(|&b| !is_space(b));
         match (left, self.state) {
-            (None, State::Closed) => Ok(()),
-            (Some(i), State::Closed) => Err(self.split_error(SplitError::TrailingData {
+            (None, Between::Closed) => Ok(()),
+            (Some(i), Between::Closed) => Err(self.split_error(SplitError::TrailingData {
                 at: self.base + (self.pos + i) as u64,
             })),
             _ => Err(self.split_error(SplitError::Unfinished { items: self.items })),
@@ -360,21 +333,6 @@ fn transport(error: TransportError) -> Error {
         source,
         request_id: None,
     }
-}
-
-/// Where a listing's body is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Before the `[`.
-    Open,
-    /// After `[`: the first item or `]`.
-    First,
-    /// After `,`: an item.
-    Next,
-    /// After an item: `,` or `]`.
-    After,
-    /// After the `]`: whitespace only.
-    Closed,
 }
 
 /// An item's decode error, its path made the item's (`[12].created_at`).

@@ -12,6 +12,7 @@
 mod inflate;
 mod listing;
 mod splitter;
+mod structure;
 
 pub use listing::ListingDecoder;
 pub use splitter::{ArraySplitter, SplitError};

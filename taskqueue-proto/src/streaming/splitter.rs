@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::structure::{Between, Structure};
+
 /// Cuts a top-level JSON array into its items as the body arrives, without
 /// decoding them: [`push`](ArraySplitter::push) the bytes of each chunk,
 /// then take the complete items with [`next_item`](ArraySplitter::next_item)
@@ -48,12 +50,8 @@ pub struct ArraySplitter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Before the `[`.
-    Open,
-    /// After `[`: the first item or `]`.
-    First,
-    /// After `,`: an item.
-    Next,
+    /// Outside the items.
+    Between(Between),
     /// Inside an item that began at `start` (an index into `buf`).
     Item {
         start: usize,
@@ -61,10 +59,6 @@ enum State {
         in_string: bool,
         escaped: bool,
     },
-    /// After a complete container item: `,` or `]`.
-    After,
-    /// After the `]`: whitespace only.
-    Closed,
 }
 
 /// Why a body is not a JSON array the splitter can cut.
@@ -130,10 +124,6 @@ impl fmt::Display for SplitError {
 
 impl std::error::Error for SplitError {}
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
 impl ArraySplitter {
     /// A splitter that refuses any item longer than `max_item` bytes.
     pub fn new(max_item: usize) -> Self {
@@ -141,7 +131,7 @@ impl ArraySplitter {
             buf: Vec::new(),
             consumed: 0,
             scan: 0,
-            state: State::Open,
+            state: State::Between(Between::Open),
             max_item: max_item.max(1),
             items: 0,
             base: 0,
@@ -179,7 +169,7 @@ impl ArraySplitter {
 
     /// Whether the closing `]` has been read.
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed
+        self.state == State::Between(Between::Closed)
     }
 
     /// Bytes held: the unfinished item and what is left of the last chunk.
@@ -220,7 +210,7 @@ impl ArraySplitter {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
-        if self.next_item()?.is_some() || self.state != State::Closed {
+        if self.next_item()?.is_some() || self.state != State::Between(Between::Closed) {
             let error = SplitError::Unfinished { items: self.items };
             self.failed = Some(error.clone());
             return Err(error);
@@ -240,53 +230,21 @@ impl ArraySplitter {
             let at = self.scan;
             let byte = self.buf[at];
             match self.state {
-                State::Open | State::First | State::Next | State::After | State::Closed if is_space(byte) => {
-                    self.skip(at + 1);
-                }
-                State::Open => {
-                    if byte != b'[' {
-                        return Err(SplitError::NotAnArray { found: byte });
-                    }
-                    self.state = State::First;
-                    self.skip(at + 1);
-                }
-                State::First | State::Next => {
-                    if byte == b']' && self.state == State::First {
-                        self.state = State::Closed;
-                        self.skip(at + 1);
-                    } else if byte == b',' || byte == b']' {
-                        return Err(SplitError::Unexpected {
-                            found: byte,
-                            at: self.position(at),
-                            expected: "a value",
-                        });
-                    } else {
-                        self.state = State::Item {
-                            start: at,
-                            depth: 0,
-                            in_string: false,
-                            escaped: false,
-                        };
+                State::Between(mut between) => {
+                    let read = between.read(byte, self.position(at))?;
+                    self.state = State::Between(between);
+                    match read {
+                        Structure::Read => self.skip(at + 1),
+                        Structure::Item => {
+                            self.state = State::Item {
+                                start: at,
+                                depth: 0,
+                                in_string: false,
+                                escaped: false,
+                            }
+                        }
                     }
                 }
-                State::After => match byte {
-                    b',' => {
-                        self.state = State::Next;
-                        self.skip(at + 1);
-                    }
-                    b']' => {
-                        self.state = State::Closed;
-                        self.skip(at + 1);
-                    }
-                    _ => {
-                        return Err(SplitError::Unexpected {
-                            found: byte,
-                            at: self.position(at),
-                            expected: "`,` or `]`",
-                        });
-                    }
-                },
-                State::Closed => return Err(SplitError::TrailingData { at: self.position(at) }),
                 State::Item { .. } => {
                     if let Some(bounds) = self.scan_in_item()? {
                         return Ok(Some(bounds));
@@ -328,7 +286,7 @@ impl ArraySplitter {
         };
         let bytes = &self.buf;
         let mut i = self.scan;
-        let mut ended: Option<(usize, usize, State)> = None;
+        let mut ended: Option<(usize, usize)> = None;
         while i < bytes.len() {
             let byte = bytes[i];
             if in_string {
@@ -352,23 +310,13 @@ impl ArraySplitter {
                     b'[' | b'{' => depth = depth.saturating_add(1),
                     b']' | b'}' if depth > 1 => depth -= 1,
                     b']' | b'}' if depth == 1 => {
-                        ended = Some((i + 1, i + 1, State::After));
+                        ended = Some((i + 1, i + 1));
                         break;
                     }
-                    // A scalar item ends at the `,` or `]` after it.
-                    b',' if depth == 0 => {
-                        ended = Some((i, i + 1, State::Next));
-                        break;
-                    }
-                    b']' | b'}' if depth == 0 => {
-                        if byte == b'}' {
-                            return Err(SplitError::Unexpected {
-                                found: byte,
-                                at: self.position(i),
-                                expected: "`,` or `]`",
-                            });
-                        }
-                        ended = Some((i, i + 1, State::Closed));
+                    // A scalar item ends at the `,`, `]` (or stray `}`) after
+                    // it, which is read as structure.
+                    b',' | b']' | b'}' if depth == 0 => {
+                        ended = Some((i, i));
                         break;
                     }
                     _ => {}
@@ -377,11 +325,11 @@ impl ArraySplitter {
             i += 1;
         }
         match ended {
-            Some((end, resume, state)) => {
+            Some((end, resume)) => {
                 if end - start > self.max_item {
                     return Err(self.too_large());
                 }
-                self.state = state;
+                self.state = State::Between(Between::After);
                 // The item's bytes stay in the buffer until the next push.
                 self.consumed = resume;
                 self.scan = resume;
