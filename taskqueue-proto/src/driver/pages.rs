@@ -251,7 +251,7 @@ impl Pages {
                     page.held.push(task);
                     let mut held = std::mem::take(&mut page.held).into_iter();
                     let first = held.next();
-                    self.page = held.collect::<Vec<_>>().into_iter();
+                    self.page = held;
                     return Ok(first);
                 }
                 return Ok(Some(task));
@@ -281,7 +281,7 @@ impl Pages {
             return Err(self.repeated());
         }
         // A page that began like the last one and was as long: yielded now.
-        self.page = page.held.into_iter().collect::<Vec<_>>().into_iter();
+        self.page = page.held.into_iter();
         self.next_offset = self.next_offset.saturating_add(page.items);
         self.last_page_seen = self.whole_listings() || page.items < u64::from(self.filters.effective_limit());
         self.last_ids = page.ids;
