@@ -151,7 +151,7 @@ fn rounds(size: usize) -> usize {
 }
 
 /// Fills the server up to `size` tasks (of the usual shape: ~800 bytes of JSON).
-fn fill(client: &Client<Counting>, project: taskqueue::uuid::Uuid, from: usize, to: usize) {
+fn fill(client: &Client<Counting>, project: taskqueue::ProjectId, from: usize, to: usize) {
     for start in (from..to).step_by(5_000) {
         let requests: Vec<TaskCreateRequest> = (start..to.min(start + 5_000))
             .map(|i| {

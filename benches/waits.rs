@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use http::Request;
+use taskqueue::TaskId;
 use taskqueue::blocking::Client;
 use taskqueue::driver::UreqTransport;
 use taskqueue::driver::{BlockingTransport, Outcome};
 use taskqueue::{Config, ProjectCreateRequest, TaskCreateRequest};
-use uuid::Uuid;
 
 const TASKS: usize = 1_000;
 
@@ -54,7 +54,7 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
 }
 
-fn fresh_tasks(client: &Client<Counting>) -> Vec<Uuid> {
+fn fresh_tasks(client: &Client<Counting>) -> Vec<TaskId> {
     let project = client.create_project(ProjectCreateRequest::new("waits")).unwrap();
     let requests = (0..TASKS)
         .map(|i| TaskCreateRequest::new(format!("t{i}"), "make", project.id))
@@ -67,7 +67,7 @@ fn fresh_tasks(client: &Client<Counting>) -> Vec<Uuid> {
         .collect()
 }
 
-fn measure(name: &str, client: &Client<Counting>, wait: impl FnOnce(&Client<Counting>, Vec<Uuid>)) {
+fn measure(name: &str, client: &Client<Counting>, wait: impl FnOnce(&Client<Counting>, Vec<TaskId>)) {
     let ids = fresh_tasks(client);
     let sent_before = client.transport().sent.load(Ordering::Relaxed);
     let (cpu_before, started) = (cpu_time(), Instant::now());

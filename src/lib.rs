@@ -3,14 +3,18 @@
 //! This facade holds at its root what users write: [`Config`], [`Dialect`],
 //! [`Error`], [`RetryPolicy`], [`CallOptions`], the models, [`ops`], and the
 //! two clients. The state machines and drivers, for transport authors, are
-//! under [`driver`]. The clients come behind cargo features:
+//! under [`driver`]. The clients come behind cargo features; the default is
+//! the blocking client with no tokio in the build, and the async one is
+//! `features = ["async"]`:
 //!
 //! | feature | client | built on |
 //! |---|---|---|
 //! | `blocking` (default) | [`blocking::Client`] | ureq 3; no tokio anywhere |
-//! | `async` (default) | [`Client`] | hyper 1, hyper-util, tokio |
+//! | `async` | [`Client`] | hyper 1, hyper-util, tokio |
 //! | `http2` | HTTP/2 for the async client | ALPN, or prior knowledge |
-//! | `tracing` | spans per call, events per attempt | the `tracing` facade |
+//! | `tracing` (default) | spans per call, events per attempt | the `tracing` facade |
+//! | `gzip` (default) | gzip answers, inflated under the body limit | flate2 (zlib-rs) |
+//! | `metrics` | [`observe::MetricsObserver`] | the `metrics` facade |
 //! | `testing` | [`testing`]: mock, record, replay | virtual time, no network |
 //!
 //! ```

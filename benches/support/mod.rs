@@ -10,12 +10,11 @@ use std::sync::OnceLock;
 use taskqueue::blocking::Client;
 use taskqueue::{ProjectCreateRequest, TaskCreateRequest};
 use taskqueue_server::{RunningServer, ServerConfig, spawn};
-use uuid::Uuid;
 
 /// The server's base URL and the id of the task every benchmark fetches.
 pub(crate) struct Fixture {
     base_url: String,
-    pub(crate) task: Uuid,
+    pub(crate) task: taskqueue::TaskId,
     _server: Option<RunningServer>,
 }
 

@@ -469,11 +469,11 @@ impl TimeoutKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Missing {
     /// A task operation: 404 is `TaskNotFound`.
-    Task(Option<uuid::Uuid>),
+    Task(Option<crate::TaskId>),
     /// A project operation: 404 is `ProjectNotFound`.
-    Project(Option<uuid::Uuid>),
+    Project(Option<crate::ProjectId>),
     /// A workflow operation: 404 is `WorkflowNotFound`.
-    Workflow(Option<uuid::Uuid>),
+    Workflow(Option<crate::WorkflowId>),
     /// No resource in the path (health, list): 404 is `Api`.
     Nothing,
 }

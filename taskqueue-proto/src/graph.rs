@@ -1,3 +1,6 @@
+//! Internal: shared with the reference server, not part of the API (no
+//! semver promise).
+//!
 //! Cycles in dependency graphs: found without recursion (no stack to
 //! overflow on a long chain) and shown as `a → b → a`. The SDK refuses a
 //! dependency or a workflow that would close one; the reference server
@@ -11,13 +14,13 @@
 //! ```
 
 use std::collections::HashMap;
-
-use uuid::Uuid;
+use std::fmt::Display;
+use std::hash::Hash;
 
 /// A cycle among `edges` (`(task, what it depends on)`), starting from the
 /// `nodes` in order, as the path `[a, b, …, a]`; `None` if there is none.
-pub fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
-    let mut next: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+pub fn find_cycle<N: Copy + Eq + Hash>(nodes: &[N], edges: &[(N, N)]) -> Option<Vec<N>> {
+    let mut next: HashMap<N, Vec<N>> = HashMap::new();
     for (from, to) in edges {
         next.entry(*from).or_default().push(*to);
     }
@@ -26,13 +29,13 @@ pub fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
         OnPath,
         Done,
     }
-    let mut marks: HashMap<Uuid, Mark> = HashMap::new();
+    let mut marks: HashMap<N, Mark> = HashMap::new();
     for &start in nodes {
         if marks.contains_key(&start) {
             continue;
         }
         // The path from `start`, each node with the index of its next edge to try.
-        let mut path: Vec<(Uuid, usize)> = vec![(start, 0)];
+        let mut path: Vec<(N, usize)> = vec![(start, 0)];
         marks.insert(start, Mark::OnPath);
         while let Some((node, edge)) = path.last_mut() {
             let node = *node;
@@ -42,7 +45,7 @@ pub fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
                     match marks.get(&to) {
                         Some(Mark::OnPath) => {
                             let from = path.iter().position(|(n, _)| *n == to).unwrap_or(0);
-                            let mut cycle: Vec<Uuid> = path[from..].iter().map(|(n, _)| *n).collect();
+                            let mut cycle: Vec<N> = path[from..].iter().map(|(n, _)| *n).collect();
                             cycle.push(to);
                             return Some(cycle);
                         }
@@ -64,13 +67,14 @@ pub fn find_cycle(nodes: &[Uuid], edges: &[(Uuid, Uuid)]) -> Option<Vec<Uuid>> {
 }
 
 /// `a → b → a`.
-pub fn show_cycle(cycle: &[Uuid]) -> String {
-    cycle.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" → ")
+pub fn show_cycle<N: Display>(cycle: &[N]) -> String {
+    cycle.iter().map(N::to_string).collect::<Vec<_>>().join(" → ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)

@@ -68,6 +68,7 @@ pub mod encoding;
 mod endpoints;
 mod error;
 mod error_kind;
+#[doc(hidden)]
 pub mod graph;
 pub mod models;
 pub mod observe;

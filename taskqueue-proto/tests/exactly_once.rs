@@ -20,7 +20,7 @@ use taskqueue_proto::ops::{CreateTask, CreateTasks};
 use taskqueue_proto::{CallOptions, Config, Dialect, Error, RetryPolicy, Task, TaskCreateRequest};
 use uuid::Uuid;
 
-const PROJECT: Uuid = Uuid::from_u128(0x5eed);
+const PROJECT: taskqueue_proto::ProjectId = taskqueue_proto::ProjectId::from_u128(0x5eed);
 
 /// What the network does to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

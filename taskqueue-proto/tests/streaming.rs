@@ -16,7 +16,7 @@ use http::{Request, Response};
 use peak_alloc::PeakAlloc;
 use taskqueue_proto::driver::{BlockingBody, BlockingItems, BlockingTransport, IntoMachine, Outcome, TransportError};
 use taskqueue_proto::ops::ListAllTasks;
-use taskqueue_proto::{CallOptions, Config, Dialect, Error, Task, TaskFilters, TaskStatus};
+use taskqueue_proto::{CallOptions, Config, Dialect, Error, Task, TaskFilters, TaskId, TaskStatus};
 use uuid::Uuid;
 
 #[global_allocator]
@@ -180,7 +180,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 fn every_chunking_of_the_body_gives_the_same_tasks() {
     let _lock = one_at_a_time();
     let body = body_of(5);
-    let whole: Vec<Uuid> = walk(
+    let whole: Vec<TaskId> = walk(
         &Streaming::new(|| Box::new(std::io::Cursor::new(body_of(5))) as BlockingBody),
         &upstream(),
         TaskFilters::new(),
@@ -199,7 +199,7 @@ fn every_chunking_of_the_body_gives_the_same_tasks() {
                 fail_at: None,
             }) as BlockingBody
         });
-        let ids: Vec<Uuid> = walk(&transport, &upstream(), TaskFilters::new())
+        let ids: Vec<TaskId> = walk(&transport, &upstream(), TaskFilters::new())
             .into_iter()
             .map(|t| t.unwrap().id)
             .collect();

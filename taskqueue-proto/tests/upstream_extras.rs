@@ -15,12 +15,12 @@ mod support;
 use std::collections::BTreeSet;
 
 use support::{Exchange, config, replay, response_of, synthetic};
+use taskqueue_proto::TaskId;
 use taskqueue_proto::ops::*;
 use taskqueue_proto::{
     AddDependency, CallOptions, Config, DependencyCondition, Dialect, Error, TaskFilters, TaskPriority, TaskResult,
     TaskStatus, TaskUpsertRequest, WorkflowCreateRequest, WorkflowStatus,
 };
-use uuid::Uuid;
 
 const PROJECT: &str = "1a230faa-c3f1-480e-aa74-6a6f9aa303ee";
 const ALPHA: &str = "9ee6ead3-7b65-4404-aac1-92af7d652933";
@@ -29,7 +29,15 @@ const GAMMA: &str = "aabfe73d-897b-471b-85d9-0737cb4a8bbd";
 const DELTA: &str = "ebdc5dde-c81d-481c-bcc4-cbcc04ce4141";
 const WORKFLOW: &str = "39847e25-a3e6-4fbf-b98b-d720b67f2cb3";
 
-fn id(s: &str) -> Uuid {
+fn id(s: &str) -> TaskId {
+    s.parse().unwrap()
+}
+
+fn project_id(s: &str) -> taskqueue_proto::ProjectId {
+    s.parse().unwrap()
+}
+
+fn workflow_id(s: &str) -> taskqueue_proto::WorkflowId {
     s.parse().unwrap()
 }
 
@@ -152,7 +160,7 @@ fn creates_before_the_extras() {
         &[r.get("create_project"), project],
     )
     .unwrap();
-    assert_eq!(p.id, id(PROJECT));
+    assert_eq!(p.id, project_id(PROJECT));
 
     for (n, (name, fetched)) in [
         ("alpha", r.get("get_task_after_priority")),
@@ -162,7 +170,7 @@ fn creates_before_the_extras() {
     .into_iter()
     .enumerate()
     {
-        let request = taskqueue_proto::TaskCreateRequest::new(name, format!("echo {name}"), id(PROJECT))
+        let request = taskqueue_proto::TaskCreateRequest::new(name, format!("echo {name}"), project_id(PROJECT))
             .description(format!("d {name}"));
         let task = replay(CreateTask::new(request), &[r.nth("create_task", n), fetched]).unwrap();
         assert_eq!(task.name, name);
@@ -480,7 +488,8 @@ fn upsert_creates_then_changes_by_name() {
     let listing = r.get("list_tasks_after_upsert");
     let created = replay(
         UpsertTask {
-            request: TaskUpsertRequest::new("delta", "echo delta", id(PROJECT), "first").priority(TaskPriority::High),
+            request: TaskUpsertRequest::new("delta", "echo delta", project_id(PROJECT), "first")
+                .priority(TaskPriority::High),
         },
         &[r.get("upsert_new"), task_from_listing(&listing, DELTA)],
     )
@@ -488,7 +497,7 @@ fn upsert_creates_then_changes_by_name() {
     assert_eq!(created.id, id(DELTA));
     let changed = replay(
         UpsertTask {
-            request: TaskUpsertRequest::new("delta", "echo delta v2", id(PROJECT), "second")
+            request: TaskUpsertRequest::new("delta", "echo delta v2", project_id(PROJECT), "second")
                 .priority(TaskPriority::Low)
                 .acceptance_criteria(vec!["ok".into()]),
         },
@@ -502,7 +511,7 @@ fn upsert_creates_then_changes_by_name() {
     let missing = r.get("upsert_missing_field");
     let err = replay(
         UpsertTask {
-            request: TaskUpsertRequest::new("eps", "x", id(PROJECT), "d"),
+            request: TaskUpsertRequest::new("eps", "x", project_id(PROJECT), "d"),
         },
         &[missing],
     )
@@ -514,7 +523,11 @@ fn upsert_creates_then_changes_by_name() {
         err.message()
     );
 
-    let tasks = replay(ListTasks::new(TaskFilters::new().project_id(id(PROJECT))), &[listing]).unwrap();
+    let tasks = replay(
+        ListTasks::new(TaskFilters::new().project_id(project_id(PROJECT))),
+        &[listing],
+    )
+    .unwrap();
     assert!(tasks.iter().any(|t| t.id == id(DELTA)));
 }
 
@@ -547,7 +560,7 @@ fn a_workflow_is_built_from_its_tasks_as_the_server_wants_it() {
         &[r.get("get_task_for_workflow"), submit, r.get("get_workflow")],
     )
     .unwrap();
-    assert_eq!(workflow.id, id(WORKFLOW));
+    assert_eq!(workflow.id, workflow_id(WORKFLOW));
     assert_eq!(workflow.tasks[0].id, id(ALPHA));
     assert_eq!(workflow.status, WorkflowStatus::Pending);
 
@@ -558,29 +571,40 @@ fn a_workflow_is_built_from_its_tasks_as_the_server_wants_it() {
     assert_eq!(err.status().unwrap().as_u16(), 422);
 
     assert_eq!(
-        replay(GetWorkflow { id: id(WORKFLOW) }, &[r.get("get_workflow")])
-            .unwrap()
-            .name,
+        replay(
+            GetWorkflow {
+                id: workflow_id(WORKFLOW)
+            },
+            &[r.get("get_workflow")]
+        )
+        .unwrap()
+        .name,
         "wf-demo"
     );
     assert_eq!(
-        replay(GetWorkflowStatus { id: id(WORKFLOW) }, &[r.get("get_workflow_status")]).unwrap(),
+        replay(
+            GetWorkflowStatus {
+                id: workflow_id(WORKFLOW)
+            },
+            &[r.get("get_workflow_status")]
+        )
+        .unwrap(),
         WorkflowStatus::Pending
     );
-    let unknown = id("be8863a1-5395-47ba-a6c7-d1b885ee42d0");
+    let unknown = workflow_id("be8863a1-5395-47ba-a6c7-d1b885ee42d0");
     let err = replay(GetWorkflow { id: unknown }, &[r.get("get_workflow_unknown")]).unwrap_err();
     assert!(matches!(err, Error::WorkflowNotFound(_)), "{err:?}");
     assert!(err.is_not_found() && err.message().contains(&unknown.to_string()));
     // The server lists what its storage holds: an earlier run's workflow too.
     let listed = replay(ListWorkflows, &[r.get("list_workflows")]).unwrap();
     assert_eq!(listed.len(), 2);
-    assert!(listed.iter().any(|w| w.id == id(WORKFLOW)));
+    assert!(listed.iter().any(|w| w.id == workflow_id(WORKFLOW)));
 }
 
 #[test]
 fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
     let spec = Config::builder().dialect(Dialect::Spec).build().unwrap();
-    let a = Uuid::nil();
+    let a = TaskId::nil();
     fn check<O: Operation>(op: O, spec: &Config) {
         match op.build_request(spec) {
             Err(Error::Unsupported { operation, dialect }) => {
@@ -618,7 +642,7 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
     check(
         AddTaskDependency {
             id: a,
-            dependency: AddDependency::on(Uuid::max()),
+            dependency: AddDependency::on(TaskId::from_uuid(uuid::Uuid::max())),
         },
         &spec,
     );
@@ -634,7 +658,7 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
     );
     check(
         UpsertTask {
-            request: TaskUpsertRequest::new("n", "c", a, "d"),
+            request: TaskUpsertRequest::new("n", "c", a.into_uuid(), "d"),
         },
         &spec,
     );
@@ -646,8 +670,8 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
         &spec,
     );
     check(ListWorkflows, &spec);
-    check(GetWorkflow { id: a }, &spec);
-    check(GetWorkflowStatus { id: a }, &spec);
+    check(GetWorkflow::new(a.into_uuid()), &spec);
+    check(GetWorkflowStatus::new(a.into_uuid()), &spec);
     check(GetStats, &spec);
     check(GetMetrics, &spec);
     let message = Error::Unsupported {
@@ -661,7 +685,7 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
 #[test]
 fn a_self_dependency_and_a_graph_past_the_bound_send_nothing() {
     let config = config();
-    let a = Uuid::from_u128(1);
+    let a = TaskId::from_u128(1);
     let err = AddTaskDependency {
         id: a,
         dependency: AddDependency::on(a),
@@ -675,14 +699,14 @@ fn a_self_dependency_and_a_graph_past_the_bound_send_nothing() {
         taskqueue_proto::driver::Simulated::new(std::time::Instant::now(), |request: &http::Request<Vec<u8>>| {
             assert_eq!(request.method(), http::Method::GET, "nothing but the walk is sent");
             let path = request.uri().path();
-            let n: u128 = path.split('/').nth(2).unwrap().parse::<Uuid>().unwrap().as_u128();
-            let next = Uuid::from_u128(n + 1);
+            let n: u128 = path.split('/').nth(2).unwrap().parse::<uuid::Uuid>().unwrap().as_u128();
+            let next = TaskId::from_u128(n + 1);
             let body = format!(r#"[{{"task_id":"{next}","condition":"Success","required":true}}]"#);
             Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
         });
     let op = AddTaskDependency {
-        id: Uuid::from_u128(u128::MAX),
-        dependency: AddDependency::on(Uuid::from_u128(2)),
+        id: TaskId::from_u128(u128::MAX),
+        dependency: AddDependency::on(TaskId::from_u128(2)),
     };
     let machine = taskqueue_proto::driver::IntoMachine::into_machine(op, &config, &CallOptions::new(), 3);
     let err = taskqueue_proto::driver::run_blocking(&transport, machine).unwrap_err();

@@ -20,7 +20,6 @@ use taskqueue_proto::{
     Error, ProjectCreateRequest, ProjectUpdateRequest, TaskCreateRequest, TaskFilters, TaskPriority, TaskStatus,
     TaskType, TaskUpdateRequest,
 };
-use uuid::Uuid;
 
 const PROJECT: &str = "90f92073-d0a3-4d9f-b713-4c06876dde15";
 const TASK: &str = "e19bb648-a890-496c-baad-35eca3dc90b8";
@@ -32,7 +31,11 @@ fn recorded() -> HashMap<String, Exchange> {
     support::recorded("upstream-exchanges.jsonl").into_iter().collect()
 }
 
-fn id(s: &str) -> Uuid {
+fn id(s: &str) -> taskqueue_proto::TaskId {
+    s.parse().unwrap()
+}
+
+fn project_id(s: &str) -> taskqueue_proto::ProjectId {
     s.parse().unwrap()
 }
 
@@ -44,14 +47,14 @@ fn create_project_fetches_the_project_after_the_acknowledgement() {
         &[r["create_project"].clone(), r["get_project"].clone()],
     )
     .unwrap();
-    assert_eq!((p.id, p.name.as_str()), (id(PROJECT), "demo"));
+    assert_eq!((p.id, p.name.as_str()), (project_id(PROJECT), "demo"));
 }
 
 #[test]
 fn get_and_list_projects() {
     let r = recorded();
     assert_eq!(
-        replay(GetProject::new(id(PROJECT)), &[r["get_project"].clone()])
+        replay(GetProject::new(project_id(PROJECT)), &[r["get_project"].clone()])
             .unwrap()
             .description
             .as_deref(),
@@ -65,7 +68,7 @@ fn update_project_fetches_the_result() {
     let r = recorded();
     let update = ProjectUpdateRequest::new().name("demo-renamed").description("changed");
     let p = replay(
-        UpdateProject::new(id(PROJECT), update),
+        UpdateProject::new(project_id(PROJECT), update),
         &[r["update_project"].clone(), r["get_project_after_update"].clone()],
     )
     .unwrap();
@@ -75,7 +78,7 @@ fn update_project_fetches_the_result() {
 #[test]
 fn create_task_sends_what_the_server_requires_then_fetches_the_task() {
     let r = recorded();
-    let request = TaskCreateRequest::new("build", "cargo build --release", id(PROJECT))
+    let request = TaskCreateRequest::new("build", "cargo build --release", project_id(PROJECT))
         .description("Build it")
         .priority(TaskPriority::High)
         .technical_specs("use release profile")
@@ -104,7 +107,7 @@ fn create_task_sends_what_the_server_requires_then_fetches_the_task() {
 #[test]
 fn a_create_without_description_sends_an_empty_one() {
     let config = config();
-    let request = CreateTask::new(TaskCreateRequest::new("n", "x", id(PROJECT)))
+    let request = CreateTask::new(TaskCreateRequest::new("n", "x", project_id(PROJECT)))
         .build_request(&config)
         .unwrap();
     let body: Value = serde_json::from_slice(request.body()).unwrap();
@@ -114,7 +117,7 @@ fn a_create_without_description_sends_an_empty_one() {
     }
     // The recorded answer to a spec-style body without `description`.
     let r = recorded();
-    let e = CreateTask::new(TaskCreateRequest::new("build", "cargo build", id(PROJECT)))
+    let e = CreateTask::new(TaskCreateRequest::new("build", "cargo build", project_id(PROJECT)))
         .parse_response(&config, response_of(&r["create_task_minimal_spec_style"]))
         .unwrap_err();
     assert!(matches!(e, Error::Validation(_)));
@@ -124,7 +127,7 @@ fn a_create_without_description_sends_an_empty_one() {
 #[test]
 fn text_and_empty_error_bodies_keep_status_and_message() {
     let r = recorded();
-    let op = CreateTask::new(TaskCreateRequest::new("n", "x", id(PROJECT)));
+    let op = CreateTask::new(TaskCreateRequest::new("n", "x", project_id(PROJECT)));
     let config = config();
     let bad_enum = op
         .parse_response(&config, response_of(&r["create_task_bad_enum"]))
@@ -160,7 +163,7 @@ fn text_and_empty_error_bodies_keep_status_and_message() {
     assert_eq!(missing.to_string(), format!("[404] Task {MISSING} not found"));
     // An empty name never reaches the server (it would answer 400 with no body).
     assert!(matches!(
-        CreateTask::new(TaskCreateRequest::new("", "x", id(PROJECT))).build_request(&config),
+        CreateTask::new(TaskCreateRequest::new("", "x", project_id(PROJECT))).build_request(&config),
         Err(Error::InvalidInput { .. })
     ));
 }
@@ -168,13 +171,13 @@ fn text_and_empty_error_bodies_keep_status_and_message() {
 #[test]
 fn a_400_for_an_unknown_project_becomes_project_not_found() {
     let r = recorded();
-    let op = CreateTask::new(TaskCreateRequest::new("n", "x", id(MISSING)).description("d"));
+    let op = CreateTask::new(TaskCreateRequest::new("n", "x", project_id(MISSING)).description("d"));
     let probe = synthetic("GET", &format!("/projects/{MISSING}"), 404, "");
     let e = replay(op, &[r["create_task_unknown_project"].clone(), probe]).unwrap_err();
     assert!(matches!(e, Error::ProjectNotFound(_)), "{e:?}");
 
     // If the project exists, the 400 stays what the server said.
-    let op = CreateTask::new(TaskCreateRequest::new("n", "x", id(PROJECT)).description("d"));
+    let op = CreateTask::new(TaskCreateRequest::new("n", "x", project_id(PROJECT)).description("d"));
     let mut request = r["create_task_unknown_project"].clone();
     request.path = "/tasks".into();
     request.body = None;
@@ -237,7 +240,7 @@ fn filters_the_server_ignores_are_applied_by_the_sdk() {
     assert!(implementing.is_empty());
     // A project's tasks come from /projects/{id}/tasks.
     let of_project = replay(
-        ListTasks::new(TaskFilters::new().project_id(id(PROJECT))),
+        ListTasks::new(TaskFilters::new().project_id(project_id(PROJECT))),
         &[r["list_project_tasks"].clone()],
     )
     .unwrap();
@@ -352,7 +355,11 @@ fn deletes() {
 
     // Deleting a project is a POST (DELETE is 405, recorded), after checking it has no tasks.
     assert_eq!(r["delete_project_via_DELETE"].status, 405);
-    let busy = replay(DeleteProject::new(id(PROJECT)), &[r["list_project_tasks"].clone()]).unwrap_err();
+    let busy = replay(
+        DeleteProject::new(project_id(PROJECT)),
+        &[r["list_project_tasks"].clone()],
+    )
+    .unwrap_err();
     assert!(
         matches!(&busy, Error::Conflict(api) if api.code.as_deref() == Some("project_not_empty")),
         "{busy:?}"
@@ -360,7 +367,7 @@ fn deletes() {
     let no_tasks = synthetic("GET", &format!("/projects/{PROJECT}/tasks"), 200, "[]");
     assert!(
         replay(
-            DeleteProject::new(id(PROJECT)),
+            DeleteProject::new(project_id(PROJECT)),
             &[no_tasks, r["delete_project"].clone()]
         )
         .unwrap()
@@ -371,7 +378,7 @@ fn deletes() {
     let probe = synthetic("GET", &format!("/projects/{MISSING}"), 404, "");
     assert!(
         !replay(
-            DeleteProject::new(id(MISSING)),
+            DeleteProject::new(project_id(MISSING)),
             &[no_tasks, r["delete_project_missing"].clone(), probe]
         )
         .unwrap()

@@ -50,7 +50,7 @@ impl Runs {
             task.status = TaskStatus::Running;
             let ends_at = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
             let fails = task.command.trim() == "false";
-            self.runs.insert(task.id, Run { ends_at, fails });
+            self.runs.insert(task.id.into_uuid(), Run { ends_at, fails });
         }
     }
 

@@ -138,9 +138,9 @@ impl Store {
         validated(req.validate())?;
         check_task_enums(Some(&req.priority), Some(&req.task_type), None)?;
         let project_id = req.project_id.ok_or_else(|| one_field("project_id", "is required"))?;
-        let project_name = match self.projects.get(&project_id) {
+        let project_name = match self.projects.get(project_id.as_uuid()) {
             Some(p) => p.name.clone(),
-            None => return Err(StoreError::ProjectNotFound(project_id)),
+            None => return Err(StoreError::ProjectNotFound(project_id.into_uuid())),
         };
         let mut task = Task::new(Uuid::new_v4(), req.name, req.command, now);
         task.description = req.description.unwrap_or_default();
@@ -156,7 +156,7 @@ impl Store {
         task.environment = req.environment;
         task.working_directory = req.working_directory;
         self.runs.start(&mut task, now);
-        self.tasks.insert(task.id, task.clone());
+        self.tasks.insert(task.id.into_uuid(), task.clone());
         Ok(task)
     }
 
@@ -298,7 +298,7 @@ impl Store {
         project.due_date = req.due_date;
         project.tags = req.tags;
         project.metadata = req.metadata.into();
-        self.projects.insert(project.id, project.clone());
+        self.projects.insert(project.id.into_uuid(), project.clone());
         Ok(project)
     }
 
@@ -356,7 +356,7 @@ impl Store {
         if self.projects.get(&id).is_none() {
             return Err(StoreError::ProjectNotFound(id));
         }
-        let referencing = self.tasks.values().filter(|t| t.project_id == Some(id)).count();
+        let referencing = self.tasks.values().filter(|t| t.project_id == Some(id.into())).count();
         if referencing > 0 {
             return Err(StoreError::ProjectNotEmpty(id, referencing));
         }
@@ -386,7 +386,7 @@ mod tests {
     }
 
     fn with_project(store: &mut Store) -> Uuid {
-        store.create_project(ProjectCreateRequest::new("p"), t0()).unwrap().id
+        (store.create_project(ProjectCreateRequest::new("p"), t0()).unwrap().id).into_uuid()
     }
 
     #[test]
@@ -399,10 +399,19 @@ mod tests {
             .unwrap();
         assert_eq!(ok.status, TaskStatus::Running);
         let later = t0() + chrono::Duration::seconds(1);
-        assert_eq!(store.get_task(ok.id, later).unwrap().status, TaskStatus::Running);
+        assert_eq!(
+            store.get_task(ok.id.into_uuid(), later).unwrap().status,
+            TaskStatus::Running
+        );
         let done = t0() + chrono::Duration::seconds(2);
-        assert_eq!(store.get_task(ok.id, done).unwrap().status, TaskStatus::Completed);
-        assert_eq!(store.get_task(bad.id, done).unwrap().status, TaskStatus::Failed);
+        assert_eq!(
+            store.get_task(ok.id.into_uuid(), done).unwrap().status,
+            TaskStatus::Completed
+        );
+        assert_eq!(
+            store.get_task(bad.id.into_uuid(), done).unwrap().status,
+            TaskStatus::Failed
+        );
     }
 
     #[test]
@@ -418,24 +427,27 @@ mod tests {
         let mut store = Store::new(None);
         let p = with_project(&mut store);
         let t = store.create_task(TaskCreateRequest::new("a", "true", p), t0()).unwrap();
-        store.cancel_task(t.id, Some("why".into()), t0()).unwrap();
+        store.cancel_task(t.id.into_uuid(), Some("why".into()), t0()).unwrap();
         assert!(matches!(
-            store.cancel_task(t.id, None, t0()),
+            store.cancel_task(t.id.into_uuid(), None, t0()),
             Err(StoreError::AlreadyTerminal(..))
         ));
         let change = TaskUpdateRequest::new().status(TaskStatus::Running);
         assert!(matches!(
-            store.update_task(t.id, change, t0()),
+            store.update_task(t.id.into_uuid(), change, t0()),
             Err(StoreError::InvalidTransition { .. })
         ));
         // Other fields of a finished task may still change; so may "setting" the same status.
         let rename = TaskUpdateRequest::new().name("renamed").status(TaskStatus::Cancelled);
-        assert_eq!(store.update_task(t.id, rename, t0()).unwrap().name, "renamed");
+        assert_eq!(
+            store.update_task(t.id.into_uuid(), rename, t0()).unwrap().name,
+            "renamed"
+        );
         assert!(matches!(
             store.delete_project(p),
             Err(StoreError::ProjectNotEmpty(_, 1))
         ));
-        store.delete_task(t.id).unwrap();
+        store.delete_task(t.id.into_uuid()).unwrap();
         store.delete_project(p).unwrap();
     }
 

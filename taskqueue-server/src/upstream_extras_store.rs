@@ -156,11 +156,11 @@ impl UpstreamStore {
         let existing = self.tasks.values().find(|t| t.name == u.name).map(|t| t.id);
         let task = match existing {
             Some(id) => {
-                let task = self.tasks.get_mut(&id).ok_or(Refusal::Internal)?;
+                let task = self.tasks.get_mut(id.as_uuid()).ok_or(Refusal::Internal)?;
                 task.command = u.command;
                 task.description = u.description;
                 task.priority = u.priority;
-                task.project_id = Some(u.project_id);
+                task.project_id = Some(u.project_id.into());
                 if let Some(specs) = u.technical_specs {
                     task.technical_specs = Some(specs);
                 }
@@ -174,13 +174,13 @@ impl UpstreamStore {
                 let mut task = Task::new(Uuid::new_v4(), u.name, u.command, now);
                 task.description = u.description;
                 task.priority = u.priority;
-                task.project_id = Some(u.project_id);
+                task.project_id = Some(u.project_id.into());
                 task.technical_specs = u.technical_specs;
                 task.acceptance_criteria = u.acceptance_criteria.unwrap_or_default();
                 task.phases = vec![TaskPhase::new(TaskStatus::Planning, now)];
                 self.start_run(&mut task, now);
-                self.stored_status.insert(task.id, task.status.clone());
-                self.tasks.insert(task.id, task.clone());
+                self.stored_status.insert(task.id.into_uuid(), task.status.clone());
+                self.tasks.insert(task.id.into_uuid(), task.clone());
                 self.counters.tasks_submitted += 1;
                 task
             }
@@ -195,9 +195,9 @@ impl UpstreamStore {
             return Err(Refusal::BadRequest);
         }
         let id = workflow.id;
-        self.workflows.insert(id, workflow);
+        self.workflows.insert(id.into_uuid(), workflow);
         self.counters.workflows_submitted += 1;
-        Ok(id)
+        Ok(id.into_uuid())
     }
 
     pub(crate) fn workflow(&self, id: Uuid) -> Result<Workflow, Refusal> {
@@ -224,8 +224,8 @@ impl UpstreamStore {
 
 /// Whether the tasks' dependencies on each other form a cycle.
 fn has_cycle(tasks: &[Task]) -> bool {
-    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
-    let edges: Vec<(Uuid, Uuid)> = tasks
+    let ids: Vec<taskqueue_proto::TaskId> = tasks.iter().map(|t| t.id).collect();
+    let edges: Vec<(taskqueue_proto::TaskId, taskqueue_proto::TaskId)> = tasks
         .iter()
         .flat_map(|t| t.dependency_ids().map(move |on| (t.id, on)))
         .collect();

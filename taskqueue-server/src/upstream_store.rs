@@ -161,7 +161,7 @@ impl UpstreamStore {
         task.description = new.description;
         task.task_type = new.task_type;
         task.priority = new.priority;
-        task.project_id = Some(new.project_id);
+        task.project_id = Some(new.project_id.into());
         task.technical_specs = new.technical_specs;
         task.acceptance_criteria = new.acceptance_criteria.unwrap_or_default();
         if let Some(tags) = new.tags {
@@ -174,10 +174,10 @@ impl UpstreamStore {
         })));
         self.runs.start(&mut task, now);
         let id = task.id;
-        self.stored_status.insert(id, task.status.clone());
-        self.tasks.insert(id, task);
+        self.stored_status.insert(id.into_uuid(), task.status.clone());
+        self.tasks.insert(id.into_uuid(), task);
         self.counters.tasks_submitted += 1;
-        Ok(id)
+        Ok(id.into_uuid())
     }
 
     pub(crate) fn task(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<Task, Refusal> {
@@ -196,7 +196,7 @@ impl UpstreamStore {
         self.settle(now);
         self.tasks
             .values()
-            .filter(|t| project.is_none_or(|p| t.project_id == Some(p)))
+            .filter(|t| project.is_none_or(|p| t.project_id == Some(p.into())))
             .filter(|t| {
                 status.is_none_or(|s| {
                     t.status != TaskStatus::Implementation && t.status.as_str().to_ascii_lowercase() == s
@@ -228,7 +228,7 @@ impl UpstreamStore {
             task.priority = v;
         }
         if let Some(v) = changes.project_id {
-            task.project_id = Some(v);
+            task.project_id = Some(v.into());
         }
         if let Some(status) = changes.status {
             self.runs.stop(&id);
@@ -265,8 +265,8 @@ impl UpstreamStore {
         let mut project = Project::new(Uuid::new_v4(), name, now);
         project.description = fields.description;
         let id = project.id;
-        self.projects.insert(id, project);
-        Ok(id)
+        self.projects.insert(id.into_uuid(), project);
+        Ok(id.into_uuid())
     }
 
     pub(crate) fn project(&self, id: Uuid) -> Result<Project, Refusal> {

@@ -30,7 +30,7 @@ fn lose_next(server: &RunningServer, target: Target, fault: Fault, method: Metho
 }
 
 /// The project's tasks named `name`.
-fn named(sdk: &Sdk, project: uuid::Uuid, name: &str) -> Vec<Task> {
+fn named(sdk: &Sdk, project: taskqueue::ProjectId, name: &str) -> Vec<Task> {
     sdk.list_tasks(TaskFilters::new().project_id(project).limit(1000))
         .unwrap()
         .into_iter()

@@ -150,7 +150,7 @@ pub fn every_upstream_extra_end_to_end(connect: Connect, target: Target) {
     assert_eq!(sdk.list_workflows().unwrap(), vec![wf.clone()]);
     assert!(matches!(sdk.get_workflow(missing), Err(Error::WorkflowNotFound(_))));
     assert!(matches!(
-        sdk.submit_workflow(WorkflowCreateRequest::new("w", vec![missing])),
+        sdk.submit_workflow(WorkflowCreateRequest::new("w", vec![missing.into()])),
         Err(Error::TaskNotFound(_))
     ));
     // Tasks whose own dependencies form a cycle (the server lets one in; here by a raw
@@ -232,7 +232,8 @@ pub fn upstream_extras_are_unsupported_in_the_spec_dialect(connect: Connect, tar
         sdk.advance_phase(id).map(drop),
         sdk.set_task_status(id, TaskStatus::Testing).map(drop),
         sdk.upsert_task(TaskUpsertRequest::new("n", "c", id, "d")).map(drop),
-        sdk.submit_workflow(WorkflowCreateRequest::new("w", vec![id])).map(drop),
+        sdk.submit_workflow(WorkflowCreateRequest::new("w", vec![id.into()]))
+            .map(drop),
         sdk.list_workflows().map(drop),
         sdk.get_workflow(id).map(drop),
         sdk.get_workflow_status(id).map(drop),

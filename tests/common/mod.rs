@@ -474,7 +474,7 @@ pub fn wait_all_reads_one_project_with_one_listing_a_round(connect: Connect, tar
     let requests = (0..50)
         .map(|i| TaskCreateRequest::new(format!("t{i}"), "make", p.id))
         .collect();
-    let ids: Vec<Uuid> = sdk
+    let ids: Vec<taskqueue::TaskId> = sdk
         .create_tasks(requests)
         .unwrap()
         .into_iter()
@@ -483,7 +483,7 @@ pub fn wait_all_reads_one_project_with_one_listing_a_round(connect: Connect, tar
     server.reset_counts();
     let report = sdk.wait_all(ids.clone(), Duration::from_secs(20)).unwrap();
     assert!(report.all_finished(), "{report:?}");
-    let ordered: Vec<Uuid> = report.outcomes.iter().map(|o| o.task().unwrap().id).collect();
+    let ordered: Vec<taskqueue::TaskId> = report.outcomes.iter().map(|o| o.task().unwrap().id).collect();
     assert_eq!(ordered, ids, "outcomes in the order given");
     let (one_by_one, listings) = match target.dialect {
         Dialect::Upstream => (

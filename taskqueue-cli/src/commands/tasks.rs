@@ -128,7 +128,12 @@ fn filters(a: TaskListArgs) -> Result<TaskFilters, Failure> {
     f.status = parse::optional("status", a.status.as_deref())?;
     f.priority = parse::optional("priority", a.priority.as_deref())?;
     f.task_type = parse::optional("type", a.task_type.as_deref())?;
-    f.project_id = a.project_id.as_deref().map(|p| parse::id("project", p)).transpose()?;
+    f.project_id = a
+        .project_id
+        .as_deref()
+        .map(|p| parse::id("project", p))
+        .transpose()?
+        .map(Into::into);
     f.created_after = a
         .created_after
         .as_deref()

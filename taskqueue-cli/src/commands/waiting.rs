@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use taskqueue_proto::TaskId;
 use taskqueue_proto::ops::{WaitForCompletion, WaitForTasks, WaitOutcome, WatchEvent, WatchTasks};
 use taskqueue_proto::{Error, Task, TaskFilters, TaskStatus};
-use uuid::Uuid;
 
 use crate::Client;
 use crate::cli::{Format, TaskWatchArgs};
@@ -30,7 +30,10 @@ fn ended_badly(task: &Task) -> bool {
 /// first to finish), 8 on the timeout, 3 for an unknown id.
 pub(crate) fn wait(client: &Client, out: &Printer, ids: &[String], any: bool, timeout: f64) -> Result<(), Failure> {
     let timeout = seconds("--timeout", timeout)?;
-    let ids: Vec<Uuid> = ids.iter().map(|id| parse::id("task", id)).collect::<Result<_, _>>()?;
+    let ids: Vec<TaskId> = ids
+        .iter()
+        .map(|id| parse::id("task", id).map(TaskId::from))
+        .collect::<Result<_, _>>()?;
     if let [id] = ids.as_slice() {
         return wait_one(client, out, *id, timeout);
     }
@@ -83,7 +86,7 @@ pub(crate) fn wait(client: &Client, out: &Printer, ids: &[String], any: bool, ti
 }
 
 /// One task, with a spinner showing its status on a terminal.
-fn wait_one(client: &Client, out: &Printer, id: Uuid, timeout: Duration) -> Result<(), Failure> {
+fn wait_one(client: &Client, out: &Printer, id: TaskId, timeout: Duration) -> Result<(), Failure> {
     let progress = Progress::spinner(&format!("waiting for task {id}"), out.shows_progress());
     let reporter = progress.clone();
     let job = WaitForCompletion::new(id, timeout)
@@ -164,7 +167,7 @@ fn json_line(event: &WatchEvent) {
 struct LiveView {
     spinner: Option<indicatif::ProgressBar>,
     colour: bool,
-    statuses: BTreeMap<Uuid, TaskStatus>,
+    statuses: BTreeMap<TaskId, TaskStatus>,
 }
 
 impl LiveView {

@@ -4,22 +4,22 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::models::TaskId;
 use http::{Request, Response};
-use uuid::Uuid;
 
 use super::Outcome;
 use crate::{Task, TaskStatus};
 
 #[derive(Clone, Default)]
 pub(crate) struct FakeServer {
-    pub(crate) tasks: Arc<Mutex<BTreeMap<Uuid, Task>>>,
+    pub(crate) tasks: Arc<Mutex<BTreeMap<TaskId, Task>>>,
     /// `GET /api/tasks?…` or `GET /api/tasks/{id}`, each request received.
     pub(crate) log: Arc<Mutex<Vec<String>>>,
 }
 
 pub(crate) fn task(n: u128, project: u128, status: TaskStatus) -> Task {
-    let mut task = Task::new(Uuid::from_u128(n), format!("t{n}"), "c", chrono::DateTime::UNIX_EPOCH);
-    task.project_id = Some(Uuid::from_u128(project));
+    let mut task = Task::new(TaskId::from_u128(n), format!("t{n}"), "c", chrono::DateTime::UNIX_EPOCH);
+    task.project_id = Some(crate::ProjectId::from_u128(project));
     task.status = status;
     task
 }
@@ -36,13 +36,13 @@ impl FakeServer {
     }
 
     pub(crate) fn set_status(&self, n: u128, status: TaskStatus) {
-        if let Some(task) = self.tasks.lock().unwrap().get_mut(&Uuid::from_u128(n)) {
+        if let Some(task) = self.tasks.lock().unwrap().get_mut(&TaskId::from_u128(n)) {
             task.status = status;
         }
     }
 
     pub(crate) fn remove(&self, n: u128) {
-        self.tasks.lock().unwrap().remove(&Uuid::from_u128(n));
+        self.tasks.lock().unwrap().remove(&TaskId::from_u128(n));
     }
 
     pub(crate) fn requests(&self) -> Vec<String> {
@@ -69,7 +69,7 @@ impl FakeServer {
                 .collect();
             let offset: usize = query.get("offset").map_or(0, |v| v.parse().unwrap());
             let limit: usize = query.get("limit").map_or(100, |v| v.parse().unwrap());
-            let project = query.get("project_id").map(|p| p.parse::<Uuid>().unwrap());
+            let project = query.get("project_id").map(|p| p.parse::<crate::ProjectId>().unwrap());
             let listed: Vec<&Task> = tasks
                 .values()
                 .filter(|t| project.is_none_or(|p| t.project_id == Some(p)))
@@ -78,7 +78,7 @@ impl FakeServer {
                 .collect();
             return json(200, serde_json::to_vec(&listed).unwrap());
         }
-        let id: Uuid = path.trim_start_matches("/api/tasks/").parse().unwrap();
+        let id: TaskId = path.trim_start_matches("/api/tasks/").parse().unwrap();
         match tasks.get(&id) {
             Some(task) => json(200, serde_json::to_vec(task).unwrap()),
             None => json(404, Vec::new()),

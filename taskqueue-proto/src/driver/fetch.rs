@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::time::Instant;
 
-use uuid::Uuid;
+use crate::models::{ProjectId, TaskId};
 
 use super::pages::AllPages;
 use super::{Action, Call, IntoMachine, Machine, Outcome, Piece, Ticket};
@@ -15,9 +15,9 @@ use crate::{CallOptions, Config, Error, Task, TaskFilters};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fetch {
     /// `GET` one task.
-    Task(Uuid),
+    Task(TaskId),
     /// Every task of a project, all pages.
-    Project(Uuid),
+    Project(ProjectId),
 }
 
 /// What was read.

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::models::TaskId;
 use http::Response;
-use uuid::Uuid;
 
 use super::call::error_of_transport;
 use super::random::SeedSource;
@@ -48,7 +48,7 @@ pub struct Pages {
     /// that repeats a page, or never stops, is caught.
     pages_read: u64,
     items_read: u64,
-    last_ids: Vec<Uuid>,
+    last_ids: Vec<TaskId>,
     /// A short page was seen: no more to fetch.
     last_page_seen: bool,
     /// A page read whole (a listing answered without a body to stream).
@@ -101,7 +101,7 @@ struct StreamedPage {
     /// Tasks of this page read so far (matching ones only, upstream).
     items: u64,
     /// Their ids (in a paged walk).
-    ids: Vec<Uuid>,
+    ids: Vec<TaskId>,
     /// Tasks held back while the page repeats the last one, task for task
     /// (so a server answering the same page forever yields it once).
     held: Vec<Task>,
@@ -176,7 +176,7 @@ impl Pages {
     /// A page read whole: refuses one that repeats the previous page, or one
     /// that takes the listing past the config's ceiling.
     fn check_whole_page(&mut self, page: &[Task]) -> Result<(), Error> {
-        let ids: Vec<Uuid> = page.iter().map(|t| t.id).collect();
+        let ids: Vec<TaskId> = page.iter().map(|t| t.id).collect();
         if !ids.is_empty() && ids == self.last_ids {
             return Err(self.repeated());
         }
@@ -537,7 +537,7 @@ mod tests {
             let tasks: Vec<Task> = (offset..total.min(offset + limit))
                 .map(|i| {
                     Task::new(
-                        uuid::Uuid::from_u128(i as u128),
+                        crate::TaskId::from_u128(i as u128),
                         format!("t{i}"),
                         "c",
                         chrono::DateTime::UNIX_EPOCH,
@@ -577,7 +577,7 @@ mod tests {
                 .map(|_| {
                     next += 1;
                     let id = if repeat { next % 100 } else { next };
-                    Task::new(uuid::Uuid::from_u128(id), "t", "c", chrono::DateTime::UNIX_EPOCH)
+                    Task::new(crate::TaskId::from_u128(id), "t", "c", chrono::DateTime::UNIX_EPOCH)
                 })
                 .collect();
             Ok(http::Response::new(serde_json::to_vec(&tasks).unwrap()))
@@ -609,7 +609,7 @@ mod tests {
         let all: Vec<Task> = (0..2_021u128)
             .map(|i| {
                 let at = chrono::DateTime::UNIX_EPOCH + chrono::Duration::seconds(i as i64);
-                Task::new(uuid::Uuid::from_u128(i + 1), format!("t{i}"), "c", at)
+                Task::new(crate::TaskId::from_u128(i + 1), format!("t{i}"), "c", at)
             })
             .collect();
         let body = serde_json::to_vec(&all).unwrap();

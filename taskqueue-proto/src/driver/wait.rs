@@ -78,7 +78,7 @@ enum State {
 /// itself, so a task that finishes just in time is seen. A timeout too large
 /// to add to the clock means no deadline.
 pub struct Wait {
-    id: uuid::Uuid,
+    id: crate::TaskId,
     schedule: Schedule,
     config: Config,
     options: CallOptions,
@@ -195,7 +195,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     fn task_with(status: TaskStatus) -> Outcome {
-        let mut task = Task::new(uuid::Uuid::nil(), "n", "c", chrono::DateTime::UNIX_EPOCH);
+        let mut task = Task::new(crate::TaskId::nil(), "n", "c", chrono::DateTime::UNIX_EPOCH);
         task.status = status;
         Ok(http::Response::new(serde_json::to_vec(&task).unwrap()))
     }
@@ -208,8 +208,11 @@ mod tests {
             assert!(request.uri().path().ends_with("/00000000-0000-0000-0000-000000000000"));
             task_with(seen.next().unwrap_or(TaskStatus::Running))
         });
-        let wait =
-            WaitForCompletion::new(uuid::Uuid::nil(), timeout).into_machine(&Config::default(), &CallOptions::new(), 1);
+        let wait = WaitForCompletion::new(crate::TaskId::nil(), timeout).into_machine(
+            &Config::default(),
+            &CallOptions::new(),
+            1,
+        );
         let result = run_blocking(&transport, wait);
         (result, transport.sent().into_iter().map(|sent| sent.at).collect())
     }
@@ -279,7 +282,7 @@ mod tests {
         let transport = Simulated::new(Instant::now(), |_: &http::Request<Vec<u8>>| {
             Ok(http::Response::builder().status(404).body(Vec::new()).unwrap())
         });
-        let wait = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(5)).into_machine(
+        let wait = WaitForCompletion::new(crate::TaskId::nil(), Duration::from_secs(5)).into_machine(
             &Config::default(),
             &CallOptions::new(),
             1,
@@ -300,7 +303,7 @@ mod tests {
                 TaskStatus::Completed
             })
         });
-        let job = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(60))
+        let job = WaitForCompletion::new(crate::TaskId::nil(), Duration::from_secs(60))
             .on_poll(move |task| log.lock().unwrap().push(task.status.clone()));
         let wait = job.into_machine(&Config::default(), &CallOptions::new(), 1);
         run_blocking(&transport, wait).unwrap();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Instant;
 
-use uuid::Uuid;
+use crate::models::{ProjectId, TaskId};
 
 use super::concurrent::Concurrent;
 use super::fetch::{Fetch, Fetched};
@@ -30,7 +30,7 @@ enum Phase {
 /// project for those never seen), by id for the rest — with the backoff and
 /// last-round-at-the-deadline of [`Wait`](super::Wait).
 pub struct WaitMany {
-    ids: Vec<Uuid>,
+    ids: Vec<TaskId>,
     mode: WaitMode,
     condition: Condition,
     observer: Option<OutcomeObserver>,
@@ -44,7 +44,7 @@ pub struct WaitMany {
     /// Ids looked for in a project listing and not found there: read by id.
     by_id: Vec<bool>,
     /// The project of the first task read: where the others are looked for first.
-    guess: Option<Uuid>,
+    guess: Option<ProjectId>,
     /// Whether the round running is the first task's probe.
     probing: bool,
     finished_order: Vec<usize>,
@@ -88,7 +88,7 @@ impl WaitMany {
 
     /// The project a pending task is looked for in: the one it was last seen
     /// in, or — never seen — the first task's, unless it was not found there.
-    fn project_of(&self, index: usize) -> Option<Uuid> {
+    fn project_of(&self, index: usize) -> Option<ProjectId> {
         if self.by_id[index] {
             return None;
         }
@@ -108,7 +108,7 @@ impl WaitMany {
         if self.probing {
             return vec![Fetch::Task(self.ids[pending[0]])];
         }
-        let mut by_project: HashMap<Uuid, usize> = HashMap::new();
+        let mut by_project: HashMap<ProjectId, usize> = HashMap::new();
         for &i in &pending {
             if let Some(project) = self.project_of(i) {
                 *by_project.entry(project).or_default() += 1;
@@ -143,7 +143,7 @@ impl WaitMany {
                     }
                 }
                 (Fetch::Project(project), Fetched::Tasks(tasks)) => {
-                    let listed: HashMap<Uuid, Task> = tasks.into_iter().map(|t| (t.id, t)).collect();
+                    let listed: HashMap<TaskId, Task> = tasks.into_iter().map(|t| (t.id, t)).collect();
                     for i in 0..self.ids.len() {
                         if self.settled[i].is_some() || self.project_of(i) != Some(*project) {
                             continue;
@@ -161,7 +161,7 @@ impl WaitMany {
         Ok(())
     }
 
-    fn indexes_of(&self, id: Uuid) -> Vec<usize> {
+    fn indexes_of(&self, id: TaskId) -> Vec<usize> {
         (0..self.ids.len())
             .filter(|&i| self.ids[i] == id && self.settled[i].is_none())
             .collect()
@@ -321,8 +321,8 @@ mod tests {
         run_blocking(&transport, job.into_machine(&Config::default(), &CallOptions::new(), 5))
     }
 
-    fn ids(ns: &[u128]) -> Vec<Uuid> {
-        ns.iter().map(|n| Uuid::from_u128(*n)).collect()
+    fn ids(ns: &[u128]) -> Vec<TaskId> {
+        ns.iter().map(|n| TaskId::from_u128(*n)).collect()
     }
 
     #[test]
@@ -377,7 +377,7 @@ mod tests {
         let by_id = |n: u128| {
             requests
                 .iter()
-                .filter(|r| **r == format!("/api/tasks/{}", Uuid::from_u128(n)))
+                .filter(|r| **r == format!("/api/tasks/{}", TaskId::from_u128(n)))
                 .count()
         };
         assert_eq!((by_id(1), by_id(2)), (1, 0), "{requests:?}");
@@ -416,7 +416,7 @@ mod tests {
         assert_eq!(waited, Duration::from_secs(3));
         assert!(matches!(&report.outcomes[0], WaitOutcome::StillRunning(t) if t.status == Running));
         assert!(report.outcomes[1].is_finished());
-        assert_eq!(report.outcomes[2], WaitOutcome::NotFound(Uuid::from_u128(9)));
+        assert_eq!(report.outcomes[2], WaitOutcome::NotFound(TaskId::from_u128(9)));
         assert!(report.timed_out() && !report.all_finished());
     }
 

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use uuid::Uuid;
+use crate::models::TaskId;
 
 use super::fetch::LISTING_PAGE;
 use super::pages::AllPages;
@@ -34,7 +34,7 @@ pub struct Watch {
     config: Config,
     options: CallOptions,
     seeds: SeedSource,
-    known: HashMap<Uuid, Task>,
+    known: HashMap<TaskId, Task>,
     rounds: u64,
     failed_rounds: u32,
     interval: Duration,
@@ -93,7 +93,7 @@ impl Watch {
     /// Compares a round's tasks with the last round's, queueing the events.
     fn compare(&mut self, listed: Vec<Task>) {
         let report = self.rounds > 0 || self.report_existing;
-        let mut now_known: HashMap<Uuid, Task> = HashMap::with_capacity(listed.len());
+        let mut now_known: HashMap<TaskId, Task> = HashMap::with_capacity(listed.len());
         for task in listed {
             match self.known.remove(&task.id) {
                 None if report => self.events.push_back(WatchEvent::Created(task.clone())),
@@ -108,7 +108,7 @@ impl Watch {
             }
             now_known.insert(task.id, task);
         }
-        let mut gone: Vec<Uuid> = self.known.drain().map(|(id, _)| id).collect();
+        let mut gone: Vec<TaskId> = self.known.drain().map(|(id, _)| id).collect();
         gone.sort_unstable();
         self.events.extend(gone.into_iter().map(WatchEvent::Deleted));
         self.known = now_known;
@@ -271,7 +271,7 @@ mod tests {
                     answering.tasks.lock().unwrap().insert(renamed.id, renamed);
                 }
                 3 => {
-                    let mut t3 = answering.tasks.lock().unwrap()[&Uuid::from_u128(3)].clone();
+                    let mut t3 = answering.tasks.lock().unwrap()[&TaskId::from_u128(3)].clone();
                     t3.name = "renamed".into();
                     answering.tasks.lock().unwrap().insert(t3.id, t3);
                 }
@@ -288,7 +288,7 @@ mod tests {
                     WatchEvent::Created(t) | WatchEvent::Updated(t) | WatchEvent::Changed { task: t, .. } => t.id,
                     WatchEvent::Deleted(id) => *id,
                 };
-                (e.name(), id.as_u128())
+                (e.name(), id.as_uuid().as_u128())
             })
             .collect();
         assert_eq!(

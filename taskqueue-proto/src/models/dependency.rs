@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::TaskId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use uuid::Uuid;
 
 use super::Json;
 use crate::Error;
@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for DependencyCondition {
 #[non_exhaustive]
 pub struct Dependency {
     /// The task depended on.
-    pub task_id: Uuid,
+    pub task_id: TaskId,
     /// Its name, when the dependency was added with one.
     #[serde(default)]
     pub task_name: Option<String>,
@@ -140,7 +140,7 @@ fn yes() -> bool {
 ///
 /// ```
 /// use taskqueue_proto::{AddDependency, DependencyCondition};
-/// let dep = AddDependency::on(uuid::Uuid::nil())
+/// let dep = AddDependency::on(taskqueue_proto::TaskId::nil())
 ///     .condition(DependencyCondition::Completion)
 ///     .optional()
 ///     .correlation_id("build-1");
@@ -150,7 +150,7 @@ fn yes() -> bool {
 #[non_exhaustive]
 pub struct AddDependency {
     /// The task that must be met first.
-    pub depends_on: Uuid,
+    pub depends_on: TaskId,
     /// When it counts as met (`Success` by default).
     #[serde(default)]
     pub condition: DependencyCondition,
@@ -167,9 +167,9 @@ pub struct AddDependency {
 
 impl AddDependency {
     /// A required dependency on `depends_on`, met on its success.
-    pub fn on(depends_on: Uuid) -> Self {
+    pub fn on(depends_on: impl Into<TaskId>) -> Self {
         AddDependency {
-            depends_on,
+            depends_on: depends_on.into(),
             condition: DependencyCondition::Success,
             required: true,
             correlation_id: None,
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn only_the_three_settable_conditions_can_be_added() {
-        let on = AddDependency::on(Uuid::nil());
+        let on = AddDependency::on(TaskId::nil());
         assert!(on.clone().condition(DependencyCondition::Failure).validate().is_ok());
         let err = on
             .condition(DependencyCondition::Custom("x".into()))
@@ -276,13 +276,13 @@ mod tests {
 
     #[test]
     fn the_wire_body_uses_the_servers_names() {
-        let body = AddDependency::on(Uuid::nil())
+        let body = AddDependency::on(TaskId::nil())
             .name("alpha")
             .correlation_id("c")
             .wire_body();
         assert_eq!(
             body,
-            serde_json::json!({"dependency_task_id": Uuid::nil(), "condition": "Success", "required": true,
+            serde_json::json!({"dependency_task_id": TaskId::nil(), "condition": "Success", "required": true,
                                "correlation_id": "c", "task_name": "alpha"})
         );
     }

@@ -1,9 +1,9 @@
 //! `TaskFilters`: the query of `list_tasks`.
 
+use super::ProjectId;
 use crate::setters::option_setters;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{TaskPriority, TaskStatus, TaskType};
 use crate::Error;
@@ -32,7 +32,7 @@ pub struct TaskFilters {
     pub status: Option<TaskStatus>,
     /// Only tasks of this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<Uuid>,
+    pub project_id: Option<ProjectId>,
     /// Only tasks with this priority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
@@ -62,7 +62,7 @@ impl TaskFilters {
         /// Only tasks in this status.
         status: TaskStatus;
         /// Only tasks of this project.
-        project_id: Uuid;
+        project_id: impl Into<ProjectId> => into;
         /// Only tasks with this priority.
         priority: TaskPriority;
         /// Only tasks of this type.

@@ -4,6 +4,7 @@ mod budget;
 mod dependency;
 mod enums;
 mod filters;
+mod ids;
 mod json;
 mod project;
 mod requests;
@@ -18,6 +19,7 @@ pub(crate) use budget::{Budgeted, optional_value as budget_optional_value, withi
 pub use dependency::{AddDependency, Dependency, DependencyCondition};
 pub use enums::{ParseEnumError, ProjectStatus, TaskPriority, TaskStatus, TaskType, UnknownValue, WorkflowStatus};
 pub use filters::{DEFAULT_LIMIT, MAX_LIMIT, TaskFilters};
+pub use ids::{ParseIdError, ProjectId, TaskId, WorkflowId};
 pub use json::Json;
 pub(crate) use json::shape;
 pub use project::Project;

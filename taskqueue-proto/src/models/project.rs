@@ -1,8 +1,8 @@
 //! `Project`, as the server returns it.
 
+use super::ProjectId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{Json, ProjectStatus, null_as_default};
 
@@ -11,7 +11,7 @@ use super::{Json, ProjectStatus, null_as_default};
 #[non_exhaustive]
 pub struct Project {
     /// The project's id.
-    pub id: Uuid,
+    pub id: ProjectId,
     /// Its name.
     pub name: String,
     /// Free text.
@@ -35,9 +35,9 @@ pub struct Project {
 
 impl Project {
     /// A project as a server creates it, every other field at its default.
-    pub fn new(id: Uuid, name: impl Into<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(id: impl Into<ProjectId>, name: impl Into<String>, now: DateTime<Utc>) -> Self {
         Project {
-            id,
+            id: id.into(),
             name: name.into(),
             description: None,
             status: ProjectStatus::default(),

@@ -4,9 +4,9 @@
 use crate::setters::{option_setters, setters};
 use std::collections::BTreeMap;
 
+use super::ProjectId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::task::{default_retry_attempts, default_retry_delay};
 use super::{ProjectStatus, TaskPriority, TaskStatus, TaskType};
@@ -21,7 +21,7 @@ pub const MAX_RETRY_ATTEMPTS: u32 = 100;
 ///
 /// ```
 /// use taskqueue_proto::{TaskCreateRequest, TaskPriority};
-/// let id = uuid::Uuid::nil();
+/// let id = taskqueue_proto::ProjectId::nil();
 /// let req = TaskCreateRequest::new("build", "cargo build", id)
 ///     .priority(TaskPriority::High)
 ///     .execution_timeout(std::time::Duration::from_secs(600))
@@ -38,7 +38,7 @@ pub struct TaskCreateRequest {
     /// The project the task belongs to (required; optional here only so that a
     /// request read from a file without it gets a clear validation error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<Uuid>,
+    pub project_id: Option<ProjectId>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -73,11 +73,11 @@ pub struct TaskCreateRequest {
 
 impl TaskCreateRequest {
     /// A request with the three required fields; everything else at its default.
-    pub fn new(name: impl Into<String>, command: impl Into<String>, project_id: Uuid) -> Self {
+    pub fn new(name: impl Into<String>, command: impl Into<String>, project_id: impl Into<ProjectId>) -> Self {
         TaskCreateRequest {
             name: name.into(),
             command: command.into(),
-            project_id: Some(project_id),
+            project_id: Some(project_id.into()),
             description: None,
             technical_specs: None,
             acceptance_criteria: Vec::new(),
@@ -460,7 +460,7 @@ mod tests {
 
     #[test]
     fn blank_name_and_command_are_rejected_by_field() {
-        let p = Uuid::nil();
+        let p = ProjectId::nil();
         assert_eq!(
             field_of(TaskCreateRequest::new(" ", "c", p).validate().unwrap_err()),
             "name"
@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn an_execution_timeout_is_whole_seconds_on_the_wire_rounded_up() {
         use std::time::Duration;
-        let p = Uuid::nil();
+        let p = ProjectId::nil();
         for (limit, seconds) in [
             (Duration::from_millis(1500), 2),
             (Duration::from_secs(600), 600),
@@ -494,7 +494,7 @@ mod tests {
 
     #[test]
     fn zero_timeout_and_too_many_retries_are_rejected() {
-        let p = Uuid::nil();
+        let p = ProjectId::nil();
         assert_eq!(
             field_of(
                 TaskCreateRequest::new("n", "c", p)

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::{ProjectId, TaskId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{Json, TaskPriority, TaskStatus, TaskType, null_as_default, wire};
 
@@ -16,7 +16,7 @@ use super::{Json, TaskPriority, TaskStatus, TaskType, null_as_default, wire};
 #[non_exhaustive]
 pub struct Task {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
     /// A short name.
     pub name: String,
     /// The command the task runs.
@@ -38,7 +38,7 @@ pub struct Task {
     #[serde(default)]
     pub priority: TaskPriority,
     /// The project the task belongs to.
-    pub project_id: Option<Uuid>,
+    pub project_id: Option<ProjectId>,
     /// Dependencies, as structured objects (a JSON list, kept as sent).
     #[serde(default = "Json::empty_array", deserialize_with = "super::json::array_or_empty")]
     pub dependencies: Json,
@@ -128,9 +128,9 @@ impl Task {
     /// A task as a server creates it from the essential fields, with every other
     /// field at the specification's default. Servers and test doubles use this;
     /// clients get tasks from the server.
-    pub fn new(id: Uuid, name: impl Into<String>, command: impl Into<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(id: impl Into<TaskId>, name: impl Into<String>, command: impl Into<String>, now: DateTime<Utc>) -> Self {
         Task {
-            id,
+            id: id.into(),
             name: name.into(),
             command: command.into(),
             description: String::new(),
@@ -163,7 +163,7 @@ impl Task {
 impl Task {
     /// The ids of the tasks this one depends on (each dependency's
     /// `task_id`; a dependency without a readable one is skipped).
-    pub fn dependency_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+    pub fn dependency_ids(&self) -> impl Iterator<Item = TaskId> + '_ {
         self.dependencies
             .as_array()
             .unwrap_or_default()

@@ -1,7 +1,7 @@
 //! [`TaskUpsertRequest`]: create a task, or change the one of that name.
 
+use super::ProjectId;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::TaskPriority;
 use super::requests::not_blank;
@@ -13,7 +13,7 @@ use crate::Error;
 ///
 /// ```
 /// use taskqueue_proto::{TaskPriority, TaskUpsertRequest};
-/// let req = TaskUpsertRequest::new("nightly", "make all", uuid::Uuid::nil(), "the nightly build")
+/// let req = TaskUpsertRequest::new("nightly", "make all", taskqueue_proto::ProjectId::nil(), "the nightly build")
 ///     .priority(TaskPriority::High);
 /// assert!(req.validate().is_ok());
 /// ```
@@ -27,7 +27,7 @@ pub struct TaskUpsertRequest {
     /// A description (the server requires one).
     pub description: String,
     /// The project the task is in.
-    pub project_id: Uuid,
+    pub project_id: ProjectId,
     /// The priority (`Normal` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
@@ -44,14 +44,14 @@ impl TaskUpsertRequest {
     pub fn new(
         name: impl Into<String>,
         command: impl Into<String>,
-        project_id: Uuid,
+        project_id: impl Into<ProjectId>,
         description: impl Into<String>,
     ) -> Self {
         TaskUpsertRequest {
             name: name.into(),
             command: command.into(),
             description: description.into(),
-            project_id,
+            project_id: project_id.into(),
             priority: None,
             technical_specs: None,
             acceptance_criteria: None,

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
+use super::{TaskId, WorkflowId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{DependencyCondition, Task, WorkflowStatus, null_as_default, wire};
 use crate::Error;
@@ -19,10 +19,10 @@ use crate::Error;
 pub struct WorkflowDependency {
     /// The task that goes first.
     #[serde(rename = "from_task", alias = "from")]
-    pub from: Uuid,
+    pub from: TaskId,
     /// The task that waits for it.
     #[serde(rename = "to_task", alias = "to")]
-    pub to: Uuid,
+    pub to: TaskId,
     /// When the edge counts as met (`Success` by default).
     #[serde(default)]
     pub condition: DependencyCondition,
@@ -30,10 +30,10 @@ pub struct WorkflowDependency {
 
 impl WorkflowDependency {
     /// `to` waits for `from` to succeed.
-    pub fn new(from: Uuid, to: Uuid) -> Self {
+    pub fn new(from: impl Into<TaskId>, to: impl Into<TaskId>) -> Self {
         WorkflowDependency {
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
             condition: DependencyCondition::Success,
         }
     }
@@ -50,7 +50,7 @@ impl WorkflowDependency {
 #[non_exhaustive]
 pub struct Workflow {
     /// The workflow's id.
-    pub id: Uuid,
+    pub id: WorkflowId,
     /// Its name.
     pub name: String,
     /// What it is for.
@@ -82,7 +82,7 @@ pub struct Workflow {
 ///
 /// ```
 /// use taskqueue_proto::{WorkflowCreateRequest, WorkflowDependency};
-/// let (a, b) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+/// let (a, b) = (taskqueue_proto::TaskId::from_u128(1), taskqueue_proto::TaskId::from_u128(2));
 /// let wf = WorkflowCreateRequest::new("release", vec![a, b])
 ///     .description("build, then ship")
 ///     .dependency(WorkflowDependency::new(a, b));
@@ -98,7 +98,7 @@ pub struct WorkflowCreateRequest {
     #[serde(default)]
     pub description: Option<String>,
     /// The ids of its tasks (at least one, no repeats).
-    pub tasks: Vec<Uuid>,
+    pub tasks: Vec<TaskId>,
     /// The order between them; both ends of each edge must be in `tasks`.
     #[serde(default)]
     pub dependencies: Vec<WorkflowDependency>,
@@ -106,7 +106,7 @@ pub struct WorkflowCreateRequest {
 
 impl WorkflowCreateRequest {
     /// A workflow of these tasks, with no order between them yet.
-    pub fn new(name: impl Into<String>, tasks: Vec<Uuid>) -> Self {
+    pub fn new(name: impl Into<String>, tasks: Vec<TaskId>) -> Self {
         WorkflowCreateRequest {
             name: name.into(),
             description: None,
@@ -162,7 +162,7 @@ impl WorkflowCreateRequest {
                 ));
             }
         }
-        let edges: Vec<(Uuid, Uuid)> = self.dependencies.iter().map(|e| (e.to, e.from)).collect();
+        let edges: Vec<(TaskId, TaskId)> = self.dependencies.iter().map(|e| (e.to, e.from)).collect();
         if let Some(cycle) = crate::graph::find_cycle(&self.tasks, &edges) {
             return Err(Error::invalid_input(
                 "dependencies",
@@ -177,8 +177,8 @@ impl WorkflowCreateRequest {
 mod tests {
     use super::*;
 
-    fn ids() -> (Uuid, Uuid, Uuid) {
-        (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3))
+    fn ids() -> (TaskId, TaskId, TaskId) {
+        (TaskId::from_u128(1), TaskId::from_u128(2), TaskId::from_u128(3))
     }
 
     #[test]

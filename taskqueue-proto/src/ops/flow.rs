@@ -24,10 +24,10 @@ impl<'a> CallKey<'a> {
 }
 
 /// A state and the request it sends, as [`Flow::reconcile`] answers it.
-pub type Step<F> = Result<(F, Request<Vec<u8>>), Error>;
+pub(crate) type Step<F> = Result<(F, Request<Vec<u8>>), Error>;
 
 /// What [`Flow::read`] answers: the next state and request, the output, or an error.
-pub type Reading<F, O> = Result<Transition<F, <O as Operation>::Output>, Error>;
+pub(crate) type Reading<F, O> = Result<Transition<F, <O as Operation>::Output>, Error>;
 
 /// What a [`Flow`] wants after reading a response.
 #[derive(Debug)]

@@ -36,6 +36,8 @@ impl HealthStatus {
     }
 }
 
+impl super::Sealed for Health {}
+
 impl Operation for Health {
     type Output = HealthStatus;
     type Upstream = super::AsSpec;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use uuid::Uuid;
+use crate::models::TaskId;
 
 use crate::driver::{Batch, IntoMachine, Pages, Wait};
 use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
@@ -17,7 +17,7 @@ use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
 /// seen. Run by [`Wait`].
 pub struct WaitForCompletion {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
     /// How long to wait; a timeout too large for the clock means no deadline.
     pub timeout: Duration,
     pub(crate) observer: Option<crate::driver::Observer>,
@@ -29,9 +29,9 @@ pub(crate) type Condition = Box<dyn Fn(&Task) -> bool + Send>;
 
 impl WaitForCompletion {
     /// Waits up to `timeout` for the task `id`.
-    pub fn new(id: Uuid, timeout: Duration) -> Self {
+    pub fn new(id: impl Into<TaskId>, timeout: Duration) -> Self {
         WaitForCompletion {
-            id,
+            id: id.into(),
             timeout,
             observer: None,
             condition: Box::new(|task: &Task| task.status.is_terminal()),
@@ -44,7 +44,7 @@ impl WaitForCompletion {
     /// ```
     /// use std::time::Duration;
     /// use taskqueue_proto::{TaskStatus, ops::WaitForCompletion};
-    /// let testing = WaitForCompletion::new(uuid::Uuid::nil(), Duration::from_secs(60))
+    /// let testing = WaitForCompletion::new(taskqueue_proto::TaskId::nil(), Duration::from_secs(60))
     ///     .until(|task| task.status == TaskStatus::Testing || task.status.is_terminal());
     /// # let _ = testing;
     /// ```

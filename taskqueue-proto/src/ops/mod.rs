@@ -15,9 +15,10 @@
 //! ```
 //!
 //! An operation is written once, for the documented API. How it runs
-//! against the public server ([`Dialect::Upstream`]) is its [`Flow`], kept
-//! apart in the `upstream` layer; the spec operations hold no dialect
-//! branches. Jobs of many exchanges ([`WaitForCompletion`], [`CreateTasks`],
+//! against the public server ([`Dialect::Upstream`]) is its flow, a state
+//! type private to the SDK, kept apart in the `upstream` layer; the spec
+//! operations hold no dialect branches. [`Operation`] is sealed: [`Raw`]
+//! sends any request the SDK has no operation for. Jobs of many exchanges ([`WaitForCompletion`], [`CreateTasks`],
 //! [`ListAllTasks`]) are not operations: a client runs them as state
 //! machines of the [`driver`](crate::driver).
 
@@ -37,15 +38,23 @@ pub use extras::{
     GetWorkflowStatus, ListCorrelations, ListDependencies, ListWorkflows, MAX_DEPENDENCY_WALK, PhaseAdvance, RetryTask,
     SetTaskPriority, SetTaskStatus, SubmitWorkflow, UpsertTask,
 };
-pub use flow::{CallKey, Flow, Reading, Step, Transition};
+pub(crate) use flow::{CallKey, Flow, Reading, Step, Transition};
 pub use health::{Health, HealthStatus};
 pub use jobs::{CreateTasks, ListAllTasks, WaitForCompletion};
 pub use projects::{CreateProject, DeleteProject, GetProject, ListProjects, UpdateProject};
 pub use raw::Raw;
 pub use tasks::{CancelTask, CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask};
-pub use upstream::AsSpec;
+pub(crate) use upstream::AsSpec;
 pub use waits::{WaitForTasks, WaitMode, WaitOutcome, WaitReport};
 pub use watch::{WATCH_FLOOR, WatchEvent, WatchTasks};
+
+/// [`Operation`] is sealed: the operations are the SDK's, and
+/// [`Raw`] is the way to send a request it has no operation for.
+mod sealed {
+    /// Implemented by the SDK's operations only.
+    pub trait Sealed {}
+}
+pub(crate) use sealed::Sealed;
 
 use http::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -64,12 +73,27 @@ use crate::{Config, Dialect, Error};
 /// [`parse_response`](Operation::parse_response) pick the config's dialect,
 /// for testing request building without a network; a
 /// [`Call`](crate::driver::Call) runs every exchange of either dialect.
-pub trait Operation: Sized {
+///
+/// The trait is sealed (its upstream flows are the SDK's own): for a request
+/// the SDK has no operation for, use [`Raw`].
+///
+/// ```compile_fail
+/// struct Mine;
+/// impl taskqueue_proto::ops::Operation for Mine {
+///     type Output = ();
+///     const NAME: &'static str = "mine";
+///     fn build_spec_request(&self, c: &taskqueue_proto::Config) -> Result<http::Request<Vec<u8>>, taskqueue_proto::Error> { todo!() }
+///     fn parse_spec_response<B: AsRef<[u8]>>(&self, r: http::Response<B>) -> Result<(), taskqueue_proto::Error> { todo!() }
+/// }
+/// ```
+pub trait Operation: Sized + sealed::Sealed {
     /// What a successful call returns.
     type Output;
 
     /// How the operation runs in [`Dialect::Upstream`]: its exchanges as an
-    /// explicit state type.
+    /// explicit state type, private to the SDK (the public server's
+    /// exchanges change without a breaking release).
+    #[doc(hidden)]
     type Upstream: Flow<Self>;
 
     /// The operation's name, for logs, traces and errors (`"get_task"`).

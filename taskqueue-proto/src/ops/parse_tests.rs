@@ -8,7 +8,7 @@ use super::*;
 use crate::{ProjectStatus, TaskPriority, TaskStatus, TaskType};
 
 const TASK: Uuid = Uuid::from_u128(0x6f1c2b9e_8a4d_4c1e_9f3a_2b7d5e8c1a90);
-const PROJECT: Uuid = Uuid::from_u128(0x90f92073_d0a3_4d9f_b713_4c06876dde15);
+const PROJECT: crate::ProjectId = crate::ProjectId::from_u128(0x90f92073_d0a3_4d9f_b713_4c06876dde15);
 
 const FULL_TASK: &str = r#"{
   "id": "6f1c2b9e-8a4d-4c1e-9f3a-2b7d5e8c1a90", "name": "build", "command": "cargo build",

@@ -3,8 +3,8 @@
 //! Each is written for the documented API; its `Upstream` type names how it
 //! runs against the public server (see the `upstream` layer).
 
+use crate::models::ProjectId;
 use http::{Method, Request, Response};
-use uuid::Uuid;
 
 use super::upstream::{self, AsSpec};
 use super::{Operation, json_body, parse_delete, parse_json, parse_json_list};
@@ -14,8 +14,8 @@ use crate::{Config, Error, Project, ProjectCreateRequest, ProjectUpdateRequest};
 /// A typical project's size in JSON (about 250 bytes), to reserve room when reading a list.
 const PROJECT_JSON_BYTES: usize = 250;
 
-pub(crate) fn project_path(id: &Uuid) -> String {
-    format!("/projects/{}", id.as_hyphenated())
+pub(crate) fn project_path(id: &ProjectId) -> String {
+    format!("/projects/{}", id.as_uuid().as_hyphenated())
 }
 
 /// `POST /api/projects`: creates a project (201, the project). Carries an idempotency key.
@@ -33,6 +33,8 @@ impl CreateProject {
         CreateProject { request }
     }
 }
+
+impl super::Sealed for CreateProject {}
 
 impl Operation for CreateProject {
     type Output = Project;
@@ -65,15 +67,17 @@ impl Operation for CreateProject {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetProject {
     /// The project's id.
-    pub id: Uuid,
+    pub id: ProjectId,
 }
 
 impl GetProject {
     /// Fetches the project `id`.
-    pub fn new(id: Uuid) -> Self {
-        GetProject { id }
+    pub fn new(id: impl Into<ProjectId>) -> Self {
+        GetProject { id: id.into() }
     }
 }
+
+impl super::Sealed for GetProject {}
 
 impl Operation for GetProject {
     type Output = Project;
@@ -95,6 +99,8 @@ impl Operation for GetProject {
 /// Upstream: the server answers in no fixed order; the SDK sorts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListProjects;
+
+impl super::Sealed for ListProjects {}
 
 impl Operation for ListProjects {
     type Output = Vec<Project>;
@@ -119,17 +125,19 @@ impl Operation for ListProjects {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateProject {
     /// The project's id.
-    pub id: Uuid,
+    pub id: ProjectId,
     /// The fields to change.
     pub update: ProjectUpdateRequest,
 }
 
 impl UpdateProject {
     /// Applies `update` to the project `id`.
-    pub fn new(id: Uuid, update: ProjectUpdateRequest) -> Self {
-        UpdateProject { id, update }
+    pub fn new(id: impl Into<ProjectId>, update: ProjectUpdateRequest) -> Self {
+        UpdateProject { id: id.into(), update }
     }
 }
+
+impl super::Sealed for UpdateProject {}
 
 impl Operation for UpdateProject {
     type Output = Project;
@@ -162,15 +170,17 @@ impl Operation for UpdateProject {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeleteProject {
     /// The project's id.
-    pub id: Uuid,
+    pub id: ProjectId,
 }
 
 impl DeleteProject {
     /// Deletes the project `id`.
-    pub fn new(id: Uuid) -> Self {
-        DeleteProject { id }
+    pub fn new(id: impl Into<ProjectId>) -> Self {
+        DeleteProject { id: id.into() }
     }
 }
+
+impl super::Sealed for DeleteProject {}
 
 impl Operation for DeleteProject {
     type Output = bool;

@@ -55,6 +55,8 @@ impl Raw {
     }
 }
 
+impl super::Sealed for Raw {}
+
 impl Operation for Raw {
     type Output = Response<Vec<u8>>;
     type Upstream = AsSpec;

@@ -3,8 +3,8 @@
 //! Each is written for the documented API; its `Upstream` type names how it
 //! runs against the public server (see the `upstream` layer).
 
+use crate::models::TaskId;
 use http::{Method, Request, Response};
-use uuid::Uuid;
 
 use super::upstream::{self, AsSpec};
 use super::{Operation, json_body, parse_delete, parse_json, parse_json_list};
@@ -15,8 +15,8 @@ use crate::{Config, Error, Task, TaskCreateRequest, TaskFilters, TaskUpdateReque
 /// takes 700 to 900 bytes. Used to reserve room when reading a list.
 pub(crate) const TASK_JSON_BYTES: usize = 700;
 
-pub(crate) fn task_path(id: &Uuid) -> String {
-    format!("/tasks/{}", id.as_hyphenated())
+pub(crate) fn task_path(id: &TaskId) -> String {
+    format!("/tasks/{}", id.as_uuid().as_hyphenated())
 }
 
 /// `POST /api/tasks`: creates a task (201, the task). Carries an idempotency key.
@@ -51,6 +51,8 @@ impl CreateTask {
         self
     }
 }
+
+impl super::Sealed for CreateTask {}
 
 impl Operation for CreateTask {
     type Output = Task;
@@ -89,15 +91,17 @@ impl Operation for CreateTask {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetTask {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl GetTask {
     /// Fetches the task `id`.
-    pub fn new(id: Uuid) -> Self {
-        GetTask { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        GetTask { id: id.into() }
     }
 }
+
+impl super::Sealed for GetTask {}
 
 impl Operation for GetTask {
     type Output = Task;
@@ -149,6 +153,8 @@ impl ListTasks {
     }
 }
 
+impl super::Sealed for ListTasks {}
+
 impl Operation for ListTasks {
     type Output = Vec<Task>;
     type Upstream = upstream::ListTasksFlow;
@@ -175,17 +181,19 @@ impl Operation for ListTasks {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateTask {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
     /// The fields to change.
     pub update: TaskUpdateRequest,
 }
 
 impl UpdateTask {
     /// Applies `update` to the task `id`.
-    pub fn new(id: Uuid, update: TaskUpdateRequest) -> Self {
-        UpdateTask { id, update }
+    pub fn new(id: impl Into<TaskId>, update: TaskUpdateRequest) -> Self {
+        UpdateTask { id: id.into(), update }
     }
 }
+
+impl super::Sealed for UpdateTask {}
 
 impl Operation for UpdateTask {
     type Output = Task;
@@ -212,15 +220,18 @@ impl Operation for UpdateTask {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelTask {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
     /// Why it is cancelled.
     pub reason: Option<String>,
 }
 
 impl CancelTask {
     /// Cancels the task `id` without a reason.
-    pub fn new(id: Uuid) -> Self {
-        CancelTask { id, reason: None }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        CancelTask {
+            id: id.into(),
+            reason: None,
+        }
     }
 
     /// Records why the task is cancelled.
@@ -229,6 +240,8 @@ impl CancelTask {
         self
     }
 }
+
+impl super::Sealed for CancelTask {}
 
 impl Operation for CancelTask {
     type Output = Task;
@@ -273,15 +286,17 @@ impl Operation for CancelTask {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeleteTask {
     /// The task's id.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl DeleteTask {
     /// Deletes the task `id`.
-    pub fn new(id: Uuid) -> Self {
-        DeleteTask { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        DeleteTask { id: id.into() }
     }
 }
+
+impl super::Sealed for DeleteTask {}
 
 impl Operation for DeleteTask {
     type Output = bool;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use uuid::Uuid;
+use crate::models::TaskId;
 
 use super::jobs::Condition;
 use crate::driver::{IntoMachine, WaitMany};
@@ -24,7 +24,7 @@ pub enum WaitOutcome {
     /// It finished (or met the wait's condition): the task then.
     Finished(Task),
     /// There is no such task (it never was, or it was deleted).
-    NotFound(Uuid),
+    NotFound(TaskId),
     /// Still not finished when the wait ended: the task as last seen.
     StillRunning(Task),
 }
@@ -90,14 +90,14 @@ pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
 /// ```
 /// use std::time::Duration;
 /// use taskqueue_proto::ops::WaitForTasks;
-/// let ids = vec![uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2)];
+/// let ids = vec![taskqueue_proto::TaskId::from_u128(1), taskqueue_proto::TaskId::from_u128(2)];
 /// let job = WaitForTasks::all(ids, Duration::from_secs(600))
 ///     .on_finished(|index, outcome| println!("task {index}: {outcome:?}"));
 /// # let _ = job;
 /// ```
 pub struct WaitForTasks {
     /// The tasks, in the order their outcomes are reported.
-    pub ids: Vec<Uuid>,
+    pub ids: Vec<TaskId>,
     /// All of them, or the first.
     pub mode: WaitMode,
     /// How long to wait; a timeout too large for the clock means no deadline.
@@ -108,16 +108,16 @@ pub struct WaitForTasks {
 
 impl WaitForTasks {
     /// Waits until every task is finished.
-    pub fn all(ids: Vec<Uuid>, timeout: Duration) -> Self {
-        WaitForTasks::new(ids, WaitMode::All, timeout)
+    pub fn all(ids: impl IntoIterator<Item = impl Into<TaskId>>, timeout: Duration) -> Self {
+        WaitForTasks::new(ids.into_iter().map(Into::into).collect(), WaitMode::All, timeout)
     }
 
     /// Waits until the first task is finished.
-    pub fn any(ids: Vec<Uuid>, timeout: Duration) -> Self {
-        WaitForTasks::new(ids, WaitMode::Any, timeout)
+    pub fn any(ids: impl IntoIterator<Item = impl Into<TaskId>>, timeout: Duration) -> Self {
+        WaitForTasks::new(ids.into_iter().map(Into::into).collect(), WaitMode::Any, timeout)
     }
 
-    fn new(ids: Vec<Uuid>, mode: WaitMode, timeout: Duration) -> Self {
+    fn new(ids: Vec<TaskId>, mode: WaitMode, timeout: Duration) -> Self {
         WaitForTasks {
             ids,
             mode,

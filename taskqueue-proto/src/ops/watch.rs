@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::models::TaskId;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use uuid::Uuid;
 
 use crate::driver::{IntoMachine, Watch};
 use crate::{CallOptions, Config, Task, TaskFilters, TaskStatus};
@@ -26,7 +26,7 @@ pub enum WatchEvent {
     /// Another field of a task changed.
     Updated(Task),
     /// A task is gone (deleted, or no longer matching the filters).
-    Deleted(Uuid),
+    Deleted(TaskId),
 }
 
 impl WatchEvent {
@@ -46,7 +46,7 @@ impl WatchEvent {
 ///
 /// ```
 /// use taskqueue_proto::ops::WatchEvent;
-/// let gone = WatchEvent::Deleted(uuid::Uuid::nil());
+/// let gone = WatchEvent::Deleted(taskqueue_proto::TaskId::nil());
 /// assert_eq!(
 ///     serde_json::to_string(&gone).unwrap(),
 ///     r#"{"event":"deleted","id":"00000000-0000-0000-0000-000000000000"}"#

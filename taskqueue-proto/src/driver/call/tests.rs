@@ -424,6 +424,8 @@ impl Flow<AckThenFetch> for AckFlow {
     }
 }
 
+impl crate::ops::Sealed for AckThenFetch {}
+
 impl Operation for AckThenFetch {
     type Output = crate::Task;
     type Upstream = AckFlow;

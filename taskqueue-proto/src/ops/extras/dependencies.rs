@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::models::TaskId;
 use http::{Method, Request, Response, StatusCode};
-use uuid::Uuid;
 
 use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, upstream_only};
 use crate::error::Missing;
@@ -16,7 +16,7 @@ use crate::{AddDependency, Config, Dependency, Error};
 /// larger than this behind the new dependency is an error: nothing is sent.
 pub const MAX_DEPENDENCY_WALK: usize = 10_000;
 
-fn dependencies_path(id: &Uuid) -> String {
+fn dependencies_path(id: &TaskId) -> String {
     format!("{}/dependencies", task_path(id))
 }
 
@@ -24,13 +24,13 @@ fn dependencies_path(id: &Uuid) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListDependencies {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl ListDependencies {
     /// Lists task `id`'s dependencies.
-    pub fn new(id: Uuid) -> Self {
-        ListDependencies { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        ListDependencies { id: id.into() }
     }
 }
 
@@ -51,13 +51,13 @@ impl OneExchange for ListDependencies {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListCorrelations {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl ListCorrelations {
     /// Lists the correlation ids of task `id`'s dependencies.
-    pub fn new(id: Uuid) -> Self {
-        ListCorrelations { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        ListCorrelations { id: id.into() }
     }
 }
 
@@ -85,15 +85,18 @@ impl OneExchange for ListCorrelations {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddTaskDependency {
     /// The task that gets the dependency.
-    pub id: Uuid,
+    pub id: TaskId,
     /// The dependency.
     pub dependency: AddDependency,
 }
 
 impl AddTaskDependency {
     /// Adds `dependency` to task `id`.
-    pub fn new(id: Uuid, dependency: AddDependency) -> Self {
-        AddTaskDependency { id, dependency }
+    pub fn new(id: impl Into<TaskId>, dependency: AddDependency) -> Self {
+        AddTaskDependency {
+            id: id.into(),
+            dependency,
+        }
     }
 }
 
@@ -105,11 +108,11 @@ pub enum AddDependencyFlow {
     /// Reading the dependencies of `current`.
     Walk {
         /// The task whose dependencies were asked for.
-        current: Uuid,
+        current: TaskId,
         /// Every task reached, with the one it was reached from.
-        reached_from: HashMap<Uuid, Uuid>,
+        reached_from: HashMap<TaskId, TaskId>,
         /// Tasks reached whose dependencies are still to read.
-        queue: VecDeque<Uuid>,
+        queue: VecDeque<TaskId>,
     },
     /// `POST /tasks/{id}/dependencies`.
     Add,
@@ -121,7 +124,7 @@ pub enum AddDependencyFlow {
 }
 
 impl AddTaskDependency {
-    fn cycle(&self, path_back: Vec<Uuid>, response: Option<&Response<Vec<u8>>>) -> Error {
+    fn cycle(&self, path_back: Vec<TaskId>, response: Option<&Response<Vec<u8>>>) -> Error {
         let mut cycle = vec![self.id];
         cycle.extend(path_back);
         cycle.push(self.id);
@@ -137,7 +140,7 @@ impl AddTaskDependency {
 }
 
 /// The path from the walk's start to `node`, following `reached_from`.
-fn path_to(node: Uuid, reached_from: &HashMap<Uuid, Uuid>) -> Vec<Uuid> {
+fn path_to(node: TaskId, reached_from: &HashMap<TaskId, TaskId>) -> Vec<TaskId> {
     let mut path = vec![node];
     let mut at = node;
     while let Some(&from) = reached_from.get(&at) {

@@ -1,9 +1,9 @@
 //! A task's stored status and result, and the changes the server
 //! acknowledges: retry, priority, phase advance, status change.
 
+use crate::models::TaskId;
 use http::{Method, Request, Response};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{Exchange, OneExchange, TaskAction, ThenTask, json_request, read_json, task_path, upstream_only};
 use crate::error::Missing;
@@ -15,13 +15,13 @@ use crate::{Config, Error, Task, TaskPriority, TaskResult, TaskStatus};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetTaskStatus {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl GetTaskStatus {
     /// Reads the stored status of task `id`.
-    pub fn new(id: Uuid) -> Self {
-        GetTaskStatus { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        GetTaskStatus { id: id.into() }
     }
 }
 
@@ -46,13 +46,13 @@ impl OneExchange for GetTaskStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetTaskResult {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl GetTaskResult {
     /// Reads the result of task `id`.
-    pub fn new(id: Uuid) -> Self {
-        GetTaskResult { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        GetTaskResult { id: id.into() }
     }
 }
 
@@ -78,16 +78,16 @@ impl OneExchange for GetTaskResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryTask {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
     /// Whether to reset `retry_attempts` to 0.
     pub reset_retry_count: bool,
 }
 
 impl RetryTask {
     /// Queues task `id` again, keeping its retry count.
-    pub fn new(id: Uuid) -> Self {
+    pub fn new(id: impl Into<TaskId>) -> Self {
         RetryTask {
-            id,
+            id: id.into(),
             reset_retry_count: false,
         }
     }
@@ -108,7 +108,7 @@ upstream_only!(RetryTask, Task, ThenTask, "retry_task";
 );
 
 impl TaskAction for RetryTask {
-    fn task_id(&self) -> Uuid {
+    fn task_id(&self) -> TaskId {
         self.id
     }
 
@@ -126,22 +126,25 @@ impl TaskAction for RetryTask {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetTaskPriority {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
     /// Its new priority (one the server knows).
     pub priority: TaskPriority,
 }
 
 impl SetTaskPriority {
     /// Sets task `id`'s priority.
-    pub fn new(id: Uuid, priority: TaskPriority) -> Self {
-        SetTaskPriority { id, priority }
+    pub fn new(id: impl Into<TaskId>, priority: TaskPriority) -> Self {
+        SetTaskPriority {
+            id: id.into(),
+            priority,
+        }
     }
 }
 
 upstream_only!(SetTaskPriority, Task, ThenTask, "set_task_priority");
 
 impl TaskAction for SetTaskPriority {
-    fn task_id(&self) -> Uuid {
+    fn task_id(&self) -> TaskId {
         self.id
     }
 
@@ -177,13 +180,13 @@ pub struct PhaseAdvance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdvancePhase {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
 }
 
 impl AdvancePhase {
     /// Moves task `id` to its next phase.
-    pub fn new(id: Uuid) -> Self {
-        AdvancePhase { id }
+    pub fn new(id: impl Into<TaskId>) -> Self {
+        AdvancePhase { id: id.into() }
     }
 }
 
@@ -194,7 +197,7 @@ upstream_only!(AdvancePhase, PhaseAdvance, ThenTask, "advance_phase";
 );
 
 impl TaskAction for AdvancePhase {
-    fn task_id(&self) -> Uuid {
+    fn task_id(&self) -> TaskId {
         self.id
     }
 
@@ -236,22 +239,22 @@ pub const SETTABLE_STATUSES: &[TaskStatus] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetTaskStatus {
     /// The task.
-    pub id: Uuid,
+    pub id: TaskId,
     /// The status to move to.
     pub status: TaskStatus,
 }
 
 impl SetTaskStatus {
     /// Moves task `id` to `status`.
-    pub fn new(id: Uuid, status: TaskStatus) -> Self {
-        SetTaskStatus { id, status }
+    pub fn new(id: impl Into<TaskId>, status: TaskStatus) -> Self {
+        SetTaskStatus { id: id.into(), status }
     }
 }
 
 upstream_only!(SetTaskStatus, Task, ThenTask, "set_task_status");
 
 impl TaskAction for SetTaskStatus {
-    fn task_id(&self) -> Uuid {
+    fn task_id(&self) -> TaskId {
         self.id
     }
 

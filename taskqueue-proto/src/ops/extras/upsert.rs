@@ -66,7 +66,7 @@ impl Flow<UpsertTask> for UpsertTaskFlow {
                 }
                 #[derive(serde::Deserialize)]
                 struct Partial {
-                    id: uuid::Uuid,
+                    id: crate::TaskId,
                 }
                 let ack: Ack = decode(status, response.headers(), response.body())?;
                 Ok(Transition::Next(

@@ -1,11 +1,11 @@
 //! Workflows: submit (the SDK builds the whole workflow the server wants),
 //! list, get, status.
 
+use crate::models::{TaskId, WorkflowId};
 use chrono::{DateTime, Utc};
 use http::{Method, Request, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Exchange, OneExchange, json_request, read_json, refused, task_path, upstream_only};
 use crate::driver::random::{SeedSource, uuid_v4};
@@ -14,8 +14,8 @@ use crate::ops::upstream::{acknowledged_id, get};
 use crate::ops::{Flow, Reading, Transition, decode, decode_error, decode_value};
 use crate::{Config, Error, Task, Workflow, WorkflowCreateRequest, WorkflowStatus};
 
-fn workflow_path(id: &Uuid) -> String {
-    format!("/workflows/{}", id.as_hyphenated())
+fn workflow_path(id: &WorkflowId) -> String {
+    format!("/workflows/{}", id.as_uuid().as_hyphenated())
 }
 
 /// `GET /workflows`: every workflow, with its tasks.
@@ -38,13 +38,13 @@ impl OneExchange for ListWorkflows {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetWorkflow {
     /// The workflow.
-    pub id: Uuid,
+    pub id: WorkflowId,
 }
 
 impl GetWorkflow {
     /// Fetches workflow `id`.
-    pub fn new(id: Uuid) -> Self {
-        GetWorkflow { id }
+    pub fn new(id: impl Into<WorkflowId>) -> Self {
+        GetWorkflow { id: id.into() }
     }
 }
 
@@ -65,13 +65,13 @@ impl OneExchange for GetWorkflow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetWorkflowStatus {
     /// The workflow.
-    pub id: Uuid,
+    pub id: WorkflowId,
 }
 
 impl GetWorkflowStatus {
     /// Reads workflow `id`'s status.
-    pub fn new(id: Uuid) -> Self {
-        GetWorkflowStatus { id }
+    pub fn new(id: impl Into<WorkflowId>) -> Self {
+        GetWorkflowStatus { id: id.into() }
     }
 }
 
@@ -121,7 +121,7 @@ impl SubmitWorkflow {
         SubmitWorkflow { request, at: at.into() }
     }
 
-    fn body(&self, id: Uuid, tasks: &[Value]) -> Value {
+    fn body(&self, id: WorkflowId, tasks: &[Value]) -> Value {
         let at =
             json!({ "secs_since_epoch": self.at.timestamp(), "nanos_since_epoch": self.at.timestamp_subsec_nanos() });
         json!({
@@ -145,26 +145,26 @@ pub enum SubmitWorkflowFlow {
     /// `GET /tasks/{id}` of the next task, with the tasks fetched so far (as the server wrote them).
     FetchTask {
         /// The workflow's id, drawn at the start.
-        id: Uuid,
+        id: WorkflowId,
         /// The tasks fetched so far.
         fetched: Vec<Value>,
         /// Their dependencies, `(task, depended on)`.
-        edges: Vec<(Uuid, Uuid)>,
+        edges: Vec<(TaskId, TaskId)>,
     },
     /// `POST /workflows` of the workflow `id`, made of the `fetched` tasks.
     Submit {
         /// The workflow's id, drawn at the start.
-        id: Uuid,
+        id: WorkflowId,
         /// The tasks it embeds, as the server wrote them.
         fetched: Vec<Value>,
     },
     /// `GET /workflows/{id}` after it.
-    Fetch(Uuid),
+    Fetch(WorkflowId),
     /// `GET /workflows/{id}` after a submit that may have been applied: the
     /// id is the client's own, so the workflow is there if it was.
     Reconcile {
         /// The workflow's id.
-        id: Uuid,
+        id: WorkflowId,
         /// Its tasks, to submit it again if it is not there.
         fetched: Vec<Value>,
     },
@@ -177,7 +177,7 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
 
     fn start_seeded(op: &SubmitWorkflow, config: &Config, seed: u64) -> Result<(Self, Request<Vec<u8>>), Error> {
         op.request.validate()?;
-        let id = uuid_v4(&mut SeedSource::new(seed));
+        let id = WorkflowId::from(uuid_v4(&mut SeedSource::new(seed)));
         let state = SubmitWorkflowFlow::FetchTask {
             id,
             fetched: Vec::with_capacity(op.request.tasks.len()),
@@ -278,10 +278,10 @@ impl Flow<SubmitWorkflow> for SubmitWorkflowFlow {
 /// cycle; say so before sending it.
 fn check_embedded_cycles(
     op: &SubmitWorkflow,
-    edges: &[(Uuid, Uuid)],
+    edges: &[(TaskId, TaskId)],
     response: &Response<Vec<u8>>,
 ) -> Result<(), Error> {
-    let within: Vec<(Uuid, Uuid)> = edges
+    let within: Vec<(TaskId, TaskId)> = edges
         .iter()
         .copied()
         .filter(|(_, on)| op.request.tasks.contains(on))

@@ -1,6 +1,6 @@
 //! The upstream dialect as its own layer: how each operation runs against
 //! the public Task Queue server ([`Dialect::Upstream`](crate::Dialect::Upstream)),
-//! as a [`Flow`] state type per operation, and what the flows share
+//! as a flow state type per operation (private to the SDK), and what the flows share
 //! (reading acknowledgements, normalizing tasks, the filters the server ignores).
 //!
 //! How each difference of CONTRACT §2 is met:
@@ -22,11 +22,9 @@
 mod projects;
 mod tasks;
 
-pub use projects::{CreateProjectFlow, DeleteProjectFlow, ListProjectsFlow, UpdateProjectFlow};
-pub use tasks::{
-    CREATE_MARKER_PREFIX, CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, UpdateTaskFlow, create_marker,
-    has_marker,
-};
+pub(crate) use projects::{CreateProjectFlow, DeleteProjectFlow, ListProjectsFlow, UpdateProjectFlow};
+pub use tasks::{CREATE_MARKER_PREFIX, create_marker, has_marker};
+pub(crate) use tasks::{CancelTaskFlow, CreateTaskFlow, GetTaskFlow, ListTasksFlow, UpdateTaskFlow};
 
 use http::{Method, Request, Response, StatusCode};
 use uuid::Uuid;
@@ -61,11 +59,12 @@ pub(crate) fn error_of(response: &Response<Vec<u8>>, missing: Missing) -> Error 
 }
 
 /// The id in an acknowledgement such as `{"status":"submitted","task_id":…}`.
-pub(crate) fn acknowledged_id(response: &Response<Vec<u8>>, field: &str) -> Result<Uuid, Error> {
+pub(crate) fn acknowledged_id<Id: From<Uuid>>(response: &Response<Vec<u8>>, field: &str) -> Result<Id, Error> {
     let ack = decode_value(response.status(), response.headers(), response.body())?;
     ack.get(field)
         .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
+        .and_then(|s| s.parse::<Uuid>().ok())
+        .map(Id::from)
         .ok_or_else(|| Error::Decode {
             status: response.status(),
             path: field.to_owned(),
@@ -117,7 +116,10 @@ const SERVER_FILTERABLE: &[TaskStatus] = &[TaskStatus::Planning, TaskStatus::Tes
 /// `status` the server can match; everything else is filtered here.
 pub(crate) fn list_request(config: &Config, filters: &TaskFilters) -> Result<Request<Vec<u8>>, Error> {
     if let Some(project) = filters.project_id {
-        return get(config, &format!("/projects/{}/tasks", project.as_hyphenated()));
+        return get(
+            config,
+            &format!("/projects/{}/tasks", project.as_uuid().as_hyphenated()),
+        );
     }
     let query = match &filters.status {
         Some(status) if SERVER_FILTERABLE.contains(status) => vec![("status", status.as_str().to_ascii_lowercase())],

@@ -12,7 +12,7 @@ use crate::ops::{
 use crate::{Config, Error, Project};
 
 /// The project in a 2xx body, or the error of another, for `id`.
-fn project_of(response: &Response<Vec<u8>>, id: Option<uuid::Uuid>) -> Result<Project, Error> {
+fn project_of(response: &Response<Vec<u8>>, id: Option<crate::ProjectId>) -> Result<Project, Error> {
     if !response.status().is_success() {
         return Err(error_of(response, Missing::Project(id)));
     }
