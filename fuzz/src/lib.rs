@@ -146,56 +146,27 @@ pub fn parse_responses(data: &[u8]) {
     check(Raw::get("/stats").parse_response(&config, again()));
     // The public server's other endpoints (`Unsupported` in the spec dialect).
     let other = Uuid::from_u128(8);
-    check(GetTaskStatus { id }.parse_response(&config, again()));
-    check(GetTaskResult { id }.parse_response(&config, again()));
-    check(
-        RetryTask {
-            id,
-            reset_retry_count: true,
-        }
-        .parse_response(&config, again()),
-    );
-    check(
-        SetTaskPriority {
-            id,
-            priority: TaskPriority::High,
-        }
-        .parse_response(&config, again()),
-    );
-    check(
-        AddTaskDependency {
-            id,
-            dependency: AddDependency::on(other),
-        }
-        .parse_response(&config, again()),
-    );
-    check(ListDependencies { id }.parse_response(&config, again()));
-    check(ListCorrelations { id }.parse_response(&config, again()));
-    check(AdvancePhase { id }.parse_response(&config, again()));
-    check(
-        SetTaskStatus {
-            id,
-            status: TaskStatus::Testing,
-        }
-        .parse_response(&config, again()),
-    );
-    check(
-        UpsertTask {
-            request: TaskUpsertRequest::new("n", "c", id, "d"),
-        }
-        .parse_response(&config, again()),
-    );
+    check(GetTaskStatus::new(id).parse_response(&config, again()));
+    check(GetTaskResult::new(id).parse_response(&config, again()));
+    check(RetryTask::new(id).reset_retry_count().parse_response(&config, again()));
+    check(SetTaskPriority::new(id, TaskPriority::High).parse_response(&config, again()));
+    check(AddTaskDependency::new(id, AddDependency::on(other)).parse_response(&config, again()));
+    check(ListDependencies::new(id).parse_response(&config, again()));
+    check(ListCorrelations::new(id).parse_response(&config, again()));
+    check(AdvancePhase::new(id).parse_response(&config, again()));
+    check(SetTaskStatus::new(id, TaskStatus::Testing).parse_response(&config, again()));
+    check(UpsertTask::new(TaskUpsertRequest::new("n", "c", id, "d")).parse_response(&config, again()));
     check(submit_workflow(id, other).parse_response(&config, again()));
     check(ListWorkflows.parse_response(&config, again()));
-    check(GetWorkflow { id }.parse_response(&config, again()));
-    check(GetWorkflowStatus { id }.parse_response(&config, again()));
+    check(GetWorkflow::new(id).parse_response(&config, again()));
+    check(GetWorkflowStatus::new(id).parse_response(&config, again()));
     check(GetStats.parse_response(&config, again()));
     check(GetMetrics.parse_response(&config, again()));
 }
 
 /// A workflow of two tasks, `a` before `b`.
 fn submit_workflow(a: Uuid, b: Uuid) -> SubmitWorkflow {
-    let request = WorkflowCreateRequest::new("w", vec![a, b]).dependency(WorkflowDependency::new(a, b));
+    let request = WorkflowCreateRequest::new("w", vec![a.into(), b.into()]).dependency(WorkflowDependency::new(a, b));
     SubmitWorkflow::new(request, std::time::UNIX_EPOCH)
 }
 
@@ -289,28 +260,16 @@ pub fn whole_call(data: &[u8]) {
 fn whole_extra_call(which: u8, config: &Config, transport: &Simulated<impl FnMut(&Request<Vec<u8>>) -> Outcome>) {
     let (id, other) = (Uuid::from_u128(7), Uuid::from_u128(8));
     match which % 16 {
-        12 => call(
-            SetTaskStatus {
-                id,
-                status: TaskStatus::Testing,
-            },
-            config,
-            transport,
-        ),
+        12 => call(SetTaskStatus::new(id, TaskStatus::Testing), config, transport),
         13 => call_within(
-            AddTaskDependency {
-                id,
-                dependency: AddDependency::on(other),
-            },
+            AddTaskDependency::new(id, AddDependency::on(other)),
             config,
             transport,
             SCRIPTED_SENDS,
         ),
         14 => call_within(submit_workflow(id, other), config, transport, SCRIPTED_SENDS),
         _ => call(
-            UpsertTask {
-                request: TaskUpsertRequest::new("n", "c", id, "d"),
-            },
+            UpsertTask::new(TaskUpsertRequest::new("n", "c", id, "d")),
             config,
             transport,
         ),
