@@ -72,7 +72,7 @@ impl Replay {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::invalid_input("cassette", format!("cannot read {}: {e}", path.display())))?;
         Self::from_jsonl(&text).map_err(|e| match e {
-            Error::InvalidInput { field, message } => {
+            Error::InvalidInput { field, message, .. } => {
                 Error::invalid_input(format!("{} ({field})", path.display()), message)
             }
             other => other,

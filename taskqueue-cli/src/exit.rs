@@ -42,7 +42,8 @@ impl Failure {
     }
 
     /// One line for stderr (server text made terminal-safe); with `verbose`,
-    /// the request id, body snippet and causes on lines of their own.
+    /// the request id, the call (operation, attempts), body snippet and
+    /// causes on lines of their own.
     pub(crate) fn report(&self, verbose: bool) -> String {
         match self {
             Failure::Plain { message, .. } => format!("error: {}", safe(message)),
@@ -51,6 +52,9 @@ impl Failure {
                 if verbose {
                     if let Some(id) = e.request_id() {
                         line.push_str(&format!("\n  request id: {}", safe(id)));
+                    }
+                    if let (Some(operation), Some(attempts)) = (e.operation(), e.attempts()) {
+                        line.push_str(&format!("\n  call: {operation}, {attempts} attempt(s)"));
                     }
                     if let Some(body) = e.response_body().filter(|b| !b.trim().is_empty()) {
                         line.push_str(&format!("\n  response body: {}", safe(body.trim())));
@@ -95,22 +99,13 @@ mod tests {
     fn codes_follow_the_documented_table() {
         assert_eq!(code_of(&Error::invalid_input("x", "y")), 2);
         assert_eq!(
-            code_of(&Error::Timeout {
-                kind: taskqueue_proto::TimeoutKind::Attempt,
-                after: std::time::Duration::from_secs(1),
-                request_id: None,
-            }),
+            code_of(&Error::timeout(
+                taskqueue_proto::TimeoutKind::Attempt,
+                std::time::Duration::from_secs(1)
+            )),
             7
         );
-        assert_eq!(
-            code_of(&Error::Connection {
-                message: "c".into(),
-                sent: false,
-                source: None,
-                request_id: None,
-            }),
-            7
-        );
-        assert_eq!(code_of(&Error::ResponseTooLarge { limit: 1 }), 1);
+        assert_eq!(code_of(&Error::connection("c", false)), 7);
+        assert_eq!(code_of(&Error::response_too_large(1)), 1);
     }
 }

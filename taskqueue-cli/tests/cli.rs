@@ -626,11 +626,13 @@ fn verbose_logs_exchanges_without_secrets() {
     );
     assert!(!run.stderr.contains("tok-SECRET-123") && !run.stdout.contains("tok-SECRET-123"));
 
-    // Errors under --verbose carry the request id and the body.
+    // Errors under --verbose carry the request id, the call and the body.
     let e = on(&s, &["--token", "nope", "-v", "projects", "list"]);
     assert_eq!(e.code, 4);
     assert!(
-        e.stderr.contains("request id:") && e.stderr.contains("response body:"),
+        e.stderr.contains("request id:")
+            && e.stderr.contains("call: list_projects, 1 attempt(s)")
+            && e.stderr.contains("response body:"),
         "{}",
         e.stderr
     );

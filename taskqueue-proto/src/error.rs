@@ -14,6 +14,41 @@ pub const BODY_SNIPPET_LIMIT: usize = 2048;
 /// A shared, cloneable source error (a transport's I/O error, say).
 pub type BoxError = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The call an error ended: its operation, the `X-Request-Id` it sent on
+/// every attempt, and how many requests it sent. Every error of a call that
+/// sent a request carries one ([`Error::call`]); quote the request id to
+/// the server's operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallInfo {
+    operation: &'static str,
+    request_id: String,
+    attempts: u32,
+}
+
+impl CallInfo {
+    /// The call of `operation` that sent `attempts` requests, each with `request_id`.
+    pub fn new(operation: &'static str, request_id: impl Into<String>, attempts: u32) -> Self {
+        CallInfo {
+            operation,
+            request_id: request_id.into(),
+            attempts,
+        }
+    }
+    /// The operation's name (`get_task`).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+    /// The `X-Request-Id` the SDK sent on the call's attempts.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+    /// Requests the call sent, retries and every exchange included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
 /// One field the server (or the client's own validation) rejected.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
@@ -44,6 +79,8 @@ pub struct ApiError {
     pub body: String,
     /// How long the server asked the client to wait (`Retry-After`).
     pub retry_after: Option<Duration>,
+    /// The call that got this answer (set by the driver).
+    pub call: Option<CallInfo>,
 }
 
 impl ApiError {
@@ -71,6 +108,7 @@ impl ApiError {
             request_id: None,
             body: String::new(),
             retry_after: None,
+            call: None,
         }
     }
 
@@ -179,6 +217,7 @@ pub enum Error {
     Api(Box<ApiError>),
     /// The server could not be reached, or the connection broke.
     #[error("connection error: {message}")]
+    #[non_exhaustive]
     Connection {
         /// What went wrong.
         message: String,
@@ -187,14 +226,14 @@ pub enum Error {
         /// The transport's own error.
         #[source]
         source: Option<BoxError>,
-        /// The `X-Request-Id` the SDK sent on the call's attempts (the one
-        /// to quote when asking the server's operators), when a call sent one.
-        request_id: Option<String>,
+        /// The call, when one sent a request ([`Error::call`]).
+        call: Option<Box<CallInfo>>,
     },
     /// The transport could not make the request at all (a proxy or URI it
     /// cannot use, an async client outside a Tokio runtime, a cassette it
     /// cannot write): nothing was sent, and sending again will not help.
     #[error("the transport could not send the request: {message}")]
+    #[non_exhaustive]
     Transport {
         /// What the transport said.
         message: String,
@@ -204,30 +243,36 @@ pub enum Error {
     },
     /// No answer in time: which bound was hit, and after how long.
     #[error("timed out: {}", kind.describe(*after))]
+    #[non_exhaustive]
     Timeout {
         /// Which bound: connecting, one attempt, or the whole call's deadline.
         kind: TimeoutKind,
         /// The bound's length (the time the call waited against it).
         after: Duration,
-        /// The `X-Request-Id` the SDK sent on the call's attempts, when a call sent one.
-        request_id: Option<String>,
+        /// The call, when one sent a request ([`Error::call`]).
+        call: Option<Box<CallInfo>>,
     },
     /// An upstream operation of several exchanges was given to the
     /// single-exchange [`parse_response`](crate::ops::Operation::parse_response):
     /// run it through a client or a [`driver`](crate::driver) instead.
     #[error("`{operation}` takes more than one exchange in this dialect: run it through a client or a driver")]
+    #[non_exhaustive]
     NeedsDriver {
         /// The operation's name (`create_task`).
         operation: &'static str,
     },
     /// The response body was larger than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The configured limit in bytes.
         limit: u64,
+        /// The call, when one sent a request ([`Error::call`]).
+        call: Option<Box<CallInfo>>,
     },
     /// A success response whose body is not what the contract says.
     #[error("[{}] could not decode the response at `{path}`: {message}", status.as_u16())]
+    #[non_exhaustive]
     Decode {
         /// The response's status.
         status: StatusCode,
@@ -239,9 +284,12 @@ pub enum Error {
         body: String,
         /// The server's `X-Request-Id`, if any.
         request_id: Option<String>,
+        /// The call, when one sent a request ([`Error::call`]).
+        call: Option<Box<CallInfo>>,
     },
     /// The caller's input was rejected before anything was sent.
     #[error("invalid {field}: {message}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The field or setting (`name`, `base_url`, `tasks[2].command`).
         field: String,
@@ -251,6 +299,7 @@ pub enum Error {
     /// The operation does not exist in the config's dialect (the documented
     /// API has no workflows, say); nothing was sent.
     #[error("{operation} is not part of the {} dialect's API: it needs a server of the upstream dialect (`--dialect upstream`)", dialect.as_str())]
+    #[non_exhaustive]
     Unsupported {
         /// The operation's name (`submit_workflow`).
         operation: &'static str,
@@ -266,6 +315,7 @@ pub enum Error {
     #[error(
         "the outcome of {operation} is unknown: it may have been applied (request id {request_id}, {attempts} attempt(s)); {check}. Cause: {source}"
     )]
+    #[non_exhaustive]
     OutcomeUnknown {
         /// The operation's name (`create_task`).
         operation: &'static str,
@@ -288,6 +338,7 @@ pub enum Error {
     /// [`max_listing_items`](crate::Config::max_listing_items). The walk stops
     /// rather than loop (and grow) forever.
     #[error("the listing did not end after {pages} page(s) and {items} item(s): {reason}")]
+    #[non_exhaustive]
     ListingDidNotEnd {
         /// What the server did.
         reason: String,
@@ -295,9 +346,12 @@ pub enum Error {
         pages: u64,
         /// Items read.
         items: u64,
+        /// The call that read the last page ([`Error::call`]).
+        call: Option<Box<CallInfo>>,
     },
     /// `wait_for_completion` ran out of time; the last task seen is kept.
     #[error("task {} still {} after waiting {:.1}s", task.id, task.status, waited.as_secs_f64())]
+    #[non_exhaustive]
     WaitTimedOut {
         /// The task as last fetched.
         task: Box<Task>,
@@ -313,6 +367,7 @@ pub enum Error {
         report.outcomes.len(),
         waited.as_secs_f64()
     )]
+    #[non_exhaustive]
     WaitsTimedOut {
         /// Each task's outcome when the time was up.
         report: Box<crate::ops::WaitReport>,
@@ -346,6 +401,45 @@ impl Error {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// An [`Error::Timeout`] of bound `kind` after `after`, for a fake of
+    /// the client in a test (the driver makes the real ones).
+    pub fn timeout(kind: TimeoutKind, after: Duration) -> Self {
+        Error::Timeout {
+            kind,
+            after,
+            call: None,
+        }
+    }
+
+    /// An [`Error::Connection`], `sent` if the request may have reached the
+    /// server, for a fake of the client in a test.
+    pub fn connection(message: impl Into<String>, sent: bool) -> Self {
+        Error::Connection {
+            message: message.into(),
+            sent,
+            source: None,
+            call: None,
+        }
+    }
+
+    /// An [`Error::Unsupported`]: `operation` does not exist in `dialect`.
+    pub fn unsupported(operation: &'static str, dialect: crate::Dialect) -> Self {
+        Error::Unsupported { operation, dialect }
+    }
+
+    /// An [`Error::ResponseTooLarge`] over `limit` bytes.
+    pub fn response_too_large(limit: u64) -> Self {
+        Error::ResponseTooLarge { limit, call: None }
+    }
+
+    /// This error, as the end of `call` (for a fake of the client that
+    /// reports the operation, request id and attempts as the SDK does).
+    #[must_use]
+    pub fn with_call(mut self, call: CallInfo) -> Self {
+        self.attach_call(|| call);
+        self
     }
 
     /// The server's answer, for the variants that come from an error response.
@@ -393,12 +487,65 @@ impl Error {
     /// answer; the one the SDK sent for a timeout, a broken connection or an
     /// [`Error::OutcomeUnknown`].
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Decode { request_id, .. }
-            | Error::Connection { request_id, .. }
-            | Error::Timeout { request_id, .. } => request_id.as_deref(),
-            Error::OutcomeUnknown { request_id, .. } => Some(request_id),
+        let server = match self {
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::OutcomeUnknown { request_id, .. } => Some(request_id.as_str()),
             _ => self.api_error().and_then(|e| e.request_id.as_deref()),
+        };
+        server.or_else(|| self.call().map(CallInfo::request_id))
+    }
+
+    /// The call this error ended, when it sent a request: the operation,
+    /// the request id the SDK sent, the attempts made. Errors before
+    /// anything was sent (invalid input, an unsupported operation, a
+    /// transport that could not send) have none; a wait that ran out of
+    /// time is many calls and has none either.
+    pub fn call(&self) -> Option<&CallInfo> {
+        match self {
+            Error::Connection { call, .. }
+            | Error::Timeout { call, .. }
+            | Error::ResponseTooLarge { call, .. }
+            | Error::Decode { call, .. }
+            | Error::ListingDidNotEnd { call, .. } => call.as_deref(),
+            _ => self.api_error().and_then(|e| e.call.as_ref()),
+        }
+    }
+
+    /// The operation that failed (`get_task`), when a call sent a request.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::OutcomeUnknown { operation, .. } => Some(operation),
+            _ => self.call().map(CallInfo::operation),
+        }
+    }
+
+    /// Requests sent by the call that failed, retries included, when it sent any.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::OutcomeUnknown { attempts, .. } => Some(*attempts),
+            _ => self.call().map(CallInfo::attempts),
+        }
+    }
+
+    /// Records the call this error ended, unless it already names one.
+    pub(crate) fn attach_call(&mut self, info: impl FnOnce() -> CallInfo) {
+        let slot: &mut Option<Box<CallInfo>> = match self {
+            Error::Connection { call, .. }
+            | Error::Timeout { call, .. }
+            | Error::ResponseTooLarge { call, .. }
+            | Error::Decode { call, .. }
+            | Error::ListingDidNotEnd { call, .. } => call,
+            _ => {
+                if let Some(api) = self.api_error_mut() {
+                    if api.call.is_none() {
+                        api.call = Some(info());
+                    }
+                }
+                return;
+            }
+        };
+        if slot.is_none() {
+            *slot = Some(Box::new(info()));
         }
     }
 
@@ -490,6 +637,7 @@ pub(crate) fn error_from_response(status: StatusCode, headers: &HeaderMap, body:
         request_id: request_id_of(headers),
         body: snippet(body),
         retry_after: retry_after_of(headers),
+        call: None,
     };
     read_error_body(&mut api, headers, body);
     if api.message.is_empty() {

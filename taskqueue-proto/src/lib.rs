@@ -88,7 +88,7 @@ pub use config::{
 };
 pub use dialect::Dialect;
 pub use driver::{IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
-pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, Error, FieldError, TimeoutKind};
+pub use error::{ApiError, BODY_SNIPPET_LIMIT, BoxError, CallInfo, Error, FieldError, TimeoutKind};
 pub use error_kind::ErrorKind;
 pub use models::*;
 pub use ops::HealthStatus;

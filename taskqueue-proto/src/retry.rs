@@ -122,6 +122,7 @@ pub enum GiveUp {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RetryDecision {
     /// Wait this long, then send the request again.
     Retry(Duration),
@@ -130,7 +131,15 @@ pub enum RetryDecision {
 }
 
 /// What the policy needs to know about a failed attempt.
+///
+/// ```
+/// use taskqueue_proto::{Error, RetryPolicy, retry::{Attempt, RetryDecision}};
+/// let error = Error::connection("reset", false);
+/// let attempt = Attempt::new(&error, false, false, 1).jitter(0.5);
+/// assert!(matches!(RetryPolicy::default().decide(&attempt), RetryDecision::Retry(_)));
+/// ```
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Attempt<'a> {
     /// The attempt's error.
     pub error: &'a Error,
@@ -147,6 +156,35 @@ pub struct Attempt<'a> {
     pub time_left: Option<Duration>,
     /// A uniformly random number in `[0, 1)` for the jitter.
     pub jitter: f64,
+}
+
+impl<'a> Attempt<'a> {
+    /// The `attempts_made`-th attempt (1 for the first), failed with
+    /// `error`; no deadline, jitter 0.
+    pub fn new(error: &'a Error, sent: bool, idempotent: bool, attempts_made: u32) -> Self {
+        Attempt {
+            error,
+            sent,
+            idempotent,
+            attempts_made,
+            time_left: None,
+            jitter: 0.0,
+        }
+    }
+
+    /// With `left` before the call's deadline.
+    #[must_use]
+    pub fn time_left(mut self, left: Duration) -> Self {
+        self.time_left = Some(left);
+        self
+    }
+
+    /// With this draw in `[0, 1)` for the jitter.
+    #[must_use]
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
 }
 
 impl RetryPolicy {
@@ -375,20 +413,11 @@ mod tests {
     }
 
     fn connection(sent: bool) -> Error {
-        Error::Connection {
-            message: "reset".into(),
-            sent,
-            source: None,
-            request_id: None,
-        }
+        Error::connection("reset", sent)
     }
 
     fn timeout() -> Error {
-        Error::Timeout {
-            kind: crate::TimeoutKind::Attempt,
-            after: Duration::from_secs(30),
-            request_id: None,
-        }
+        Error::timeout(crate::TimeoutKind::Attempt, Duration::from_secs(30))
     }
 
     fn decide(error: &Error, sent: bool, idempotent: bool, attempts_made: u32) -> RetryDecision {

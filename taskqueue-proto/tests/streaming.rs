@@ -303,7 +303,7 @@ fn one_task_past_the_limit_is_response_too_large_after_the_ones_before() {
     assert_eq!(items.len(), 4);
     assert!(items[..3].iter().all(Result::is_ok));
     assert!(
-        matches!(items[3], Err(Error::ResponseTooLarge { limit: 4096 })),
+        matches!(items[3], Err(Error::ResponseTooLarge { limit: 4096, .. })),
         "{:?}",
         items[3]
     );
@@ -337,6 +337,12 @@ fn a_body_that_breaks_or_lies_ends_the_walk_with_a_typed_error() {
         last[0]
     );
     assert_eq!(reset.opened.get(), 1, "not fetched again");
+    let call = last[0].as_ref().err().and_then(Error::call);
+    assert_eq!(
+        call.map(|c| (c.operation(), c.attempts(), c.request_id().len())),
+        Some(("list_tasks", 1, 36)),
+        "the page's call, with the request id it sent"
+    );
 
     let unfinished = format!("[{},", task_json(0)).into_bytes();
     let cases: [(Vec<u8>, &str, &str); 4] = [

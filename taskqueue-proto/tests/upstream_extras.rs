@@ -181,25 +181,25 @@ fn creates_before_the_extras() {
 fn status_and_result_read_what_the_server_stores() {
     let r = Recording::load();
     assert_eq!(
-        replay(GetTaskStatus { id: id(ALPHA) }, &[r.get("get_task_status")]).unwrap(),
+        replay(GetTaskStatus::new(id(ALPHA)), &[r.get("get_task_status")]).unwrap(),
         TaskStatus::Planning
     );
     assert_eq!(
-        replay(GetTaskResult { id: id(ALPHA) }, &[r.get("get_task_result_none")]).unwrap(),
+        replay(GetTaskResult::new(id(ALPHA)), &[r.get("get_task_result_none")]).unwrap(),
         None
     );
     assert_eq!(
-        replay(GetTaskResult { id: id(GAMMA) }, &[r.get("get_task_result_after")]).unwrap(),
+        replay(GetTaskResult::new(id(GAMMA)), &[r.get("get_task_result_after")]).unwrap(),
         None
     );
     let unknown = id("32502c2f-02e5-4d8c-a442-c1bae60bdec1");
-    let err = replay(GetTaskStatus { id: unknown }, &[r.get("get_task_status_unknown")]).unwrap_err();
+    let err = replay(GetTaskStatus::new(unknown), &[r.get("get_task_status_unknown")]).unwrap_err();
     assert!(matches!(err, Error::TaskNotFound(_)), "{err:?}");
     assert!(err.message().contains("get_task_status") && err.message().contains(&unknown.to_string()));
 
     // A malformed id cannot be written with a `Uuid`; the server's answer to one still reads.
     let bad = r.get("get_task_status_bad_id");
-    let err = GetTaskStatus { id: unknown }
+    let err = GetTaskStatus::new(unknown)
         .parse_response(&config(), response_of(&bad))
         .unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
@@ -207,10 +207,7 @@ fn status_and_result_read_what_the_server_stores() {
     // After a cancel: the stored status and the result say so.
     let beta = id(BETA);
     let cancelled = replay(
-        CancelTask {
-            id: beta,
-            reason: Some("no longer needed".into()),
-        },
+        CancelTask::new(beta).reason("no longer needed"),
         &[
             r.get("get_task_with_deps"),
             r.get("get_task_status_cancelled_flow"),
@@ -220,11 +217,11 @@ fn status_and_result_read_what_the_server_stores() {
     .unwrap();
     assert_eq!(cancelled.status, TaskStatus::Cancelled);
     assert_eq!(
-        replay(GetTaskStatus { id: beta }, &[r.get("get_task_status_after_cancel")]).unwrap(),
+        replay(GetTaskStatus::new(beta), &[r.get("get_task_status_after_cancel")]).unwrap(),
         TaskStatus::Cancelled
     );
     assert_eq!(
-        replay(GetTaskResult { id: beta }, &[r.get("get_task_result_after_cancel")]).unwrap(),
+        replay(GetTaskResult::new(beta), &[r.get("get_task_result_after_cancel")]).unwrap(),
         Some(TaskResult::Cancelled {
             reason: "no longer needed".into()
         })
@@ -235,10 +232,7 @@ fn status_and_result_read_what_the_server_stores() {
 fn priority_changes_then_fetches_the_task() {
     let r = Recording::load();
     let task = replay(
-        SetTaskPriority {
-            id: id(ALPHA),
-            priority: TaskPriority::Critical,
-        },
+        SetTaskPriority::new(id(ALPHA), TaskPriority::Critical),
         &[r.get("update_task_priority"), r.get("get_task_after_priority")],
     )
     .unwrap();
@@ -247,12 +241,9 @@ fn priority_changes_then_fetches_the_task() {
     // "Urgent" is refused before sending (the server answers it with an empty 400).
     let bad = r.get("update_task_priority_bad");
     assert_eq!(bad.body.as_ref().unwrap()["priority"], "Urgent");
-    let err = SetTaskPriority {
-        id: id(ALPHA),
-        priority: serde_json::from_str("\"Urgent\"").unwrap(),
-    }
-    .build_request(&config())
-    .unwrap_err();
+    let err = SetTaskPriority::new(id(ALPHA), serde_json::from_str("\"Urgent\"").unwrap())
+        .build_request(&config())
+        .unwrap_err();
     assert!(
         matches!(&err, Error::InvalidInput { field, .. } if field == "priority"),
         "{err:?}"
@@ -260,10 +251,7 @@ fn priority_changes_then_fetches_the_task() {
 
     let unknown = id("5f80d1e8-dc77-46c5-96d5-cc1a386725dc");
     let err = replay(
-        SetTaskPriority {
-            id: unknown,
-            priority: TaskPriority::High,
-        },
+        SetTaskPriority::new(unknown, TaskPriority::High),
         &[r.get("update_task_priority_unknown")],
     )
     .unwrap_err();
@@ -275,10 +263,10 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
     let r = Recording::load();
     // beta on alpha: alpha has no dependencies yet, so no cycle.
     let deps = replay(
-        AddTaskDependency {
-            id: id(BETA),
-            dependency: AddDependency::on(id(ALPHA)).name("alpha").correlation_id("build-1"),
-        },
+        AddTaskDependency::new(
+            id(BETA),
+            AddDependency::on(id(ALPHA)).name("alpha").correlation_id("build-1"),
+        ),
         &[deps_of(ALPHA, &[]), r.get("add_dependency"), r.get("get_dependencies")],
     )
     .unwrap();
@@ -287,12 +275,12 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
 
     // gamma on beta: the walk reads beta's dependencies (alpha), then alpha's.
     let deps = replay(
-        AddTaskDependency {
-            id: id(GAMMA),
-            dependency: AddDependency::on(id(BETA))
+        AddTaskDependency::new(
+            id(GAMMA),
+            AddDependency::on(id(BETA))
                 .condition(DependencyCondition::Completion)
                 .optional(),
-        },
+        ),
         &[
             r.get("get_dependencies"),
             deps_of(ALPHA, &[]),
@@ -307,10 +295,7 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
     let recorded_cycle = r.get("add_dependency_cycle");
     assert_eq!(recorded_cycle.status, 200, "the server accepts it");
     let err = replay(
-        AddTaskDependency {
-            id: id(ALPHA),
-            dependency: AddDependency::on(id(GAMMA)),
-        },
+        AddTaskDependency::new(id(ALPHA), AddDependency::on(id(GAMMA))),
         &[deps_of(GAMMA, &[(BETA, "Completion")]), r.get("get_dependencies")],
     )
     .unwrap_err();
@@ -331,10 +316,7 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
 
     let unknown = id("829fbf5f-0c0f-4ba5-97d7-462eb36f0f55");
     let err = replay(
-        AddTaskDependency {
-            id: unknown,
-            dependency: AddDependency::on(id(ALPHA)),
-        },
+        AddTaskDependency::new(unknown, AddDependency::on(id(ALPHA))),
         &[deps_of(ALPHA, &[]), r.get("add_dependency_unknown_task")],
     )
     .unwrap_err();
@@ -345,10 +327,7 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
     let bad = r.get("add_dependency_bad_body");
     assert_eq!(bad.status, 400);
     let flow_error = replay(
-        AddTaskDependency {
-            id: id(BETA),
-            dependency: AddDependency::on(id(ALPHA)),
-        },
+        AddTaskDependency::new(id(BETA), AddDependency::on(id(ALPHA))),
         &[deps_of(ALPHA, &[]), bad.ignoring(&["dependency_task_id"])],
     )
     .unwrap_err();
@@ -363,18 +342,18 @@ fn dependencies_are_added_after_a_walk_for_cycles() {
 #[test]
 fn dependency_and_correlation_lists() {
     let r = Recording::load();
-    let deps = replay(ListDependencies { id: id(BETA) }, &[r.get("get_dependencies")]).unwrap();
+    let deps = replay(ListDependencies::new(id(BETA)), &[r.get("get_dependencies")]).unwrap();
     assert_eq!(
         (deps[0].task_id, deps[0].task_name.as_deref()),
         (id(ALPHA), Some("alpha"))
     );
     let missing = id("6697ef95-6521-4844-9cf8-534c4f3badbe");
     assert!(matches!(
-        replay(ListDependencies { id: missing }, &[r.get("get_dependencies_none")]),
+        replay(ListDependencies::new(missing), &[r.get("get_dependencies_none")]),
         Err(Error::TaskNotFound(_))
     ));
     assert_eq!(
-        replay(ListCorrelations { id: id(BETA) }, &[r.get("get_correlations")]).unwrap(),
+        replay(ListCorrelations::new(id(BETA)), &[r.get("get_correlations")]).unwrap(),
         ["build-1"]
     );
     let task = replay(GetTask::new(id(BETA)), &[r.get("get_task_with_deps")]).unwrap();
@@ -385,7 +364,7 @@ fn dependency_and_correlation_lists() {
 fn phases_and_status_changes() {
     let r = Recording::load();
     let advanced = replay(
-        AdvancePhase { id: id(ALPHA) },
+        AdvancePhase::new(id(ALPHA)),
         &[r.get("advance_phase"), r.get("get_task_after_advance")],
     )
     .unwrap();
@@ -393,9 +372,7 @@ fn phases_and_status_changes() {
     assert_eq!(advanced.task.status, TaskStatus::Implementation);
     assert!(matches!(
         replay(
-            AdvancePhase {
-                id: id("bd595f67-1a3f-4175-9191-20646d5cf3f5")
-            },
+            AdvancePhase::new(id("bd595f67-1a3f-4175-9191-20646d5cf3f5")),
             &[r.get("advance_phase_unknown")]
         ),
         Err(Error::TaskNotFound(_))
@@ -403,10 +380,7 @@ fn phases_and_status_changes() {
 
     // Implementation → Testing skips a step: an empty 400, then the task shows it exists.
     let err = replay(
-        SetTaskStatus {
-            id: id(ALPHA),
-            status: TaskStatus::Testing,
-        },
+        SetTaskStatus::new(id(ALPHA), TaskStatus::Testing),
         &[r.get("set_status"), r.get("get_task_after_advance")],
     )
     .unwrap_err();
@@ -421,10 +395,7 @@ fn phases_and_status_changes() {
     );
 
     let task = replay(
-        SetTaskStatus {
-            id: id(ALPHA),
-            status: TaskStatus::TestCreation,
-        },
+        SetTaskStatus::new(id(ALPHA), TaskStatus::TestCreation),
         &[r.get("set_status_next"), r.get("get_task_after_set_status")],
     )
     .unwrap();
@@ -436,22 +407,16 @@ fn phases_and_status_changes() {
         (bad.status, &bad.body.as_ref().unwrap()["status"]),
         (400, &serde_json::json!("Running"))
     );
-    let err = SetTaskStatus {
-        id: id(ALPHA),
-        status: TaskStatus::Running,
-    }
-    .build_request(&config())
-    .unwrap_err();
+    let err = SetTaskStatus::new(id(ALPHA), TaskStatus::Running)
+        .build_request(&config())
+        .unwrap_err();
     assert!(
         matches!(&err, Error::InvalidInput { field, .. } if field == "status"),
         "{err:?}"
     );
 
     let err = replay(
-        SetTaskStatus {
-            id: id(GAMMA),
-            status: TaskStatus::Failed,
-        },
+        SetTaskStatus::new(id(GAMMA), TaskStatus::Failed),
         &[r.get("set_status_failed"), r.get("get_task_after_retry")],
     )
     .unwrap_err();
@@ -462,20 +427,14 @@ fn phases_and_status_changes() {
 fn retry_resets_and_fetches() {
     let r = Recording::load();
     let task = replay(
-        RetryTask {
-            id: id(GAMMA),
-            reset_retry_count: true,
-        },
+        RetryTask::new(id(GAMMA)).reset_retry_count(),
         &[r.get("retry_task"), r.get("get_task_after_retry")],
     )
     .unwrap();
     assert_eq!(task.retry_attempts, 0);
     assert!(matches!(
         replay(
-            RetryTask {
-                id: id("815f77b8-27ea-4cf2-8fa7-bf6031800c14"),
-                reset_retry_count: false
-            },
+            RetryTask::new(id("815f77b8-27ea-4cf2-8fa7-bf6031800c14")),
             &[r.get("retry_task_unknown")]
         ),
         Err(Error::TaskNotFound(_))
@@ -487,20 +446,19 @@ fn upsert_creates_then_changes_by_name() {
     let r = Recording::load();
     let listing = r.get("list_tasks_after_upsert");
     let created = replay(
-        UpsertTask {
-            request: TaskUpsertRequest::new("delta", "echo delta", project_id(PROJECT), "first")
-                .priority(TaskPriority::High),
-        },
+        UpsertTask::new(
+            TaskUpsertRequest::new("delta", "echo delta", project_id(PROJECT), "first").priority(TaskPriority::High),
+        ),
         &[r.get("upsert_new"), task_from_listing(&listing, DELTA)],
     )
     .unwrap();
     assert_eq!(created.id, id(DELTA));
     let changed = replay(
-        UpsertTask {
-            request: TaskUpsertRequest::new("delta", "echo delta v2", project_id(PROJECT), "second")
+        UpsertTask::new(
+            TaskUpsertRequest::new("delta", "echo delta v2", project_id(PROJECT), "second")
                 .priority(TaskPriority::Low)
                 .acceptance_criteria(vec!["ok".into()]),
-        },
+        ),
         &[r.get("upsert_existing"), task_from_listing(&listing, DELTA)],
     )
     .unwrap();
@@ -510,9 +468,7 @@ fn upsert_creates_then_changes_by_name() {
     // the server's empty 400 for one still reads, naming the task.
     let missing = r.get("upsert_missing_field");
     let err = replay(
-        UpsertTask {
-            request: TaskUpsertRequest::new("eps", "x", project_id(PROJECT), "d"),
-        },
+        UpsertTask::new(TaskUpsertRequest::new("eps", "x", project_id(PROJECT), "d")),
         &[missing],
     )
     .unwrap_err();
@@ -571,28 +527,21 @@ fn a_workflow_is_built_from_its_tasks_as_the_server_wants_it() {
     assert_eq!(err.status().unwrap().as_u16(), 422);
 
     assert_eq!(
-        replay(
-            GetWorkflow {
-                id: workflow_id(WORKFLOW)
-            },
-            &[r.get("get_workflow")]
-        )
-        .unwrap()
-        .name,
+        replay(GetWorkflow::new(workflow_id(WORKFLOW)), &[r.get("get_workflow")])
+            .unwrap()
+            .name,
         "wf-demo"
     );
     assert_eq!(
         replay(
-            GetWorkflowStatus {
-                id: workflow_id(WORKFLOW)
-            },
+            GetWorkflowStatus::new(workflow_id(WORKFLOW)),
             &[r.get("get_workflow_status")]
         )
         .unwrap(),
         WorkflowStatus::Pending
     );
     let unknown = workflow_id("be8863a1-5395-47ba-a6c7-d1b885ee42d0");
-    let err = replay(GetWorkflow { id: unknown }, &[r.get("get_workflow_unknown")]).unwrap_err();
+    let err = replay(GetWorkflow::new(unknown), &[r.get("get_workflow_unknown")]).unwrap_err();
     assert!(matches!(err, Error::WorkflowNotFound(_)), "{err:?}");
     assert!(err.is_not_found() && err.message().contains(&unknown.to_string()));
     // The server lists what its storage holds: an earlier run's workflow too.
@@ -607,7 +556,7 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
     let a = TaskId::nil();
     fn check<O: Operation>(op: O, spec: &Config) {
         match op.build_request(spec) {
-            Err(Error::Unsupported { operation, dialect }) => {
+            Err(Error::Unsupported { operation, dialect, .. }) => {
                 assert_eq!((operation, dialect), (O::NAME, Dialect::Spec));
             }
             other => panic!("{}: {other:?}", O::NAME),
@@ -623,43 +572,20 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
             O::NAME
         );
     }
-    check(GetTaskStatus { id: a }, &spec);
-    check(GetTaskResult { id: a }, &spec);
+    check(GetTaskStatus::new(a), &spec);
+    check(GetTaskResult::new(a), &spec);
+    check(RetryTask::new(a).reset_retry_count(), &spec);
+    check(SetTaskPriority::new(a, TaskPriority::Low), &spec);
     check(
-        RetryTask {
-            id: a,
-            reset_retry_count: true,
-        },
+        AddTaskDependency::new(a, AddDependency::on(TaskId::from_uuid(uuid::Uuid::max()))),
         &spec,
     );
+    check(ListDependencies::new(a), &spec);
+    check(ListCorrelations::new(a), &spec);
+    check(AdvancePhase::new(a), &spec);
+    check(SetTaskStatus::new(a, TaskStatus::Testing), &spec);
     check(
-        SetTaskPriority {
-            id: a,
-            priority: TaskPriority::Low,
-        },
-        &spec,
-    );
-    check(
-        AddTaskDependency {
-            id: a,
-            dependency: AddDependency::on(TaskId::from_uuid(uuid::Uuid::max())),
-        },
-        &spec,
-    );
-    check(ListDependencies { id: a }, &spec);
-    check(ListCorrelations { id: a }, &spec);
-    check(AdvancePhase { id: a }, &spec);
-    check(
-        SetTaskStatus {
-            id: a,
-            status: TaskStatus::Testing,
-        },
-        &spec,
-    );
-    check(
-        UpsertTask {
-            request: TaskUpsertRequest::new("n", "c", a.into_uuid(), "d"),
-        },
+        UpsertTask::new(TaskUpsertRequest::new("n", "c", a.into_uuid(), "d")),
         &spec,
     );
     check(
@@ -674,11 +600,7 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
     check(GetWorkflowStatus::new(a.into_uuid()), &spec);
     check(GetStats, &spec);
     check(GetMetrics, &spec);
-    let message = Error::Unsupported {
-        operation: "stats",
-        dialect: Dialect::Spec,
-    }
-    .to_string();
+    let message = Error::unsupported("stats", Dialect::Spec).to_string();
     assert!(message.contains("--dialect upstream"), "{message}");
 }
 
@@ -686,12 +608,9 @@ fn every_extra_is_unsupported_in_the_spec_dialect_before_sending() {
 fn a_self_dependency_and_a_graph_past_the_bound_send_nothing() {
     let config = config();
     let a = TaskId::from_u128(1);
-    let err = AddTaskDependency {
-        id: a,
-        dependency: AddDependency::on(a),
-    }
-    .build_request(&config)
-    .unwrap_err();
+    let err = AddTaskDependency::new(a, AddDependency::on(a))
+        .build_request(&config)
+        .unwrap_err();
     assert!(err.message().contains(&format!("{a} → {a}")), "{}", err.message());
 
     // A chain longer than the bound behind the new dependency: one GET per task, then an error.
@@ -704,10 +623,7 @@ fn a_self_dependency_and_a_graph_past_the_bound_send_nothing() {
             let body = format!(r#"[{{"task_id":"{next}","condition":"Success","required":true}}]"#);
             Ok(http::Response::builder().status(200).body(body.into_bytes()).unwrap())
         });
-    let op = AddTaskDependency {
-        id: TaskId::from_u128(u128::MAX),
-        dependency: AddDependency::on(TaskId::from_u128(2)),
-    };
+    let op = AddTaskDependency::new(TaskId::from_u128(u128::MAX), AddDependency::on(TaskId::from_u128(2)));
     let machine = taskqueue_proto::driver::IntoMachine::into_machine(op, &config, &CallOptions::new(), 3);
     let err = taskqueue_proto::driver::run_blocking(&transport, machine).unwrap_err();
     assert!(

@@ -141,7 +141,8 @@ fn text_and_empty_error_bodies_keep_status_and_message() {
         matches!(
             single,
             Err(Error::NeedsDriver {
-                operation: "create_task"
+                operation: "create_task",
+                ..
             })
         ),
         "{single:?}"

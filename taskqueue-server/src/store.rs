@@ -87,7 +87,7 @@ fn one_field(field: &str, message: impl Into<String>) -> StoreError {
 fn validated(result: Result<(), ProtoError>) -> Result<(), StoreError> {
     match result {
         Ok(()) => Ok(()),
-        Err(ProtoError::InvalidInput { field, message }) => Err(one_field(&field, message)),
+        Err(ProtoError::InvalidInput { field, message, .. }) => Err(one_field(&field, message)),
         Err(other) => Err(one_field("body", other.to_string())),
     }
 }

@@ -101,7 +101,7 @@ pub fn gzip_responses_inflate_and_a_bomb_stops_at_the_limit(connect: Connect, ta
     );
     let err = sdk.get_task(id).unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit } if limit == 1 << 20),
+        matches!(err, Error::ResponseTooLarge { limit, .. } if limit == 1 << 20),
         "{err:?}"
     );
 }

@@ -349,7 +349,10 @@ pub fn a_listing_longer_than_the_body_limit_is_read_as_it_arrives(connect: Conne
     assert!(all.iter().all(|t| t.command.len() > 300));
     // One page read whole is still held to the limit.
     let whole = sdk.list_tasks(TaskFilters::new().limit(1000)).unwrap_err();
-    assert!(matches!(whole, Error::ResponseTooLarge { limit: 16_384 }), "{whole:?}");
+    assert!(
+        matches!(whole, Error::ResponseTooLarge { limit: 16_384, .. }),
+        "{whole:?}"
+    );
     // A multi-wait reads the project's listing the same way.
     let ids: Vec<_> = all.iter().take(3).map(|t| t.id).collect();
     match sdk.wait_all(ids, Duration::from_millis(300)) {
@@ -735,7 +738,10 @@ pub fn a_100_mib_body_hits_the_limit(connect: Connect, target: Target) {
         .on(Method::GET, "/api/projects"),
     );
     let err = sdk.list_projects().unwrap_err();
-    assert!(matches!(err, Error::ResponseTooLarge { limit: 1_048_576 }), "{err:?}");
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 1_048_576, .. }),
+        "{err:?}"
+    );
     assert_eq!(server.request_count("GET", "/api/projects"), 1, "not retried");
 }
 

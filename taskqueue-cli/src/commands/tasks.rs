@@ -241,5 +241,7 @@ fn error_json(e: &Error) -> serde_json::Value {
         "code": e.api_error().and_then(|a| a.code.clone()),
         "message": e.to_string(),
         "request_id": e.request_id(),
+        "operation": e.operation(),
+        "attempts": e.attempts(),
     })
 }

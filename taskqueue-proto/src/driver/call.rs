@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::random::{SeedSource, SplitMix64, uuid_v4};
 use super::{Action, IntoMachine, Machine, Outcome, Ticket, TransportError, TransportErrorKind};
-use crate::error::TimeoutKind;
+use crate::error::{CallInfo, TimeoutKind};
 use crate::observe::{AttemptEvent, AttemptOutcome, CallEvent, ThrottleEvent, route_template};
 use crate::ops::{CallKey, Flow, Operation, Transition};
 use crate::rate_limiter::is_throttling;
@@ -325,9 +325,12 @@ impl<O: Operation> Call<O> {
         loop {
             match &mut self.state {
                 State::Finished(slot) => {
-                    let Some(result) = slot.take() else {
+                    let Some(mut result) = slot.take() else {
                         return Action::Pending;
                     };
+                    if let (Err(error), true) = (&mut result, self.attempts > 0) {
+                        error.attach_call(|| CallInfo::new(O::NAME, self.request_id.to_string(), self.attempts));
+                    }
                     self.emit_call(&result, now);
                     return Action::Done(result);
                 }
@@ -344,7 +347,7 @@ impl<O: Operation> Call<O> {
                         let error = Error::Timeout {
                             kind: TimeoutKind::Deadline,
                             after: self.total_timeout.unwrap_or_default(),
-                            request_id: self.sent_request_id(),
+                            call: None,
                         };
                         self.finish_with(error);
                         continue;
@@ -355,7 +358,7 @@ impl<O: Operation> Call<O> {
                             let error = Error::Timeout {
                                 kind: TimeoutKind::Deadline,
                                 after: self.total_timeout.unwrap_or_default(),
-                                request_id: self.sent_request_id(),
+                                call: None,
                             };
                             self.finish_with(error);
                             continue;
@@ -442,8 +445,7 @@ impl<O: Operation> Call<O> {
             Err(transport) => {
                 let sent = transport.was_sent();
                 let failed = AttemptOutcome::Transport(transport.kind());
-                let request_id = Some(self.request_id.to_string());
-                let error = error_of_transport(transport, &self.config, attempt_timeout, request_id);
+                let error = error_of_transport(transport, &self.config, attempt_timeout, None);
                 self.failed(error, sent, failed, now);
             }
         }
@@ -456,11 +458,6 @@ impl<O: Operation> Call<O> {
             Exchanges::Spec => self.op.parse_spec_response(response).map(Transition::Done),
             Exchanges::Upstream(state) => state.read(&self.op, &self.config, response),
         }
-    }
-
-    /// The request id, once an attempt has been sent (none before the first).
-    fn sent_request_id(&self) -> Option<String> {
-        (self.attempts > 0).then(|| self.request_id.to_string())
     }
 
     fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
@@ -507,34 +504,36 @@ pub(crate) fn error_of_transport(
     error: TransportError,
     config: &Config,
     attempt_timeout: Duration,
-    request_id: Option<String>,
+    call: Option<CallInfo>,
 ) -> Error {
+    let call = call.map(Box::new);
     let (kind, message, source) = error.into_parts();
     match kind {
         TransportErrorKind::Connect => Error::Connection {
             message,
             sent: false,
             source,
-            request_id,
+            call: call.clone(),
         },
         TransportErrorKind::Io => Error::Connection {
             message,
             sent: true,
             source,
-            request_id,
+            call: call.clone(),
         },
         TransportErrorKind::ConnectTimeout => Error::Timeout {
             kind: TimeoutKind::Connect,
             after: config.connect_timeout().min(attempt_timeout),
-            request_id,
+            call: call.clone(),
         },
         TransportErrorKind::Timeout => Error::Timeout {
             kind: TimeoutKind::Attempt,
             after: attempt_timeout,
-            request_id,
+            call: call.clone(),
         },
         TransportErrorKind::BodyTooLarge => Error::ResponseTooLarge {
             limit: config.body_limit(),
+            call,
         },
         TransportErrorKind::Unusable => Error::Transport { message, source },
     }

@@ -106,6 +106,7 @@ use crate::{CallOptions, Config, Error};
 /// What a [`Machine`] wants next.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // made once per step and moved at once
+#[non_exhaustive]
 pub enum Action<T, I = Infallible> {
     /// Send this request; give up on it after `timeout` and record a
     /// [`TransportErrorKind::Timeout`]. Hand the outcome back with
@@ -176,6 +177,7 @@ impl<T> Action<T> {
 }
 
 /// A piece of a response an [`Action::Open`] asked for, in the order it arrives.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum Piece<'a> {
     /// The status and headers: first, once.

@@ -11,8 +11,9 @@ use http::Response;
 use super::call::error_of_transport;
 use super::random::SeedSource;
 use super::{Action, Call, Machine, Outcome, Piece, Ticket, TransportError, TransportErrorKind};
-use crate::ops::ListTasks;
+use crate::error::CallInfo;
 use crate::ops::upstream::{matches_filters, normalize};
+use crate::ops::{ListTasks, Operation};
 use crate::streaming::ListingDecoder;
 use crate::{CallOptions, Config, Error, Task, TaskFilters};
 
@@ -69,7 +70,8 @@ pub struct Pages {
 struct OpenAttempt {
     attempt: u32,
     timeout: Duration,
-    request_id: String,
+    /// The page's call, as its errors report it (attempts so far included).
+    call: CallInfo,
 }
 
 impl OpenAttempt {
@@ -155,6 +157,7 @@ impl Pages {
             reason,
             pages: self.pages_read,
             items: self.items_read,
+            call: None,
         }
     }
 
@@ -195,7 +198,10 @@ impl Pages {
         ))
     }
 
-    fn finish(&mut self, result: Result<(), Error>) -> Action<(), Task> {
+    fn finish(&mut self, mut result: Result<(), Error>) -> Action<(), Task> {
+        if let (Err(error), Some(open)) = (&mut result, &self.open) {
+            error.attach_call(|| open.call.clone());
+        }
         self.finished = true;
         self.fetching = None;
         self.open = None;
@@ -206,8 +212,8 @@ impl Pages {
     /// The SDK error for a body that broke after its head arrived.
     fn broken(&self, error: TransportError) -> Error {
         let timeout = self.open.as_ref().map_or(self.config.timeout(), |open| open.timeout);
-        let request_id = self.open.as_ref().map(|open| open.request_id.clone());
-        error_of_transport(error, &self.config, timeout, request_id)
+        let call = self.open.as_ref().map(|open| open.call.clone());
+        error_of_transport(error, &self.config, timeout, call)
     }
 
     /// The next task of the streamed page, if one is complete: `Ok(None)`
@@ -352,7 +358,7 @@ impl Machine for Pages {
                     self.open = Some(OpenAttempt {
                         attempt: ticket.attempt,
                         timeout,
-                        request_id: call.request_id().to_string(),
+                        call: CallInfo::new(ListTasks::NAME, call.request_id().to_string(), call.attempts()),
                     });
                     self.body = None;
                     return Action::Open {

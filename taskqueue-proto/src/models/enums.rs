@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The error of `FromStr` on an API enum: the text is not one of its known values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {value:?}; expected one of: {}", expected.join(", "))]
+#[non_exhaustive]
 pub struct ParseEnumError {
     /// Which enum was being parsed (`"task status"`).
     pub kind: &'static str,

@@ -15,6 +15,7 @@ use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
 /// `timeout`, when it fails with
 /// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) carrying the last task
 /// seen. Run by [`Wait`].
+#[non_exhaustive]
 pub struct WaitForCompletion {
     /// The task's id.
     pub id: TaskId,
@@ -82,6 +83,7 @@ impl IntoMachine for WaitForCompletion {
 /// invalid, nothing is sent and the error names its index, `tasks[3].name`);
 /// then at most [`Config::batch_concurrency`](crate::Config::batch_concurrency) creates are in flight,
 /// and the answer holds one result per request, in input order. Run by [`Batch`].
+#[non_exhaustive]
 pub struct CreateTasks {
     /// The tasks to create.
     pub requests: Vec<TaskCreateRequest>,
@@ -135,6 +137,7 @@ impl IntoMachine for CreateTasks {
 
 /// Every task matching the filters, page after page (see [`Pages`]).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListAllTasks {
     /// Which tasks; `offset` is where the walk starts, `limit` the page size.
     pub filters: TaskFilters,

@@ -255,6 +255,7 @@ pub(crate) fn decode_error<T: DeserializeOwned>(
         message,
         body: snippet(body),
         request_id: request_id_of(headers),
+        call: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub(crate) fn project_path(id: &ProjectId) -> String {
 ///
 /// Upstream: the server answers `{"id", "status": "created"}`; the SDK fetches the project.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateProject {
     /// The new project's fields.
     pub request: ProjectCreateRequest,
@@ -65,6 +66,7 @@ impl Operation for CreateProject {
 
 /// `GET /api/projects/{id}`: one project; 404 is [`Error::ProjectNotFound`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetProject {
     /// The project's id.
     pub id: ProjectId,
@@ -123,6 +125,7 @@ impl Operation for ListProjects {
 /// unknown project; the SDK fetches the project afterwards, and after a 500
 /// reports `ProjectNotFound` if the project does not exist.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct UpdateProject {
     /// The project's id.
     pub id: ProjectId,
@@ -168,6 +171,7 @@ impl Operation for UpdateProject {
 /// the project's tasks first (`Conflict` if there are any, as in the spec),
 /// and after a 500 asks for the project: gone means `false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeleteProject {
     /// The project's id.
     pub id: ProjectId,

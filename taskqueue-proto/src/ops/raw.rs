@@ -23,6 +23,7 @@ use crate::{Config, Error};
 /// # Ok::<(), taskqueue_proto::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Raw {
     /// The method.
     pub method: Method,

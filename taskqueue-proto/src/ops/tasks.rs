@@ -25,6 +25,7 @@ pub(crate) fn task_path(id: &TaskId) -> String {
 /// answers an acknowledgement; the SDK then fetches the task. A 400 is
 /// checked against the project: if it does not exist, `ProjectNotFound`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateTask {
     /// The new task's fields.
     pub request: TaskCreateRequest,
@@ -89,6 +90,7 @@ impl Operation for CreateTask {
 
 /// `GET /api/tasks/{id}`: one task; 404 is [`Error::TaskNotFound`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetTask {
     /// The task's id.
     pub id: TaskId,
@@ -125,6 +127,7 @@ impl Operation for GetTask {
 /// project, if one is given) and applies every filter, the order, `offset`
 /// and `limit` itself, so the answer is the one a spec server gives.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListTasks {
     /// Which tasks, and which page.
     pub filters: TaskFilters,
@@ -179,6 +182,7 @@ impl Operation for ListTasks {
 /// change with a 404: the SDK then fetches the task, and reports `Conflict`
 /// (`invalid_transition`) if it exists, `TaskNotFound` if not.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct UpdateTask {
     /// The task's id.
     pub id: TaskId,
@@ -218,6 +222,7 @@ impl Operation for UpdateTask {
 /// the old status. The SDK fetches the task first (`Conflict` if it already
 /// finished), cancels, fetches it again and reports it `Cancelled`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CancelTask {
     /// The task's id.
     pub id: TaskId,
@@ -284,6 +289,7 @@ impl Operation for CancelTask {
 
 /// `DELETE /api/tasks/{id}`: `true` if it was deleted, `false` if there was no such task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeleteTask {
     /// The task's id.
     pub id: TaskId,

@@ -10,6 +10,7 @@ use crate::{CallOptions, Config, Task};
 
 /// Whether a multi-wait ends when every task is finished or the first one is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WaitMode {
     /// Every task finished (or gone), or the deadline.
     All,
@@ -95,6 +96,7 @@ pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
 ///     .on_finished(|index, outcome| println!("task {index}: {outcome:?}"));
 /// # let _ = job;
 /// ```
+#[non_exhaustive]
 pub struct WaitForTasks {
     /// The tasks, in the order their outcomes are reported.
     pub ids: Vec<TaskId>,

@@ -215,7 +215,7 @@ impl ListingDecoder {
                 Ok(None)
             }
             None => Err(self.split_error(SplitError::Unfinished { items: self.items })),
-            Some(Ok(_)) if end > limit => Err(Error::ResponseTooLarge { limit: self.max_item }),
+            Some(Ok(_)) if end > limit => Err(Error::response_too_large(self.max_item)),
             Some(Ok(item)) => {
                 self.pos += end;
                 self.state = Between::After;
@@ -223,9 +223,7 @@ impl ListingDecoder {
                 self.items += 1;
                 Ok(Some(item))
             }
-            Some(Err(error)) if error.is_eof() && available > limit => {
-                Err(Error::ResponseTooLarge { limit: self.max_item })
-            }
+            Some(Err(error)) if error.is_eof() && available > limit => Err(Error::response_too_large(self.max_item)),
             Some(Err(error)) if error.is_eof() && !complete => {
                 self.tried = available;
                 Ok(None)
@@ -312,13 +310,14 @@ impl ListingDecoder {
 
     fn split_error(&self, error: SplitError) -> Error {
         match error {
-            SplitError::ItemTooLarge { .. } => Error::ResponseTooLarge { limit: self.max_item },
+            SplitError::ItemTooLarge { .. } => Error::response_too_large(self.max_item),
             other => Error::Decode {
                 status: self.status,
                 path: format!("[{}]", self.items),
                 message: other.to_string(),
                 body: String::new(),
                 request_id: crate::error::request_id_of(&self.headers),
+                call: None,
             },
         }
     }
@@ -331,7 +330,7 @@ fn transport(error: TransportError) -> Error {
         message,
         sent: true,
         source,
-        request_id: None,
+        call: None,
     }
 }
 
@@ -344,6 +343,7 @@ fn at_item(error: Error, index: u64) -> Error {
             message,
             body,
             request_id,
+            call,
         } => Error::Decode {
             status,
             path: if path == "." {
@@ -354,6 +354,7 @@ fn at_item(error: Error, index: u64) -> Error {
             message,
             body,
             request_id,
+            call,
         },
         other => other,
     }

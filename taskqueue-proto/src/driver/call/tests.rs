@@ -336,7 +336,7 @@ fn body_too_large_is_not_retried() {
         vec![too_large],
         Duration::ZERO,
     );
-    assert!(matches!(run.result, Err(Error::ResponseTooLarge { limit: 1024 })));
+    assert!(matches!(run.result, Err(Error::ResponseTooLarge { limit: 1024, .. })));
 }
 
 #[test]
@@ -590,4 +590,71 @@ fn timeouts_and_broken_connections_carry_the_request_id_the_call_sent() {
         );
         assert_eq!(error.request_id(), Some(sent.as_str()), "{error:?}");
     }
+}
+
+/// The call's request id, operation and attempts, as every error of a call
+/// that sent a request reports them.
+fn call_of(run: &Run<crate::Task>) -> (Option<&'static str>, Option<u32>, Option<String>) {
+    let error = run.result.as_ref().err().expect("the call failed");
+    (
+        error.operation(),
+        error.attempts(),
+        error.request_id().map(str::to_owned),
+    )
+}
+
+#[test]
+fn every_error_of_a_call_that_sent_names_the_call() {
+    let sent_id = |run: &Run<crate::Task>| {
+        let id = run.sends[0].1.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(
+            run.sends
+                .iter()
+                .all(|(_, r)| r.headers()["x-request-id"] == id.as_str())
+        );
+        Some(id)
+    };
+    // An error answer without the server's request id: the SDK's own.
+    let run = drive_get_task(vec![Ok(response(404, &[], Vec::new()))]);
+    assert_eq!(call_of(&run), (Some("get_task"), Some(1), sent_id(&run)));
+    assert_eq!(
+        run.result.as_ref().err().and_then(Error::call).map(CallInfo::attempts),
+        Some(1)
+    );
+    // Retried, then given up: every attempt counted.
+    let run = drive_get_task(vec![
+        Ok(response(503, &[], Vec::new())),
+        Ok(response(503, &[], Vec::new())),
+        Ok(response(503, &[], Vec::new())),
+    ]);
+    assert_eq!(call_of(&run), (Some("get_task"), Some(3), sent_id(&run)));
+    // The server's request id wins where it sent one; the call is still there.
+    let run = drive_get_task(vec![Ok(response(404, &[("x-request-id", "srv-1")], Vec::new()))]);
+    assert_eq!(call_of(&run).2.as_deref(), Some("srv-1"));
+    assert_eq!(call_of(&run).0, Some("get_task"));
+    // Transport failures and undecodable bodies.
+    let timeout = || Err(TransportError::new(TransportErrorKind::Timeout, "slow"));
+    let run = drive_get_task(vec![timeout(), timeout(), timeout()]);
+    assert!(matches!(run.result, Err(Error::Timeout { .. })));
+    assert_eq!(call_of(&run), (Some("get_task"), Some(3), sent_id(&run)));
+    let run = drive_get_task(vec![Ok(response(200, &[], b"{".to_vec()))]);
+    assert!(matches!(run.result, Err(Error::Decode { .. })));
+    assert_eq!(call_of(&run), (Some("get_task"), Some(1), sent_id(&run)));
+}
+
+#[test]
+fn an_error_before_anything_was_sent_names_no_call() {
+    let call = Call::new(
+        CreateTask::new(TaskCreateRequest::new(" ", "c", Uuid::nil())),
+        Config::default(),
+        CallOptions::new(),
+        3,
+    );
+    let run = drive(call, vec![], Duration::ZERO);
+    let error = run.result.err().expect("invalid input");
+    assert!(matches!(error, Error::InvalidInput { .. }));
+    assert_eq!(
+        (error.call(), error.operation(), error.attempts(), error.request_id()),
+        (None, None, None, None)
+    );
 }

@@ -22,6 +22,7 @@ fn dependencies_path(id: &TaskId) -> String {
 
 /// `GET /tasks/{id}/dependencies`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListDependencies {
     /// The task.
     pub id: TaskId,
@@ -49,6 +50,7 @@ impl OneExchange for ListDependencies {
 
 /// `GET /tasks/{id}/correlations`: the correlation ids of the task's dependencies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListCorrelations {
     /// The task.
     pub id: TaskId,
@@ -83,6 +85,7 @@ impl OneExchange for ListCorrelations {
 /// fails with [`Error::Conflict`] (`dependency_cycle`) naming the cycle and
 /// nothing is sent. The task depended on must exist (`TaskNotFound`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AddTaskDependency {
     /// The task that gets the dependency.
     pub id: TaskId,

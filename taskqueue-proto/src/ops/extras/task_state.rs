@@ -13,6 +13,7 @@ use crate::{Config, Error, Task, TaskPriority, TaskResult, TaskStatus};
 /// `GET /tasks/{id}/status`: the status the server stores (which its
 /// `GET /tasks/{id}` may not show yet, after a cancel or a retry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetTaskStatus {
     /// The task.
     pub id: TaskId,
@@ -44,6 +45,7 @@ impl OneExchange for GetTaskStatus {
 
 /// `GET /tasks/{id}/result`: the task's result, `None` while it has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetTaskResult {
     /// The task.
     pub id: TaskId,
@@ -76,6 +78,7 @@ impl OneExchange for GetTaskResult {
 /// `POST /tasks/{id}/retry`, then the task: the server clears the result and
 /// stores `Pending` (optionally resetting the retry count to 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryTask {
     /// The task.
     pub id: TaskId,
@@ -124,6 +127,7 @@ impl TaskAction for RetryTask {
 
 /// `PUT /tasks/{id}/priority`, then the task.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetTaskPriority {
     /// The task.
     pub id: TaskId,
@@ -178,6 +182,7 @@ pub struct PhaseAdvance {
 
 /// `POST /tasks/{id}/advance-phase`, then the task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AdvancePhase {
     /// The task.
     pub id: TaskId,
@@ -237,6 +242,7 @@ pub const SETTABLE_STATUSES: &[TaskStatus] = &[
 /// off its workflow with an empty 400; the SDK then fetches the task and
 /// answers [`Error::Conflict`] (`invalid_transition`), or `TaskNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetTaskStatus {
     /// The task.
     pub id: TaskId,

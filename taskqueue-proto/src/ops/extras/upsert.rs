@@ -14,6 +14,7 @@ use crate::{Config, Error, Task, TaskUpsertRequest};
 /// The server answers an unknown project with an empty 500: the SDK then
 /// asks for the project, and answers `ProjectNotFound` if there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UpsertTask {
     /// What to create or change.
     pub request: TaskUpsertRequest,

@@ -36,6 +36,7 @@ impl OneExchange for ListWorkflows {
 
 /// `GET /workflows/{id}`; [`Error::WorkflowNotFound`] if there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetWorkflow {
     /// The workflow.
     pub id: WorkflowId,
@@ -63,6 +64,7 @@ impl OneExchange for GetWorkflow {
 
 /// `GET /workflows/{id}/status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetWorkflowStatus {
     /// The workflow.
     pub id: WorkflowId,
@@ -108,6 +110,7 @@ impl OneExchange for GetWorkflowStatus {
 /// workflow, and fetches it. Its id comes from the driver's randomness; its
 /// time (`at`) from the caller: the client passes its clock, a test a fixed time.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubmitWorkflow {
     /// What to submit.
     pub request: WorkflowCreateRequest,

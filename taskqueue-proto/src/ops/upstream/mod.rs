@@ -71,6 +71,7 @@ pub(crate) fn acknowledged_id<Id: From<Uuid>>(response: &Response<Vec<u8>>, fiel
             message: format!("the acknowledgement has no `{field}` id"),
             body: crate::error::snippet(response.body()),
             request_id: crate::error::request_id_of(response.headers()),
+            call: None,
         })
 }
 
@@ -106,6 +107,7 @@ pub(crate) fn conflict(code: &str, message: String, response: &Response<Vec<u8>>
         request_id: crate::error::request_id_of(response.headers()),
         body: String::new(),
         retry_after: None,
+        call: None,
     }))
 }
 
