@@ -45,7 +45,7 @@ fn raw_ureq_with_timeouts_get_task(bencher: Bencher) {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(config.connect_timeout()))
-        .timeout_global(Some(config.timeout()))
+        .timeout_global(Some(config.attempt_timeout()))
         .build()
         .into();
     raw(bencher, agent);

@@ -334,7 +334,7 @@ fn main() {
         let config = Config::builder()
             .base_url(server.base_url.clone())
             .dialect(dialect)
-            .timeout(Duration::from_secs(300))
+            .attempt_timeout(Duration::from_secs(300))
             .build()
             .unwrap();
         let sent = Arc::new(AtomicU64::new(0));

@@ -79,7 +79,7 @@ fn run(mode: &str, policy: RetryPolicy) -> Report {
     let config = Config::builder()
         .base_url(server.base_url())
         .retry_policy(policy)
-        .total_timeout(DEADLINE)
+        .call_deadline(DEADLINE)
         .observer(calls.clone())
         .build()
         .unwrap();

@@ -74,7 +74,7 @@ fn main() -> Result<(), Error> {
         .times(1)
         .on(http::Method::GET, "/api/projects"),
     );
-    let fast = taskqueue::RetryPolicy::default().initial_backoff(Duration::from_millis(10));
+    let fast = taskqueue::RetryPolicy::default().with_initial_backoff(Duration::from_millis(10));
     let client = Client::new(
         Config::builder()
             .base_url(server.base_url())

@@ -28,10 +28,10 @@
 
 pub use taskqueue_proto::models::*;
 pub use taskqueue_proto::{
-    ApiError, BODY_SNIPPET_LIMIT, CallOptions, Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_BATCH_CONCURRENCY,
-    DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
-    Dialect, Error, ErrorKind, FieldError, HealthStatus, RetryBudget, RetryPolicy, Secret, TimeoutKind, models,
-    observe, ops, rate_limiter, retry,
+    ApiError, BODY_SNIPPET_LIMIT, CallOptions, Config, ConfigBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL,
+    DEFAULT_BATCH_CONCURRENCY, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ITEMS,
+    DEFAULT_USER_AGENT, Dialect, Error, ErrorKind, FieldError, HealthStatus, RetryBudget, RetryPolicy, Secret,
+    TimeoutKind, models, observe, ops, rate_limiter, retry,
 };
 
 /// The crates whose types the SDK's signatures use, at the versions it uses:

@@ -67,8 +67,8 @@ fn retries_with_a_30s_backoff_take_virtual_time_not_real_time() {
         .respond_json(503, json!({"error": "unavailable", "message": "busy"}))
         .respond_json(200, json!({"status": "healthy"}));
     let slow = RetryPolicy::default()
-        .initial_backoff(Duration::from_secs(30))
-        .max_backoff(Duration::from_secs(60));
+        .with_initial_backoff(Duration::from_secs(30))
+        .with_max_backoff(Duration::from_secs(60));
     let config = Config::builder()
         .base_url("http://tq.test")
         .retry_policy(slow)
@@ -108,8 +108,8 @@ fn a_slow_reply_times_the_attempt_out_on_virtual_time() {
         .times(3);
     let config = Config::builder()
         .base_url("http://tq.test")
-        .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+        .attempt_timeout(Duration::from_secs(5))
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
     let err = taskqueue::blocking::Client::with_transport(config, mock.clone())

@@ -316,7 +316,7 @@ pub fn config(data: &[u8]) {
         builder = builder.api_key(next());
     }
     if flags & 4 != 0 {
-        builder = builder.timeout(Duration::from_millis(u64::from(flags) * 37));
+        builder = builder.attempt_timeout(Duration::from_millis(u64::from(flags) * 37));
     }
     if flags & 8 != 0 {
         builder = builder.dialect(Dialect::Upstream);

@@ -192,10 +192,10 @@ pub(crate) fn resolve(global: &Global) -> Result<Settings, Error> {
             .ok_or_else(|| {
                 Error::invalid_input("http_timeout", format!("{secs} is not a positive number of seconds"))
             })?;
-        builder = builder.timeout(timeout);
+        builder = builder.attempt_timeout(timeout);
     }
     if let Some(retries) = global.retries.or(profile.retries) {
-        builder = builder.retry_policy(RetryPolicy::default().max_attempts(retries.saturating_add(1)));
+        builder = builder.retry_policy(RetryPolicy::default().with_max_attempts(retries.saturating_add(1)));
     }
     let format = global
         .format

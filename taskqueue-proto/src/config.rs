@@ -16,7 +16,7 @@ use crate::{AdaptiveRateLimiter, Dialect, Error, RetryBudget, RetryPolicy, Secre
 /// The base URL used when none is given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
 /// The per-attempt timeout used when none is given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The connect timeout used when none is given.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest response body read when no limit is given (32 MiB).
@@ -33,7 +33,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("taskqueue-rust/", env!("CARGO_PKG_
 /// let config = Config::builder()
 ///     .base_url("https://tq.example.com/queue")
 ///     .token("s3cret")
-///     .timeout(Duration::from_secs(10))
+///     .attempt_timeout(Duration::from_secs(10))
 ///     .build()?;
 /// assert_eq!(config.base_url(), "https://tq.example.com/queue");
 /// assert!(!format!("{config:?}").contains("s3cret"));
@@ -62,9 +62,9 @@ struct Settings {
     user_agent: String,
     /// Accept, User-Agent, auth and the caller's extra headers, ready to copy.
     headers: HeaderMap,
-    timeout: Duration,
+    attempt_timeout: Duration,
     connect_timeout: Duration,
-    total_timeout: Option<Duration>,
+    call_deadline: Option<Duration>,
     body_limit: u64,
     retry: RetryPolicy,
     /// The fleet state the policy asks for, made once at `build`.
@@ -120,16 +120,16 @@ impl Config {
         &self.inner.headers
     }
     /// How long one attempt may take, from sending to the end of the body.
-    pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+    pub fn attempt_timeout(&self) -> Duration {
+        self.inner.attempt_timeout
     }
     /// How long connecting may take.
     pub fn connect_timeout(&self) -> Duration {
         self.inner.connect_timeout
     }
     /// How long a whole logical call may take, retries and sleeps included.
-    pub fn total_timeout(&self) -> Option<Duration> {
-        self.inner.total_timeout
+    pub fn call_deadline(&self) -> Option<Duration> {
+        self.inner.call_deadline
     }
     /// The largest response body a transport reads, in bytes.
     pub fn body_limit(&self) -> u64 {
@@ -253,9 +253,9 @@ impl fmt::Debug for Config {
             .field("api_key", &self.inner.api_key)
             .field("user_agent", &self.inner.user_agent)
             .field("extra_headers", &extra)
-            .field("timeout", &self.inner.timeout)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
             .field("connect_timeout", &self.inner.connect_timeout)
-            .field("total_timeout", &self.inner.total_timeout)
+            .field("call_deadline", &self.inner.call_deadline)
             .field("body_limit", &self.inner.body_limit)
             .field("retry", &self.inner.retry)
             .field("idempotency_keys", &self.inner.idempotency_keys)
@@ -277,9 +277,9 @@ pub struct ConfigBuilder {
     api_key: Option<Secret>,
     user_agent: String,
     headers: Vec<(String, String)>,
-    timeout: Duration,
+    attempt_timeout: Duration,
     connect_timeout: Duration,
-    total_timeout: Option<Duration>,
+    call_deadline: Option<Duration>,
     body_limit: u64,
     retry: RetryPolicy,
     retry_budget: Option<RetryBudget>,
@@ -311,9 +311,9 @@ impl Default for ConfigBuilder {
             api_key: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             headers: Vec::new(),
-            timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            total_timeout: None,
+            call_deadline: None,
             body_limit: DEFAULT_BODY_LIMIT,
             retry: RetryPolicy::default(),
             retry_budget: None,
@@ -366,14 +366,15 @@ impl ConfigBuilder {
         self
     }
     setters! {
-        /// How long one attempt may take (default 30 s).
-        timeout: Duration;
+        /// How long one attempt may take (default 30 s): sending, waiting
+        /// for the answer and reading it.
+        attempt_timeout: Duration;
         /// How long connecting may take (default 10 s).
         connect_timeout: Duration;
     }
     /// How long a logical call may take in all, retries included (default: no limit beyond the attempts).
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
+    pub fn call_deadline(mut self, timeout: Duration) -> Self {
+        self.call_deadline = Some(timeout);
         self
     }
     /// The largest response body read, in bytes (default 32 MiB).
@@ -476,20 +477,20 @@ impl ConfigBuilder {
     /// machine without `allow_insecure_http`, and the like.
     pub fn build(self) -> Result<Config, Error> {
         let base_url = validate_base_url(&self.base_url)?;
-        if self.timeout.is_zero() {
-            return Err(Error::invalid_input("timeout", "must be greater than zero"));
+        if self.attempt_timeout.is_zero() {
+            return Err(Error::invalid_input("attempt_timeout", "must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
             return Err(Error::invalid_input("connect_timeout", "must be greater than zero"));
         }
-        if self.total_timeout.is_some_and(|t| t.is_zero()) {
-            return Err(Error::invalid_input("total_timeout", "must be greater than zero"));
+        if self.call_deadline.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_input("call_deadline", "must be greater than zero"));
         }
         // Longer bounds overflow the clocks that transports add them to.
         let bounds = [
-            ("timeout", Some(self.timeout)),
+            ("attempt_timeout", Some(self.attempt_timeout)),
             ("connect_timeout", Some(self.connect_timeout)),
-            ("total_timeout", self.total_timeout),
+            ("call_deadline", self.call_deadline),
         ];
         if let Some((field, _)) = bounds
             .iter()
@@ -553,9 +554,9 @@ impl ConfigBuilder {
                 api_key: self.api_key,
                 user_agent: self.user_agent,
                 headers,
-                timeout: self.timeout,
+                attempt_timeout: self.attempt_timeout,
                 connect_timeout: self.connect_timeout,
-                total_timeout: self.total_timeout,
+                call_deadline: self.call_deadline,
                 body_limit: self.body_limit,
                 retry_budget: self
                     .retry
@@ -694,7 +695,7 @@ mod tests {
     fn default_is_localhost_8080_with_30s_timeout() {
         let c = Config::default();
         assert_eq!(c.base_url(), "http://localhost:8080");
-        assert_eq!(c.timeout(), Duration::from_secs(30));
+        assert_eq!(c.attempt_timeout(), Duration::from_secs(30));
         assert_eq!(c.body_limit(), 32 * 1024 * 1024);
         assert!(c.idempotency_keys());
         assert!(c.user_agent().starts_with("taskqueue-rust/"));
@@ -779,7 +780,10 @@ mod tests {
 
     #[test]
     fn zero_limits_are_rejected() {
-        assert_eq!(field_of(Config::builder().timeout(Duration::ZERO).build()), "timeout");
+        assert_eq!(
+            field_of(Config::builder().attempt_timeout(Duration::ZERO).build()),
+            "attempt_timeout"
+        );
         assert_eq!(field_of(Config::builder().body_limit(0).build()), "body_limit");
     }
 

@@ -72,7 +72,7 @@ macro_rules! endpoints {
             /// `condition` holds (a status reached, a phase…) instead of a terminal status.
             fn wait_until(
                 id: impl ::std::convert::Into<$crate::TaskId>,
-                condition: impl ::std::ops::Fn(&$crate::Task) -> bool + ::std::marker::Send + 'static,
+                condition: impl ::std::ops::Fn(&$crate::Task) -> bool,
                 timeout: ::std::time::Duration,
             ) -> $crate::Task = $crate::ops::WaitForCompletion::new(id, timeout).until(condition);
             /// Waits until every task is finished: one outcome per id, in order (finished,

@@ -596,7 +596,7 @@ pub enum TimeoutKind {
     Connect,
     /// One attempt had no complete response within its timeout.
     Attempt,
-    /// The whole call's deadline (`total_timeout`) passed, retries included.
+    /// The whole call's deadline (`call_deadline`) passed, retries included.
     Deadline,
 }
 

@@ -24,18 +24,18 @@ pub const DEFAULT_BATCH_CONCURRENCY: usize = 8;
 /// use std::time::Duration;
 /// use taskqueue_proto::{CallOptions, RetryPolicy};
 /// let options = CallOptions::new()
-///     .timeout(Duration::from_secs(5))
-///     .total_timeout(Duration::from_secs(20))
+///     .attempt_timeout(Duration::from_secs(5))
+///     .call_deadline(Duration::from_secs(20))
 ///     .retry(RetryPolicy::never());
-/// assert_eq!(options.timeout, Some(Duration::from_secs(5)));
+/// assert_eq!(options.attempt_timeout, Some(Duration::from_secs(5)));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CallOptions {
     /// Per-attempt timeout.
-    pub timeout: Option<Duration>,
+    pub attempt_timeout: Option<Duration>,
     /// Deadline for the whole call, retries and sleeps included.
-    pub total_timeout: Option<Duration>,
+    pub call_deadline: Option<Duration>,
     /// Retry policy.
     pub retry: Option<RetryPolicy>,
     /// An idempotency key of the caller's choosing (1–255 visible ASCII
@@ -51,9 +51,9 @@ impl CallOptions {
     }
     option_setters! {
         /// Overrides the per-attempt timeout.
-        timeout: Duration;
+        attempt_timeout: Duration;
         /// Sets a deadline for the whole call.
-        total_timeout: Duration;
+        call_deadline: Duration;
         /// Overrides the retry policy.
         retry: RetryPolicy;
         /// Uses this idempotency key.
@@ -86,8 +86,8 @@ impl CallOptions {
     #[must_use]
     pub fn merge(self, newer: CallOptions) -> CallOptions {
         CallOptions {
-            timeout: newer.timeout.or(self.timeout),
-            total_timeout: newer.total_timeout.or(self.total_timeout),
+            attempt_timeout: newer.attempt_timeout.or(self.attempt_timeout),
+            call_deadline: newer.call_deadline.or(self.call_deadline),
             retry: newer.retry.or(self.retry),
             idempotency_key: newer.idempotency_key.or(self.idempotency_key),
         }

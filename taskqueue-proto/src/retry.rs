@@ -3,7 +3,6 @@
 //! retries cannot storm a struggling server. Pure: the random jitter and the
 //! time left are passed in.
 
-use crate::setters::setters;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -212,18 +211,33 @@ impl RetryPolicy {
         }
     }
 
-    setters! {
-        /// Attempts in all, the first included (default 3; at least 1).
-        max_attempts: u32;
-        /// The upper bound of the first retry's wait (default 1 s).
-        initial_backoff: Duration;
-        /// The largest upper bound of a wait (default 30 s).
-        max_backoff: Duration;
-        /// The longest `Retry-After` the client waits out (default 60 s).
-        max_retry_after: Duration;
+    /// Attempts in all, the first included (default 3; at least 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+    /// The upper bound of the first retry's wait (default 1 s).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+    /// The largest upper bound of a wait (default 30 s).
+    #[must_use]
+    pub fn with_max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+    /// The longest `Retry-After` the client waits out (default 60 s).
+    #[must_use]
+    pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
     }
     /// Replaces the statuses that are retried.
-    pub fn retryable_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+    #[must_use]
+    pub fn with_retryable_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
         self.retryable_statuses = statuses.into_iter().collect();
         self
     }
@@ -235,9 +249,25 @@ impl RetryPolicy {
         self
     }
 
-    /// Attempts in all.
-    pub fn attempts(&self) -> u32 {
+    /// Attempts in all, the first included.
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+    /// The upper bound of the first retry's wait.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+    /// The largest upper bound of a wait.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+    /// The longest `Retry-After` the client waits out.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+    /// The statuses that are retried.
+    pub fn retryable_statuses(&self) -> &[u16] {
+        &self.retryable_statuses
     }
     /// Whether a config built with this policy has a retry budget.
     pub fn uses_budget(&self) -> bool {
@@ -562,7 +592,7 @@ mod tests {
 
     #[test]
     fn custom_statuses_replace_the_defaults() {
-        let p = RetryPolicy::default().retryable_statuses([418]);
+        let p = RetryPolicy::default().with_retryable_statuses([418]);
         assert!(p.retries_status(418));
         assert!(!p.retries_status(503));
     }
@@ -589,7 +619,7 @@ mod tests {
 
     #[test]
     fn zero_attempts_is_invalid() {
-        assert!(RetryPolicy::default().max_attempts(0).validate().is_err());
+        assert!(RetryPolicy::default().with_max_attempts(0).validate().is_err());
         assert!(RetryPolicy::never().validate().is_ok());
     }
 }

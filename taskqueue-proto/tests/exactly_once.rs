@@ -147,7 +147,7 @@ impl Server {
 fn config(dialect: Dialect) -> Config {
     Config::builder()
         .dialect(dialect)
-        .retry_policy(RetryPolicy::default().max_backoff(Duration::from_secs(2)))
+        .retry_policy(RetryPolicy::default().with_max_backoff(Duration::from_secs(2)))
         .build()
         .unwrap()
 }

@@ -52,7 +52,7 @@ fn the_retry_budget_is_on_by_default_and_shared_by_clones() {
     // Every call of a config draws on its one budget: 100 failing calls with one
     // retry each cost 5 tokens a retry; the 101st finds the bucket empty.
     let config = Config::builder()
-        .retry_policy(RetryPolicy::default().max_attempts(2))
+        .retry_policy(RetryPolicy::default().with_max_attempts(2))
         .retry_budget(RetryBudget::new(500, 5, 10, 1))
         .build()
         .unwrap();
@@ -78,7 +78,7 @@ fn adaptive_mode_slows_down_when_throttled_and_recovers() {
     })
     .latency(Duration::from_millis(5));
     let adaptive = Config::builder()
-        .retry_policy(RetryPolicy::adaptive().max_attempts(1))
+        .retry_policy(RetryPolicy::adaptive().with_max_attempts(1))
         .build()
         .unwrap();
     // A caller making call after call, each on a clone of the config: the clones share the limiter.
@@ -140,8 +140,8 @@ fn the_observer_sees_every_attempt_call_and_held_back_send() {
         .observer(observer.clone())
         .retry_policy(
             RetryPolicy::adaptive()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(10)),
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(10)),
         )
         .build()
         .unwrap();
@@ -185,8 +185,8 @@ fn the_observer_sees_every_attempt_call_and_held_back_send() {
 #[test]
 fn a_send_held_back_past_the_deadline_fails_at_once() {
     let config = Config::builder()
-        .retry_policy(RetryPolicy::adaptive().max_attempts(1))
-        .total_timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::adaptive().with_max_attempts(1))
+        .call_deadline(Duration::from_secs(1))
         .build()
         .unwrap();
     // One throttle: the limiter falls to 0.5 sends a second, so the next send waits 2 s.

@@ -48,7 +48,7 @@ impl Sdk {
     pub fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
-        J::Machine: Machine<Item = Infallible> + Send,
+        J::Machine: Machine<Item = Infallible>,
     {
         match self {
             #[cfg(feature = "blocking")]
@@ -62,7 +62,7 @@ impl Sdk {
     pub fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
-        J::Machine: Machine<Item = Infallible> + Send,
+        J::Machine: Machine<Item = Infallible>,
     {
         match self {
             #[cfg(feature = "blocking")]
@@ -134,8 +134,8 @@ pub type Connect = fn(Config) -> Sdk;
 /// A fast retry policy for fault tests: 3 attempts, backoff of at most 50 ms.
 pub fn quick_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(20))
-        .max_backoff(Duration::from_millis(50))
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(Duration::from_millis(50))
 }
 
 /// Which server the suite runs against: the reference server in the spec
@@ -642,7 +642,7 @@ pub fn delayed_headers_time_out(connect: Connect, target: Target) {
     let config = Config::builder()
         .base_url(config.base_url())
         .retry_policy(quick_retries())
-        .timeout(Duration::from_millis(200))
+        .attempt_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
     let sdk = connect(config);
@@ -860,7 +860,7 @@ pub fn per_call_options_override_the_config(connect: Connect, target: Target) {
     assert!(once.list_projects().is_err());
     assert_eq!(server.request_count("GET", "/api/projects"), 1);
     // Views merge: a later view keeps the earlier view's retry policy.
-    let once_and_patient = once.with_options(CallOptions::new().timeout(Duration::from_secs(20)));
+    let once_and_patient = once.with_options(CallOptions::new().attempt_timeout(Duration::from_secs(20)));
     server
         .faults()
         .push(FaultRule::new(failing(503)).times(1).on(Method::GET, "/api/projects"));

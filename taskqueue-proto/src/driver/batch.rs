@@ -6,11 +6,9 @@ use std::time::Instant;
 
 use super::concurrent::Concurrent;
 use super::{Action, Machine, Outcome, Ticket};
+use crate::ops::jobs::ItemObserver;
 use crate::ops::{CreateTask, CreateTasks, Operation};
 use crate::{CallOptions, Config, Error, Task};
-
-/// A callback told of each item as it finishes: its index and its result.
-pub(crate) type ItemObserver = Box<dyn FnMut(usize, &Result<Task, Error>) + Send>;
 
 /// The machine of [`CreateTasks`]. Every item is validated before anything
 /// is sent; the first invalid one fails the whole batch with an error naming
@@ -18,14 +16,14 @@ pub(crate) type ItemObserver = Box<dyn FnMut(usize, &Result<Task, Error>) + Send
 /// in flight at once — each a [`Call`](super::Call) with its own retries — the
 /// job's `on_item` callback hears of each as it finishes, and the output
 /// holds one result per item, in input order.
-pub struct Batch {
+pub struct Batch<O = ItemObserver> {
     creates: Concurrent<CreateTask>,
-    observer: Option<ItemObserver>,
+    observer: Option<O>,
     invalid: Option<Error>,
     finished: bool,
 }
 
-impl std::fmt::Debug for Batch {
+impl<O> std::fmt::Debug for Batch<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batch")
             .field("creates", &self.creates)
@@ -34,13 +32,13 @@ impl std::fmt::Debug for Batch {
     }
 }
 
-impl Batch {
+impl<O: FnMut(usize, &Result<Task, Error>)> Batch<O> {
     /// The machine for `job` with `config` (whose
     /// [`batch_concurrency`](Config::batch_concurrency) bounds the creates in
     /// flight) and `options`. A caller's idempotency key in `options` is the
     /// batch's: item `i` carries `{key}/{i}`, so the same batch run again with
     /// the same key creates nothing twice.
-    pub fn new(job: CreateTasks, config: Config, mut options: CallOptions, seed: u64) -> Self {
+    pub fn new(job: CreateTasks<O>, config: Config, mut options: CallOptions, seed: u64) -> Self {
         let batch_key = options.idempotency_key.take();
         let invalid = validate(&job, &config, batch_key.as_deref()).err();
         let limit = config.batch_concurrency();
@@ -82,7 +80,7 @@ pub fn item_key(key: &str, index: usize) -> String {
 /// Every request valid, and buildable under `config`, so a batch that starts
 /// sending cannot fail half-way on input; the batch's key leaves room for
 /// every item's suffix.
-fn validate(job: &CreateTasks, config: &Config, key: Option<&str>) -> Result<(), Error> {
+fn validate<O>(job: &CreateTasks<O>, config: &Config, key: Option<&str>) -> Result<(), Error> {
     if let Some(key) = key {
         let longest = item_key(key, job.requests.len().saturating_sub(1));
         if key.is_empty() || longest.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -111,7 +109,7 @@ fn validate(job: &CreateTasks, config: &Config, key: Option<&str>) -> Result<(),
     Ok(())
 }
 
-impl Machine for Batch {
+impl<O: FnMut(usize, &Result<Task, Error>)> Machine for Batch<O> {
     type Output = Vec<Result<Task, Error>>;
     type Item = Infallible;
 

@@ -74,7 +74,7 @@ pub struct Call<O: Operation> {
     config: Config,
     retry: Option<RetryPolicy>,
     attempt_timeout: Duration,
-    total_timeout: Option<Duration>,
+    call_deadline: Option<Duration>,
     request_id: Uuid,
     idempotency_key: Option<String>,
     /// Whether the caller gave the key (else the SDK drew it).
@@ -118,8 +118,8 @@ impl<O: Operation> Call<O> {
         let jitter = SplitMix64::new(random.next_u64());
         let mut call = Call {
             retry: options.retry,
-            attempt_timeout: options.timeout.unwrap_or(config.timeout()),
-            total_timeout: options.total_timeout.or(config.total_timeout()),
+            attempt_timeout: options.attempt_timeout.unwrap_or(config.attempt_timeout()),
+            call_deadline: options.call_deadline.or(config.call_deadline()),
             request_id,
             idempotency_key: None,
             key_given: false,
@@ -149,7 +149,7 @@ impl<O: Operation> Call<O> {
             .retry
             .as_ref()
             .map_or(Ok(()), RetryPolicy::validate)
-            .and_then(|()| validate_bounds(options.timeout, options.total_timeout));
+            .and_then(|()| validate_bounds(options.attempt_timeout, options.call_deadline));
         let first = policy_ok
             .and_then(|()| call.choose_key(options.idempotency_key, generated_key))
             .and_then(|(key, given)| {
@@ -320,7 +320,7 @@ impl<O: Operation> Call<O> {
         if !self.started {
             self.started = true;
             self.started_at = Some(now);
-            self.deadline = self.total_timeout.and_then(|t| now.checked_add(t));
+            self.deadline = self.call_deadline.and_then(|t| now.checked_add(t));
         }
         loop {
             match &mut self.state {
@@ -346,7 +346,7 @@ impl<O: Operation> Call<O> {
                     if time_left.is_some_and(|left| left.is_zero()) {
                         let error = Error::Timeout {
                             kind: TimeoutKind::Deadline,
-                            after: self.total_timeout.unwrap_or_default(),
+                            after: self.call_deadline.unwrap_or_default(),
                             call: None,
                         };
                         self.finish_with(error);
@@ -357,7 +357,7 @@ impl<O: Operation> Call<O> {
                         if time_left.is_some_and(|left| wait >= left) {
                             let error = Error::Timeout {
                                 kind: TimeoutKind::Deadline,
-                                after: self.total_timeout.unwrap_or_default(),
+                                after: self.call_deadline.unwrap_or_default(),
                                 call: None,
                             };
                             self.finish_with(error);
@@ -424,7 +424,7 @@ impl<O: Operation> Call<O> {
                         // and asks to send it again: only within the attempts.
                         if let Some(original) = self.in_doubt.take() {
                             self.write_maybe_applied = false;
-                            if self.is_write(&request) && self.write_attempts >= self.policy().attempts() {
+                            if self.is_write(&request) && self.write_attempts >= self.policy().max_attempts() {
                                 self.state = State::Finished(Some(Err(original)));
                                 return;
                             }
@@ -539,13 +539,13 @@ pub(crate) fn error_of_transport(
     }
 }
 
-fn validate_bounds(timeout: Option<Duration>, total_timeout: Option<Duration>) -> Result<(), Error> {
+fn validate_bounds(attempt_timeout: Option<Duration>, call_deadline: Option<Duration>) -> Result<(), Error> {
     let too_long = |d: Option<Duration>| d.is_some_and(|d| d > crate::retry::MAX_WAIT);
-    if too_long(timeout) {
-        return Err(Error::invalid_input("timeout", "must be at most one day"));
+    if too_long(attempt_timeout) {
+        return Err(Error::invalid_input("attempt_timeout", "must be at most one day"));
     }
-    if too_long(total_timeout) {
-        return Err(Error::invalid_input("total_timeout", "must be at most one day"));
+    if too_long(call_deadline) {
+        return Err(Error::invalid_input("call_deadline", "must be at most one day"));
     }
     Ok(())
 }

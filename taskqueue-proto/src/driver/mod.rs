@@ -84,7 +84,6 @@ use http::Request;
 
 #[doc(inline)]
 pub use crate::forward_clock;
-pub(crate) use batch::ItemObserver;
 pub use batch::{Batch, item_key};
 pub use blocking::{BlockingItems, run_blocking};
 pub use call::Call;
@@ -96,7 +95,6 @@ pub use simulated::{Sent, Simulated};
 pub use transport::{
     AsyncBody, AsyncTransport, BlockingBody, BlockingTransport, Outcome, TransportError, TransportErrorKind,
 };
-pub(crate) use wait::Observer;
 pub use wait::{WAIT_INITIAL_DELAY, WAIT_MAX_DELAY, Wait};
 pub use wait_many::WaitMany;
 pub use watch::Watch;

@@ -211,7 +211,10 @@ impl Pages {
 
     /// The SDK error for a body that broke after its head arrived.
     fn broken(&self, error: TransportError) -> Error {
-        let timeout = self.open.as_ref().map_or(self.config.timeout(), |open| open.timeout);
+        let timeout = self
+            .open
+            .as_ref()
+            .map_or(self.config.attempt_timeout(), |open| open.timeout);
         let call = self.open.as_ref().map(|open| open.call.clone());
         error_of_transport(error, &self.config, timeout, call)
     }

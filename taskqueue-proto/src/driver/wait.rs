@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::random::SeedSource;
 use super::{Action, Call, Machine, Outcome, Ticket};
+use crate::ops::jobs::{Condition, TaskObserver};
 use crate::ops::{GetTask, WaitForCompletion};
 use crate::{CallOptions, Config, Error, Task};
 
@@ -60,9 +61,6 @@ impl Schedule {
     }
 }
 
-/// A callback told of every task a wait fetches (for progress displays).
-pub(crate) type Observer = Box<dyn FnMut(&Task) + Send>;
-
 #[allow(clippy::large_enum_variant)] // one per wait
 enum State {
     Ready,
@@ -77,19 +75,19 @@ enum State {
 /// 4 s, then 5 s between fetches. The last fetch happens at the deadline
 /// itself, so a task that finishes just in time is seen. A timeout too large
 /// to add to the clock means no deadline.
-pub struct Wait {
+pub struct Wait<C = Condition, P = TaskObserver> {
     id: crate::TaskId,
     schedule: Schedule,
     config: Config,
     options: CallOptions,
     seeds: SeedSource,
-    observer: Option<Observer>,
-    condition: crate::ops::jobs::Condition,
+    observer: Option<P>,
+    condition: C,
     last_seen: Option<Task>,
     state: State,
 }
 
-impl std::fmt::Debug for Wait {
+impl<C, P> std::fmt::Debug for Wait<C, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wait")
             .field("id", &self.id)
@@ -99,9 +97,9 @@ impl std::fmt::Debug for Wait {
     }
 }
 
-impl Wait {
+impl<C: Fn(&Task) -> bool, P: FnMut(&Task)> Wait<C, P> {
     /// The machine for `job`, fetching with `config` and `options`.
-    pub fn new(job: WaitForCompletion, config: Config, options: CallOptions, seed: u64) -> Self {
+    pub fn new(job: WaitForCompletion<C, P>, config: Config, options: CallOptions, seed: u64) -> Self {
         Wait {
             id: job.id,
             schedule: Schedule::new(job.timeout),
@@ -148,7 +146,7 @@ impl Wait {
     }
 }
 
-impl Machine for Wait {
+impl<C: Fn(&Task) -> bool, P: FnMut(&Task)> Machine for Wait<C, P> {
     type Output = Task;
     type Item = std::convert::Infallible;
 

@@ -29,11 +29,11 @@ enum Phase {
 /// project shared by several of the tasks still pending (the first task's
 /// project for those never seen), by id for the rest — with the backoff and
 /// last-round-at-the-deadline of [`Wait`](super::Wait).
-pub struct WaitMany {
+pub struct WaitMany<C = Condition, O = OutcomeObserver> {
     ids: Vec<TaskId>,
     mode: WaitMode,
-    condition: Condition,
-    observer: Option<OutcomeObserver>,
+    condition: C,
+    observer: Option<O>,
     config: Config,
     options: CallOptions,
     seeds: SeedSource,
@@ -52,7 +52,7 @@ pub struct WaitMany {
     phase: Phase,
 }
 
-impl std::fmt::Debug for WaitMany {
+impl<C, O> std::fmt::Debug for WaitMany<C, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitMany")
             .field("ids", &self.ids.len())
@@ -63,9 +63,9 @@ impl std::fmt::Debug for WaitMany {
     }
 }
 
-impl WaitMany {
+impl<C: Fn(&Task) -> bool, O: FnMut(usize, &WaitOutcome)> WaitMany<C, O> {
     /// The machine for `job`, fetching with `config` and `options`.
-    pub fn new(job: WaitForTasks, config: Config, options: CallOptions, seed: u64) -> Self {
+    pub fn new(job: WaitForTasks<C, O>, config: Config, options: CallOptions, seed: u64) -> Self {
         let n = job.ids.len();
         WaitMany {
             ids: job.ids,
@@ -235,7 +235,7 @@ impl WaitMany {
     }
 }
 
-impl Machine for WaitMany {
+impl<C: Fn(&Task) -> bool, O: FnMut(usize, &WaitOutcome)> Machine for WaitMany<C, O> {
     type Output = WaitReport;
     type Item = Infallible;
 
@@ -308,9 +308,9 @@ mod tests {
 
     /// Runs `job` against `server`; before each request, `script` may change
     /// the server (it is told how many requests came before).
-    fn run(
+    fn run<C: Fn(&Task) -> bool, O: FnMut(usize, &WaitOutcome)>(
         server: &FakeServer,
-        job: WaitForTasks,
+        job: WaitForTasks<C, O>,
         script: impl Fn(usize, &FakeServer) + Send + 'static,
     ) -> Result<WaitReport, Error> {
         let (answering, count) = (server.clone(), Arc::new(AtomicUsize::new(0)));

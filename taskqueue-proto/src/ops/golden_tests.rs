@@ -25,7 +25,7 @@ fn first_request<O: Operation<Output: std::fmt::Debug>>(
     let mut call = Call::new(op, config.clone(), CallOptions::new(), 7);
     match call.poll(Instant::now()) {
         Action::Send { request, timeout, .. } => {
-            assert_eq!(timeout, config.timeout());
+            assert_eq!(timeout, config.attempt_timeout());
             (
                 request,
                 call.request_id().to_string(),

@@ -15,18 +15,30 @@ use crate::{CallOptions, Config, Task, TaskCreateRequest, TaskFilters};
 /// `timeout`, when it fails with
 /// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) carrying the last task
 /// seen. Run by [`Wait`].
+///
+/// The condition `C` and the observer `P` are the caller's closures, kept
+/// as they are: the blocking client takes any closure (borrowing locals,
+/// holding an `Rc`), the async client one that is `Send`.
 #[non_exhaustive]
-pub struct WaitForCompletion {
+pub struct WaitForCompletion<C = Condition, P = TaskObserver> {
     /// The task's id.
     pub id: TaskId,
     /// How long to wait; a timeout too large for the clock means no deadline.
     pub timeout: Duration,
-    pub(crate) observer: Option<crate::driver::Observer>,
-    pub(crate) condition: Condition,
+    pub(crate) observer: Option<P>,
+    pub(crate) condition: C,
 }
 
-/// A predicate on a task: what a wait waits for.
-pub(crate) type Condition = Box<dyn Fn(&Task) -> bool + Send>;
+/// What a wait waits for by default: a terminal status.
+pub(crate) type Condition = fn(&Task) -> bool;
+
+/// A wait's observer when none is given.
+pub(crate) type TaskObserver = fn(&Task);
+
+/// A terminal status (`Completed`, `Failed`, `Cancelled`, `Finalized`).
+pub(crate) fn is_terminal(task: &Task) -> bool {
+    task.status.is_terminal()
+}
 
 impl WaitForCompletion {
     /// Waits up to `timeout` for the task `id`.
@@ -35,10 +47,12 @@ impl WaitForCompletion {
             id: id.into(),
             timeout,
             observer: None,
-            condition: Box::new(|task: &Task| task.status.is_terminal()),
+            condition: is_terminal,
         }
     }
+}
 
+impl<C, P> WaitForCompletion<C, P> {
     /// Waits until `condition` holds instead (a status reached, a phase…);
     /// the default is a terminal status.
     ///
@@ -49,19 +63,27 @@ impl WaitForCompletion {
     ///     .until(|task| task.status == TaskStatus::Testing || task.status.is_terminal());
     /// # let _ = testing;
     /// ```
-    pub fn until(mut self, condition: impl Fn(&Task) -> bool + Send + 'static) -> Self {
-        self.condition = Box::new(condition);
-        self
+    pub fn until<C2: Fn(&Task) -> bool>(self, condition: C2) -> WaitForCompletion<C2, P> {
+        WaitForCompletion {
+            id: self.id,
+            timeout: self.timeout,
+            observer: self.observer,
+            condition,
+        }
     }
 
     /// Calls `observe` with every task fetched (a progress display, say).
-    pub fn on_poll(mut self, observe: impl FnMut(&Task) + Send + 'static) -> Self {
-        self.observer = Some(Box::new(observe));
-        self
+    pub fn on_poll<P2: FnMut(&Task)>(self, observe: P2) -> WaitForCompletion<C, P2> {
+        WaitForCompletion {
+            id: self.id,
+            timeout: self.timeout,
+            observer: Some(observe),
+            condition: self.condition,
+        }
     }
 }
 
-impl std::fmt::Debug for WaitForCompletion {
+impl<C, P> std::fmt::Debug for WaitForCompletion<C, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitForCompletion")
             .field("id", &self.id)
@@ -71,10 +93,10 @@ impl std::fmt::Debug for WaitForCompletion {
     }
 }
 
-impl IntoMachine for WaitForCompletion {
-    type Machine = Wait;
+impl<C: Fn(&Task) -> bool, P: FnMut(&Task)> IntoMachine for WaitForCompletion<C, P> {
+    type Machine = Wait<C, P>;
 
-    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Wait {
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Wait<C, P> {
         Wait::new(self, config.clone(), options.clone(), seed)
     }
 }
@@ -84,11 +106,14 @@ impl IntoMachine for WaitForCompletion {
 /// then at most [`Config::batch_concurrency`](crate::Config::batch_concurrency) creates are in flight,
 /// and the answer holds one result per request, in input order. Run by [`Batch`].
 #[non_exhaustive]
-pub struct CreateTasks {
+pub struct CreateTasks<O = ItemObserver> {
     /// The tasks to create.
     pub requests: Vec<TaskCreateRequest>,
-    pub(crate) observer: Option<crate::driver::ItemObserver>,
+    pub(crate) observer: Option<O>,
 }
+
+/// A batch's observer when none is given.
+pub(crate) type ItemObserver = fn(usize, &Result<Task, crate::Error>);
 
 impl CreateTasks {
     /// Creates every task of `requests`.
@@ -112,13 +137,15 @@ impl CreateTasks {
     /// });
     /// # let _ = job;
     /// ```
-    pub fn on_item(mut self, observe: impl FnMut(usize, &Result<Task, crate::Error>) + Send + 'static) -> Self {
-        self.observer = Some(Box::new(observe));
-        self
+    pub fn on_item<O: FnMut(usize, &Result<Task, crate::Error>)>(self, observe: O) -> CreateTasks<O> {
+        CreateTasks {
+            requests: self.requests,
+            observer: Some(observe),
+        }
     }
 }
 
-impl std::fmt::Debug for CreateTasks {
+impl<O> std::fmt::Debug for CreateTasks<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateTasks")
             .field("requests", &self.requests)
@@ -127,10 +154,10 @@ impl std::fmt::Debug for CreateTasks {
     }
 }
 
-impl IntoMachine for CreateTasks {
-    type Machine = Batch;
+impl<O: FnMut(usize, &Result<Task, crate::Error>)> IntoMachine for CreateTasks<O> {
+    type Machine = Batch<O>;
 
-    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Batch {
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> Batch<O> {
         Batch::new(self, config.clone(), options.clone(), seed)
     }
 }

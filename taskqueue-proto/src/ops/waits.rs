@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::models::TaskId;
 
-use super::jobs::Condition;
+use super::jobs::{Condition, is_terminal};
 use crate::driver::{IntoMachine, WaitMany};
 use crate::{CallOptions, Config, Task};
 
@@ -77,8 +77,8 @@ impl WaitReport {
     }
 }
 
-/// A callback told of each task as its outcome is settled: its index and outcome.
-pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
+/// A multi-wait's observer when none is given.
+pub(crate) type OutcomeObserver = fn(usize, &WaitOutcome);
 
 /// Waits on several tasks at once (`wait_all`, `wait_any`), run by
 /// [`WaitMany`]. It reads the first task by id to learn its project; after
@@ -97,15 +97,15 @@ pub(crate) type OutcomeObserver = Box<dyn FnMut(usize, &WaitOutcome) + Send>;
 /// # let _ = job;
 /// ```
 #[non_exhaustive]
-pub struct WaitForTasks {
+pub struct WaitForTasks<C = Condition, O = OutcomeObserver> {
     /// The tasks, in the order their outcomes are reported.
     pub ids: Vec<TaskId>,
     /// All of them, or the first.
     pub mode: WaitMode,
     /// How long to wait; a timeout too large for the clock means no deadline.
     pub timeout: Duration,
-    pub(crate) condition: Condition,
-    pub(crate) observer: Option<OutcomeObserver>,
+    pub(crate) condition: C,
+    pub(crate) observer: Option<O>,
 }
 
 impl WaitForTasks {
@@ -124,26 +124,38 @@ impl WaitForTasks {
             ids,
             mode,
             timeout,
-            condition: Box::new(|task: &Task| task.status.is_terminal()),
+            condition: is_terminal,
             observer: None,
         }
     }
+}
 
+impl<C, O> WaitForTasks<C, O> {
     /// Counts a task finished when `condition` holds instead of at a terminal status.
-    pub fn until(mut self, condition: impl Fn(&Task) -> bool + Send + 'static) -> Self {
-        self.condition = Box::new(condition);
-        self
+    pub fn until<C2: Fn(&Task) -> bool>(self, condition: C2) -> WaitForTasks<C2, O> {
+        WaitForTasks {
+            ids: self.ids,
+            mode: self.mode,
+            timeout: self.timeout,
+            condition,
+            observer: self.observer,
+        }
     }
 
     /// Calls `observe` with each task's index and outcome as it is settled
     /// (finished or missing), in that order: progress for a display.
-    pub fn on_finished(mut self, observe: impl FnMut(usize, &WaitOutcome) + Send + 'static) -> Self {
-        self.observer = Some(Box::new(observe));
-        self
+    pub fn on_finished<O2: FnMut(usize, &WaitOutcome)>(self, observe: O2) -> WaitForTasks<C, O2> {
+        WaitForTasks {
+            ids: self.ids,
+            mode: self.mode,
+            timeout: self.timeout,
+            condition: self.condition,
+            observer: Some(observe),
+        }
     }
 }
 
-impl std::fmt::Debug for WaitForTasks {
+impl<C, O> std::fmt::Debug for WaitForTasks<C, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitForTasks")
             .field("ids", &self.ids)
@@ -153,10 +165,10 @@ impl std::fmt::Debug for WaitForTasks {
     }
 }
 
-impl IntoMachine for WaitForTasks {
-    type Machine = WaitMany;
+impl<C: Fn(&Task) -> bool, O: FnMut(usize, &WaitOutcome)> IntoMachine for WaitForTasks<C, O> {
+    type Machine = WaitMany<C, O>;
 
-    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> WaitMany {
+    fn into_machine(self, config: &Config, options: &CallOptions, seed: u64) -> WaitMany<C, O> {
         WaitMany::new(self, config.clone(), options.clone(), seed)
     }
 }

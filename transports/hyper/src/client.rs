@@ -207,7 +207,7 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
     pub async fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
-        J::Machine: Machine<Item = Infallible> + Send,
+        J::Machine: Machine<Item = Infallible>,
     {
         let options = self.options.for_call(None)?;
         let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
@@ -225,7 +225,7 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
     pub async fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
-        J::Machine: Machine<Item = Infallible> + Send,
+        J::Machine: Machine<Item = Infallible>,
     {
         let options = self.options.for_call(Some(options))?;
         let machine = job.into_machine(&self.config, &options, self.transport.random_u64());

@@ -21,7 +21,7 @@ pub(crate) fn agent_for(config: &Config, max_idle_per_host: usize) -> Result<ure
         .max_idle_connections_per_host(max_idle_per_host)
         .max_idle_connections(max_idle_per_host.max(100))
         .timeout_connect(Some(config.connect_timeout()))
-        .timeout_global(Some(config.timeout()))
+        .timeout_global(Some(config.attempt_timeout()))
         .tls_config(tls)
         // The SDK sets its own User-Agent on every request.
         .user_agent(ureq::config::AutoHeaderValue::None)

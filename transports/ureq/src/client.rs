@@ -178,7 +178,7 @@ impl<T: BlockingTransport> Client<T> {
     /// # let client = taskqueue_ureq::Client::with_base_url("http://127.0.0.1:8080")?;
     /// use std::time::Duration;
     /// use taskqueue_proto::{CallOptions, RetryPolicy};
-    /// let patient = client.with_options(CallOptions::new().timeout(Duration::from_secs(120)).retry(RetryPolicy::never()));
+    /// let patient = client.with_options(CallOptions::new().attempt_timeout(Duration::from_secs(120)).retry(RetryPolicy::never()));
     /// let projects = patient.list_projects()?;
     /// # Ok::<(), taskqueue_proto::Error>(())
     /// ```

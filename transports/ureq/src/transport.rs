@@ -47,7 +47,7 @@ impl UreqTransport {
     pub(crate) fn with_pool(config: &Config, max_idle_per_host: usize) -> Result<Self, Error> {
         Ok(UreqTransport {
             agent: agent_for(config, max_idle_per_host)?,
-            timeout: config.timeout(),
+            timeout: config.attempt_timeout(),
             body_limit: config.body_limit(),
         })
     }

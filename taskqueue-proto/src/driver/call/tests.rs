@@ -145,7 +145,7 @@ fn gives_up_after_three_attempts_with_the_last_error() {
 
 #[test]
 fn jitter_is_deterministic_for_a_seed_and_within_the_doubling_bounds() {
-    let config = config_with(RetryPolicy::default().max_attempts(5));
+    let config = config_with(RetryPolicy::default().with_max_attempts(5));
     let outcomes = || (0..5).map(|_| Ok(response(503, &[], vec![]))).collect::<Vec<_>>();
     let a = drive(
         Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 9),
@@ -187,7 +187,7 @@ fn retry_after_beyond_the_limit_returns_rate_limited_at_once() {
 #[test]
 fn a_retry_after_past_the_deadline_stops_at_once() {
     let config = Config::default();
-    let options = CallOptions::new().total_timeout(Duration::from_secs(5));
+    let options = CallOptions::new().call_deadline(Duration::from_secs(5));
     let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     let run = drive(
         call,
@@ -200,12 +200,15 @@ fn a_retry_after_past_the_deadline_stops_at_once() {
 
 #[test]
 fn attempt_timeouts_are_cut_to_the_deadline() {
-    let config = Config::builder().timeout(Duration::from_secs(4)).build().unwrap();
+    let config = Config::builder()
+        .attempt_timeout(Duration::from_secs(4))
+        .build()
+        .unwrap();
     let policy = RetryPolicy::default()
-        .max_attempts(10)
-        .initial_backoff(Duration::from_millis(10))
-        .max_backoff(Duration::from_millis(10));
-    let options = CallOptions::new().total_timeout(Duration::from_secs(10)).retry(policy);
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(10));
+    let options = CallOptions::new().call_deadline(Duration::from_secs(10)).retry(policy);
     let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     // Each attempt times out after its full timeout of virtual time.
     let transport = Simulated::new(Instant::now(), |_: &Request<Vec<u8>>| timed_out());
@@ -229,9 +232,9 @@ fn attempt_timeouts_are_cut_to_the_deadline() {
 fn a_backoff_that_would_end_past_the_deadline_returns_the_last_error() {
     let config = Config::default();
     let policy = RetryPolicy::default()
-        .initial_backoff(Duration::from_secs(2))
-        .max_backoff(Duration::from_secs(2));
-    let options = CallOptions::new().total_timeout(Duration::from_secs(3)).retry(policy);
+        .with_initial_backoff(Duration::from_secs(2))
+        .with_max_backoff(Duration::from_secs(2));
+    let options = CallOptions::new().call_deadline(Duration::from_secs(3)).retry(policy);
     let call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     // The attempt fails after 1.5 s; the server asks for 2 s more; only 1.5 s is left.
     let run = drive(
@@ -247,9 +250,9 @@ fn a_backoff_that_would_end_past_the_deadline_returns_the_last_error() {
 fn a_deadline_reached_during_an_attempt_ends_the_call_with_timeout() {
     let config = Config::default();
     let policy = RetryPolicy::default()
-        .initial_backoff(Duration::ZERO)
-        .max_backoff(Duration::ZERO);
-    let options = CallOptions::new().total_timeout(Duration::from_secs(1)).retry(policy);
+        .with_initial_backoff(Duration::ZERO)
+        .with_max_backoff(Duration::ZERO);
+    let options = CallOptions::new().call_deadline(Duration::from_secs(1)).retry(policy);
     let mut call = Call::new(GetTask::new(TASK), config.clone(), options, 3);
     let start = Instant::now();
     let Action::Send { timeout, ticket, .. } = call.poll(start) else {
@@ -353,7 +356,7 @@ fn a_per_call_policy_overrides_the_config() {
 
 #[test]
 fn a_per_call_timeout_overrides_the_config() {
-    let options = CallOptions::new().timeout(Duration::from_millis(250));
+    let options = CallOptions::new().attempt_timeout(Duration::from_millis(250));
     let run = drive(
         Call::new(GetTask::new(TASK), Config::default(), options, 3),
         vec![Ok(response(200, &[], task_json(TASK)))],
@@ -525,7 +528,7 @@ fn request_ids_differ_between_calls() {
 
 #[test]
 fn policies_past_sane_bounds_are_refused_before_anything_is_sent() {
-    let huge = RetryPolicy::default().max_retry_after(Duration::MAX);
+    let huge = RetryPolicy::default().with_max_retry_after(Duration::MAX);
     let err = Config::builder().retry_policy(huge.clone()).build().unwrap_err();
     assert!(
         matches!(&err, Error::InvalidInput { field, .. } if field == "retry.max_retry_after"),
@@ -542,13 +545,13 @@ fn policies_past_sane_bounds_are_refused_before_anything_is_sent() {
         "{:?}",
         run.result
     );
-    let many = RetryPolicy::default().max_attempts(1_000);
+    let many = RetryPolicy::default().with_max_attempts(1_000);
     assert!(Config::builder().retry_policy(many).build().is_err());
 }
 
 #[test]
 fn the_longest_retry_after_allowed_is_waited_without_overflow() {
-    let policy = RetryPolicy::default().max_retry_after(crate::retry::MAX_WAIT);
+    let policy = RetryPolicy::default().with_max_retry_after(crate::retry::MAX_WAIT);
     let run = drive(
         Call::new(GetTask::new(TASK), config_with(policy), CallOptions::new(), 3),
         vec![
@@ -571,12 +574,15 @@ fn timeouts_and_broken_connections_carry_the_request_id_the_call_sent() {
     ] {
         let options = if deadline {
             CallOptions::new()
-                .total_timeout(Duration::from_secs(5))
+                .call_deadline(Duration::from_secs(5))
                 .retry(RetryPolicy::never())
         } else {
             CallOptions::new().retry(RetryPolicy::never())
         };
-        let config = Config::builder().timeout(Duration::from_secs(10)).build().unwrap();
+        let config = Config::builder()
+            .attempt_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
         let call = Call::new(GetTask::new(TASK), config, options, 3);
         let transport = Simulated::new(Instant::now(), move |_: &Request<Vec<u8>>| fail());
         let error = run_blocking(&transport, call).unwrap_err();
@@ -595,7 +601,7 @@ fn timeouts_and_broken_connections_carry_the_request_id_the_call_sent() {
 /// The call's request id, operation and attempts, as every error of a call
 /// that sent a request reports them.
 fn call_of(run: &Run<crate::Task>) -> (Option<&'static str>, Option<u32>, Option<String>) {
-    let error = run.result.as_ref().err().expect("the call failed");
+    let error = run.result.as_ref().expect_err("the call failed");
     (
         error.operation(),
         error.attempts(),
@@ -651,7 +657,7 @@ fn an_error_before_anything_was_sent_names_no_call() {
         3,
     );
     let run = drive(call, vec![], Duration::ZERO);
-    let error = run.result.err().expect("invalid input");
+    let error = run.result.expect_err("invalid input");
     assert!(matches!(error, Error::InvalidInput { .. }));
     assert_eq!(
         (error.call(), error.operation(), error.attempts(), error.request_id()),
