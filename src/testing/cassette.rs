@@ -181,6 +181,10 @@ impl Exchange {
     /// let exchange: taskqueue::testing::Exchange = serde_json::from_str(line).unwrap();
     /// assert_eq!(exchange.outcome().unwrap().status(), 404);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The recorded transport failure (`Err`) when the exchange recorded one instead of a response.
     pub fn outcome(&self) -> Outcome {
         let r = &self.response;
         if let Some(kind) = &r.error {
@@ -233,6 +237,10 @@ impl Exchange {
 /// assert_eq!(exchanges.len(), 1);
 /// # Ok::<(), taskqueue::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the line and field of the first entry that is not a valid exchange.
 pub fn parse_cassette(text: &str) -> Result<Vec<Exchange>, Error> {
     text.lines()
         .enumerate()

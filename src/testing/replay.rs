@@ -67,6 +67,10 @@ impl Replay {
     /// let replay = taskqueue::testing::Replay::from_file("tests/cassettes/health.jsonl")?;
     /// # Ok::<(), taskqueue::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the file cannot be read, or names the line of the first entry that is not a valid exchange.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -85,6 +89,10 @@ impl Replay {
     /// let err = taskqueue::testing::Replay::from_jsonl("{not json").unwrap_err();
     /// assert!(err.to_string().contains("cassette line 1"), "{err}");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the line of the first entry that is not a valid exchange.
     pub fn from_jsonl(text: &str) -> Result<Self, Error> {
         parse_cassette(text).map(Replay::new)
     }

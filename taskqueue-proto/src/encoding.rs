@@ -23,6 +23,10 @@ pub fn accept_gzip(headers: &mut HeaderMap) {
 /// one more is [`TransportErrorKind::BodyTooLarge`]. A body in no encoding
 /// (or `identity`) is left as it is; one in an encoding this SDK did not ask
 /// for, or broken gzip, is a transport error saying so.
+///
+/// # Errors
+///
+/// A [`TransportError`] for broken gzip, an encoding the SDK did not ask for, or an inflated body past `limit` (`BodyTooLarge`).
 pub fn inflate(headers: &mut HeaderMap, body: Vec<u8>, limit: u64) -> Result<Vec<u8>, TransportError> {
     let encoding = match headers.get(CONTENT_ENCODING) {
         None => return Ok(body),

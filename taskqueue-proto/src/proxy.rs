@@ -63,6 +63,10 @@ impl Proxy {
     /// Reads `http://[user:password@]host[:port]` (a bare `host:port` is
     /// `http`); `field` names where it came from in errors. Only plain-HTTP
     /// proxies are supported.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `field`: not a URL, a scheme other than `http`, or credentials that cannot be sent.
     pub fn parse(field: &str, url: &str) -> Result<Proxy, Error> {
         let url = url.trim();
         let with_scheme = if url.contains("://") {
@@ -130,6 +134,10 @@ impl Proxy {
 
 /// The proxy a client of `config` goes through, if any; `env` reads an
 /// environment variable (the transports pass `std::env::var`).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the setting or variable (`proxy`, `HTTPS_PROXY`) whose URL cannot be used.
 pub fn resolve(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, Error> {
     let target: Uri = config
         .base_url()

@@ -121,6 +121,10 @@ impl AdaptiveRateLimiter {
     }
 
     /// Takes a send token at `now`: `Ok` to send, or how long to wait for one.
+    ///
+    /// # Errors
+    ///
+    /// How long to wait before a token is there (the send must wait; nothing is taken).
     pub fn acquire(&self, now: Instant) -> Result<(), Duration> {
         let mut s = self.lock();
         if !s.enabled {

@@ -34,6 +34,10 @@ impl std::fmt::Debug for InProcess {
 
 impl InProcess {
     /// A server with this configuration (its address is not used).
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of starting the server's runtime.
     pub fn new(config: &ServerConfig) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
         let app = router(Arc::new(AppState::new(config)));

@@ -15,6 +15,10 @@ use crate::state::{AppState, Counters, ReceivedRequest};
 /// Starts a server on a thread of its own (with its own two-worker tokio
 /// runtime) and returns once it is listening. Works from plain `#[test]`s and
 /// from inside any async runtime alike; starting one takes about a millisecond.
+///
+/// # Errors
+///
+/// The I/O error of binding the address or starting the server's thread.
 pub fn spawn(config: ServerConfig) -> std::io::Result<RunningServer> {
     config.validate()?;
     let listener = std::net::TcpListener::bind(config.addr)?;

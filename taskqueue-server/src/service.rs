@@ -111,6 +111,10 @@ pub(crate) async fn serve(
 
 /// Serves until `shutdown` resolves; for binaries and async callers with
 /// their own tokio runtime. The listener must be bound already.
+///
+/// # Errors
+///
+/// The I/O error of accepting on the listener.
 pub async fn serve_until(
     listener: std::net::TcpListener,
     config: crate::ServerConfig,

@@ -79,6 +79,10 @@ impl Streams {
 /// Runs `machine` to its end over `transport`: sends what it asks (several
 /// at once through [`BlockingTransport::send_all`] when it has several in
 /// flight), sleeps when it says, and returns its result.
+///
+/// # Errors
+///
+/// The machine's error: the call's [`Error`] after its retries, as the machine reports it.
 pub fn run_blocking<T, M>(transport: &T, mut machine: M) -> Result<M::Output, Error>
 where
     T: BlockingTransport + ?Sized,

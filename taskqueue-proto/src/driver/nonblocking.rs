@@ -192,6 +192,10 @@ where
 /// A call with one attempt in flight at a time (every operation) is awaited
 /// in place, with no future boxed; a machine that wants several at once (a
 /// batch, a multi-wait) or a streamed body goes to the general loop.
+///
+/// # Errors
+///
+/// The machine's error: the call's [`Error`] after its retries, as the machine reports it.
 pub async fn run<T, M>(transport: &T, mut machine: M) -> Result<M::Output, Error>
 where
     T: AsyncTransport + ?Sized,

@@ -73,6 +73,10 @@ pub trait BlockingTransport {
     /// Sends the request and reads the whole response body (up to the
     /// config's limit, else [`TransportErrorKind::BodyTooLarge`]). Gives up
     /// after `timeout` with [`TransportErrorKind::Timeout`].
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`] of the kind that says what failed: connecting, the attempt's `timeout`, the body limit, I/O after sending, or a request the transport cannot make.
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome;
 
     /// Sends the request and returns as soon as the response's head has
@@ -83,6 +87,10 @@ pub trait BlockingTransport {
     ///
     /// The default reads the whole body with [`send`](Self::send): right
     /// for a transport that cannot stream, and bounded by its body limit.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`], as [`send`](Self::send)'s; a body that breaks later is an error of the body's reader.
     fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<BlockingBody>, TransportError> {
         self.send(request, timeout)
             .map(|response| response.map(whole_blocking_body))

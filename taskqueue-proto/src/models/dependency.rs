@@ -203,6 +203,10 @@ impl AddDependency {
 
     /// Rejects what the public server would silently change: it reads any
     /// condition other than the three settable ones as `Success`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`condition`) for a condition the public server cannot store.
     pub fn validate(&self) -> Result<(), Error> {
         if !DependencyCondition::SETTABLE.contains(&self.condition) {
             return Err(Error::invalid_input(

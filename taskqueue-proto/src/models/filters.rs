@@ -83,6 +83,10 @@ impl TaskFilters {
     }
 
     /// Checks that `limit` is within 1..=1000 and `offset` within the contract's `int64`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `limit` or `offset`.
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(offset) = self.offset {
             super::requests::check_json_integer("offset", offset)?;

@@ -135,6 +135,10 @@ impl TaskCreateRequest {
 
     /// Checks the contract's rules: non-blank name and command, a project id,
     /// a positive timeout, at most 100 retry attempts. The error names the field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] whose field errors name each field that breaks a rule.
     pub fn validate(&self) -> Result<(), Error> {
         not_blank("name", &self.name)?;
         not_blank("command", &self.command)?;
@@ -254,6 +258,10 @@ impl TaskUpdateRequest {
 
     /// Checks the fields that are set: non-blank name and command, a positive
     /// timeout, at most 100 retry attempts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] whose field errors name each field that breaks a rule.
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(name) = &self.name {
             not_blank("name", name)?;
@@ -324,6 +332,10 @@ impl ProjectCreateRequest {
         self
     }
     /// Checks that the name is not blank.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] naming `name`.
     pub fn validate(&self) -> Result<(), Error> {
         not_blank("name", &self.name)
     }
@@ -380,6 +392,10 @@ impl ProjectUpdateRequest {
     }
 
     /// Checks that a new name, if set, is not blank.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] naming `name`.
     pub fn validate(&self) -> Result<(), Error> {
         match &self.name {
             Some(name) => not_blank("name", name),

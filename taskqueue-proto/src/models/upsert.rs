@@ -78,6 +78,10 @@ impl TaskUpsertRequest {
 
     /// Non-blank name and command, and a priority the server knows (it
     /// would read any other as `Normal`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] naming the field that breaks a rule.
     pub fn validate(&self) -> Result<(), Error> {
         not_blank("name", &self.name)?;
         not_blank("command", &self.command)?;

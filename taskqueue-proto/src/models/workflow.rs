@@ -130,6 +130,10 @@ impl WorkflowCreateRequest {
     /// Checks everything that can be checked without the server: a name, at
     /// least one task and no repeats, edges between listed tasks with a
     /// settable condition, and no cycle among the edges.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming what is wrong (`tasks`, `dependencies[1].to`), or [`Error::Conflict`] (`dependency_cycle`) for a cycle.
     pub fn validate(&self) -> Result<(), Error> {
         if self.name.trim().is_empty() {
             return Err(Error::invalid_input("name", "must not be blank"));

@@ -100,9 +100,17 @@ pub trait Operation: Sized + sealed::Sealed {
     const NAME: &'static str;
 
     /// Validates the input and builds the documented request. Nothing is sent if this fails.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] or [`Error::Validation`] for input the contract refuses; [`Error::Unsupported`] for an operation the dialect does not have.
     fn build_spec_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error>;
 
     /// Reads the documented response.
+    ///
+    /// # Errors
+    ///
+    /// The error the response stands for: an error status mapped by the operation ([`Error::TaskNotFound`], [`Error::Validation`], …), or [`Error::Decode`] for a success body that is not what the contract says.
     fn parse_spec_response<B: AsRef<[u8]>>(&self, response: Response<B>) -> Result<Self::Output, Error>;
 
     /// Whether the call should carry an `Idempotency-Key` (creating and
@@ -136,6 +144,10 @@ pub trait Operation: Sized + sealed::Sealed {
     }
 
     /// Validates the input and builds the first request in the config's dialect.
+    ///
+    /// # Errors
+    ///
+    /// As [`build_spec_request`](Operation::build_spec_request)'s, in either dialect.
     fn build_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
         match config.dialect() {
             Dialect::Upstream => Self::Upstream::start(self, config).map(|(_, request)| request),
@@ -148,6 +160,10 @@ pub trait Operation: Sized + sealed::Sealed {
     /// further exchange (a create, which the public server acknowledges
     /// without the entity) answers [`Error::NeedsDriver`]: run it through a
     /// client or a driver instead.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_spec_response`](Operation::parse_spec_response)'s; [`Error::NeedsDriver`] for a flow of several exchanges.
     fn parse_response<B: AsRef<[u8]>>(&self, config: &Config, response: Response<B>) -> Result<Self::Output, Error> {
         match config.dialect() {
             Dialect::Upstream => {

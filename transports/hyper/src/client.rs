@@ -143,6 +143,10 @@ impl ClientBuilder {
 
 impl Client<HyperTransport> {
     /// A client for `config` with the default pool bounds.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a setting the transport cannot use (a proxy URL, a root certificate), or [`Error::Transport`] when TLS cannot be set up.
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::builder(config).build()
     }
@@ -204,6 +208,10 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
     }
 
     /// Runs any operation (or job) as one logical call.
+    ///
+    /// # Errors
+    ///
+    /// The call's [`Error`] after the retries the policy allows: [`Error::kind`] says which.
     pub async fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,

@@ -203,6 +203,10 @@ impl<T: BlockingTransport> Client<T> {
 
     /// Runs any operation (or job) as one logical call: retries, backoff
     /// and deadlines as the config and options say.
+    ///
+    /// # Errors
+    ///
+    /// The call's [`Error`] after the retries the policy allows: [`Error::kind`] says which.
     pub fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
     where
         J: IntoMachine,
