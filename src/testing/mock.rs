@@ -146,6 +146,7 @@ impl MockTransport {
     /// let mock = taskqueue::testing::MockTransport::new().seed(7);
     /// # let _ = mock;
     /// ```
+    #[must_use]
     pub fn seed(self, seed: u64) -> Self {
         self.inner.clock.reseed(seed);
         self
@@ -323,6 +324,9 @@ impl std::fmt::Debug for Expectation {
     }
 }
 
+// The rule is registered when `expect` makes it; each method changes it in
+// place and hands it back for chaining, so dropping the result loses nothing.
+#[allow(clippy::return_self_not_must_use)]
 impl Expectation {
     fn edit(self, change: impl FnOnce(&mut Rule)) -> Self {
         if let Some(rule) = self.mock.state().rules.get_mut(self.index) {

@@ -356,11 +356,13 @@ impl ConfigBuilder {
         api_key: impl Into<Secret> => into;
     }
     /// Replaces the `User-Agent` (default `taskqueue-rust/<version>`).
+    #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
     /// Adds a header to every request.
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -373,11 +375,13 @@ impl ConfigBuilder {
         connect_timeout: Duration;
     }
     /// How long a logical call may take in all, retries included (default: no limit beyond the attempts).
+    #[must_use]
     pub fn call_deadline(mut self, timeout: Duration) -> Self {
         self.call_deadline = Some(timeout);
         self
     }
     /// The largest response body read, in bytes (default 32 MiB).
+    #[must_use]
     pub fn body_limit(mut self, bytes: u64) -> Self {
         self.body_limit = bytes;
         self
@@ -386,28 +390,33 @@ impl ConfigBuilder {
     /// (`http://[user:password@]host[:port]`), whatever the environment says.
     /// By default the environment's proxy is used (`HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+    #[must_use]
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = ProxyChoice::Url(url.into());
         self
     }
     /// Never a proxy, whatever the environment says.
+    #[must_use]
     pub fn without_proxy(mut self) -> Self {
         self.proxy = ProxyChoice::Disabled;
         self
     }
     /// Hosts reached directly even when a proxy is set (`NO_PROXY` syntax:
     /// `host`, `.domain`, `*`, comma-separated), on top of the environment's `NO_PROXY`.
+    #[must_use]
     pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
         self.no_proxy = hosts.into();
         self
     }
     /// An observer told about every attempt, call and throttled send (for
     /// metrics; see [`observe`](crate::observe)). Shared by the config's clones.
+    #[must_use]
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
         self
     }
     /// The retry policy (default [`RetryPolicy::default`]).
+    #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -416,12 +425,14 @@ impl ConfigBuilder {
     /// [`RetryBudget::standard`]: give several configs the same one to share
     /// it across clients, or size your own. Ignored if the policy is
     /// [`without_budget`](RetryPolicy::without_budget).
+    #[must_use]
     pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
         self.retry_budget = Some(budget);
         self
     }
     /// Paces sends with this limiter instead of a new one (share one across
     /// clients); turns adaptive mode on whatever the policy says.
+    #[must_use]
     pub fn rate_limiter(mut self, limiter: AdaptiveRateLimiter) -> Self {
         self.rate_limiter = Some(limiter);
         self
@@ -431,6 +442,7 @@ impl ConfigBuilder {
     /// and cancelling POSTs in the documented dialect, a marker tag on task
     /// creates in the upstream dialect (the SDK looks for it after an
     /// ambiguous failure). Off, such a failure is [`Error::OutcomeUnknown`].
+    #[must_use]
     pub fn idempotency_keys(mut self, enabled: bool) -> Self {
         self.idempotency_keys = enabled;
         self
@@ -438,6 +450,7 @@ impl ConfigBuilder {
 
     /// How many requests a batch or a multi-wait's round keeps in flight at
     /// once (default [`DEFAULT_BATCH_CONCURRENCY`](crate::DEFAULT_BATCH_CONCURRENCY), at least 1).
+    #[must_use]
     pub fn batch_concurrency(mut self, concurrency: usize) -> Self {
         self.batch_concurrency = concurrency.max(1);
         self
@@ -447,6 +460,7 @@ impl ConfigBuilder {
     /// [`Error::ListingDidNotEnd`] (default [`DEFAULT_MAX_LISTING_ITEMS`], at
     /// least 1): a server that never sends a short page cannot keep a walk
     /// going (and growing) forever.
+    #[must_use]
     pub fn max_listing_items(mut self, items: u64) -> Self {
         self.max_listing_items = items.max(1);
         self
@@ -455,6 +469,7 @@ impl ConfigBuilder {
     /// Allows a token or API key over plain `http://` to a host that is not
     /// this machine (default: refused at [`build`](ConfigBuilder::build), as
     /// gh and kubectl do; loopback hosts are always allowed).
+    #[must_use]
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
@@ -462,6 +477,7 @@ impl ConfigBuilder {
 
     /// Trusts this root certificate (PEM, one or more `CERTIFICATE` blocks)
     /// besides the transport's default roots: for a private CA.
+    #[must_use]
     pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
         self

@@ -244,6 +244,7 @@ impl RetryPolicy {
     /// No retry budget for the config built with this policy: every failure
     /// the policy retries is retried, however many calls fail at once (a
     /// fleet can then multiply a struggling server's load).
+    #[must_use]
     pub fn without_budget(mut self) -> Self {
         self.budget = false;
         self

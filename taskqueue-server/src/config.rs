@@ -60,41 +60,49 @@ impl ServerConfig {
         Self::default().addr(SocketAddr::from(([127, 0, 0, 1], 0)))
     }
     /// Listens on `addr`.
+    #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
         self
     }
     /// Requires this bearer token.
+    #[must_use]
     pub fn token(mut self, token: impl Into<Secret>) -> Self {
         self.token = Some(token.into());
         self
     }
     /// Requires this API key.
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         self.api_key = Some(key.into());
         self
     }
     /// Limits each client address to `per_second` requests per second.
+    #[must_use]
     pub fn rate_limit(mut self, per_second: u32) -> Self {
         self.rate_limit = Some(per_second);
         self
     }
     /// Simulates execution: tasks finish `after` their creation.
+    #[must_use]
     pub fn complete_after(mut self, after: Duration) -> Self {
         self.complete_after = Some(after);
         self
     }
     /// Logs one line per request to stderr.
+    #[must_use]
     pub fn log_requests(mut self, on: bool) -> Self {
         self.log_requests = on;
         self
     }
     /// Answers in this wire dialect.
+    #[must_use]
     pub fn dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = dialect;
         self
     }
     /// Arms these faults from the start.
+    #[must_use]
     pub fn faults(mut self, plan: FaultPlan) -> Self {
         self.faults = plan;
         self

@@ -103,23 +103,27 @@ impl FaultRule {
         }
     }
     /// For the next `n` matching requests (instead of one).
+    #[must_use]
     pub fn times(mut self, n: u32) -> Self {
         self.remaining = Some(n);
         self
     }
     /// For every matching request until the plan is cleared.
+    #[must_use]
     pub fn always(mut self) -> Self {
         self.remaining = None;
         self
     }
     /// Only for this method and route. The route is the template
     /// (`/api/tasks/{task_id}`) or a literal path (`/api/tasks/6f1c…`).
+    #[must_use]
     pub fn on(mut self, method: Method, route: impl Into<String>) -> Self {
         self.method = Some(method);
         self.route = Some(route.into());
         self
     }
     /// Only for this route, any method.
+    #[must_use]
     pub fn on_route(mut self, route: impl Into<String>) -> Self {
         self.route = Some(route.into());
         self
@@ -143,6 +147,7 @@ impl FaultPlan {
         Self::default()
     }
     /// Adds a rule after the others.
+    #[must_use]
     pub fn with(mut self, rule: FaultRule) -> Self {
         self.rules.push(rule);
         self

@@ -92,12 +92,14 @@ impl<F: FnMut(&Request<Vec<u8>>) -> Outcome> Simulated<F> {
     }
 
     /// Each send takes this much virtual time.
+    #[must_use]
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
         self
     }
 
     /// Seeds the random numbers (request ids, keys, jitter).
+    #[must_use]
     pub fn seed(self, seed: u64) -> Self {
         self.log().random = SplitMix64::new(seed);
         self

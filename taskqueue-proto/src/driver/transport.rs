@@ -256,6 +256,7 @@ impl TransportError {
     }
 
     /// Keeps the transport's own error as the source.
+    #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Arc::new(source));
         self

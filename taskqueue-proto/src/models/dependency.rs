@@ -178,24 +178,28 @@ impl AddDependency {
     }
 
     /// When it counts as met.
+    #[must_use]
     pub fn condition(mut self, condition: DependencyCondition) -> Self {
         self.condition = condition;
         self
     }
 
     /// Makes it optional (`required: false`).
+    #[must_use]
     pub fn optional(mut self) -> Self {
         self.required = false;
         self
     }
 
     /// Files it under a correlation group.
+    #[must_use]
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
     }
 
     /// Names the task depended on.
+    #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -98,6 +98,7 @@ impl TaskCreateRequest {
         technical_specs: impl Into<String> => into;
     }
     /// Adds one acceptance criterion.
+    #[must_use]
     pub fn criterion(mut self, criterion: impl Into<String>) -> Self {
         self.acceptance_criteria.push(criterion.into());
         self
@@ -123,11 +124,13 @@ impl TaskCreateRequest {
         retry_delay: u64;
     }
     /// Adds one environment variable.
+    #[must_use]
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.environment.insert(key.into(), value.into());
         self
     }
     /// Sets the working directory.
+    #[must_use]
     pub fn working_directory(mut self, dir: impl Into<String>) -> Self {
         self.working_directory = Some(dir.into());
         self
@@ -327,6 +330,7 @@ impl ProjectCreateRequest {
         due_date: DateTime<Utc>;
     }
     /// Adds a tag.
+    #[must_use]
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
         self.tags.push(tag.into());
         self

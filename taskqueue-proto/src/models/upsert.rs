@@ -59,18 +59,21 @@ impl TaskUpsertRequest {
     }
 
     /// Sets the priority.
+    #[must_use]
     pub fn priority(mut self, priority: TaskPriority) -> Self {
         self.priority = Some(priority);
         self
     }
 
     /// Sets the technical specification.
+    #[must_use]
     pub fn technical_specs(mut self, specs: impl Into<String>) -> Self {
         self.technical_specs = Some(specs.into());
         self
     }
 
     /// Sets the acceptance criteria.
+    #[must_use]
     pub fn acceptance_criteria(mut self, criteria: Vec<String>) -> Self {
         self.acceptance_criteria = Some(criteria);
         self

@@ -39,6 +39,7 @@ impl WorkflowDependency {
     }
 
     /// When the edge counts as met.
+    #[must_use]
     pub fn condition(mut self, condition: DependencyCondition) -> Self {
         self.condition = condition;
         self
@@ -116,12 +117,14 @@ impl WorkflowCreateRequest {
     }
 
     /// What it is for.
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Adds an edge.
+    #[must_use]
     pub fn dependency(mut self, edge: WorkflowDependency) -> Self {
         self.dependencies.push(edge);
         self

@@ -50,6 +50,7 @@ impl Raw {
     }
 
     /// Sends `body` as JSON.
+    #[must_use]
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
         self

@@ -240,6 +240,7 @@ impl CancelTask {
     }
 
     /// Records why the task is cancelled.
+    #[must_use]
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self

@@ -120,6 +120,7 @@ impl WatchTasks {
     }
 
     /// Starts from a snapshot: the tasks of the first round are not reported.
+    #[must_use]
     pub fn skip_existing(mut self) -> Self {
         self.report_existing = false;
         self
@@ -127,6 +128,7 @@ impl WatchTasks {
 
     /// The pause after a change, and the longest pause (both at least
     /// [`WATCH_FLOOR`], at most a day).
+    #[must_use]
     pub fn intervals(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_interval = initial.clamp(WATCH_FLOOR, crate::retry::MAX_WAIT);
         self.max_interval = max.clamp(self.initial_interval, crate::retry::MAX_WAIT);
@@ -134,6 +136,7 @@ impl WatchTasks {
     }
 
     /// Ends the watch after this long.
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

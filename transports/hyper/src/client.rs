@@ -83,17 +83,20 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Idle connections kept per host (default 20).
+    #[must_use]
     pub fn max_idle_per_host(mut self, n: usize) -> Self {
         self.max_idle_per_host = n;
         self
     }
     /// Requests in flight at once across all clones (default 100, at least
     /// 1, at most tokio's semaphore limit); further requests wait for a slot.
+    #[must_use]
     pub fn max_in_flight(mut self, n: usize) -> Self {
         self.max_in_flight = n.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
     /// Creates in flight at once in [`Client::create_tasks`] (default 8, at least 1).
+    #[must_use]
     pub fn batch_concurrency(mut self, n: usize) -> Self {
         self.batch_concurrency = n.max(1);
         self
@@ -101,6 +104,7 @@ impl ClientBuilder {
     /// Speaks HTTP/2 from the first byte on plain `http://` URLs (the server
     /// must support it). Over TLS, HTTP/2 is negotiated by ALPN without this.
     #[cfg(feature = "http2")]
+    #[must_use]
     pub fn http2_prior_knowledge(mut self, on: bool) -> Self {
         self.http2_prior_knowledge = on;
         self
