@@ -59,6 +59,7 @@
 //! The clients (`taskqueue-ureq`, `taskqueue-hyper`) are these loops over
 //! their HTTP client; their methods come from one table of endpoints,
 //! [`endpoints!`].
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod dialect;

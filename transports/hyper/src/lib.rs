@@ -34,6 +34,7 @@
 //! With the `tracing` feature (on by default) each call is a
 //! `taskqueue.call` span and each attempt an event, from the same code as
 //! the blocking client's.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod classify;
 mod client;

@@ -29,6 +29,7 @@
 //! `taskqueue.call` span (operation, request id) and every attempt an event
 //! (method, path, status or error, duration, attempt, retry decision).
 //! Credentials and bodies are never recorded.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod agent;
 mod classify;
