@@ -14,7 +14,7 @@
 //! | `http2` | HTTP/2 for the async client | ALPN, or prior knowledge |
 //! | `tracing` (default) | spans per call, events per attempt | the `tracing` facade |
 //! | `gzip` (default) | gzip answers, inflated under the body limit | flate2 (zlib-rs) |
-//! | `metrics` | [`observe::MetricsObserver`] | the `metrics` facade |
+//! | `metrics` | `observe::MetricsObserver` | the `metrics` facade |
 //! | `testing` | [`testing`]: mock, record, replay | virtual time, no network |
 //!
 //! ```
