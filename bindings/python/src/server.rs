@@ -20,10 +20,17 @@ pub(crate) struct ReferenceServer {
 impl ReferenceServer {
     /// Starts a server of `dialect` (`spec` or `upstream`); tasks complete
     /// `complete_after` seconds after they are created when it is given;
-    /// `token` requires that bearer token.
+    /// `token` requires that bearer token; `rate_limit` answers 429 (with
+    /// `Retry-After`) past that many requests a second.
     #[new]
-    #[pyo3(signature = (dialect="spec", complete_after=None, token=None))]
-    fn new(py: Python<'_>, dialect: &str, complete_after: Option<f64>, token: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (dialect="spec", complete_after=None, token=None, rate_limit=None))]
+    fn new(
+        py: Python<'_>,
+        dialect: &str,
+        complete_after: Option<f64>,
+        token: Option<String>,
+        rate_limit: Option<u32>,
+    ) -> PyResult<Self> {
         let dialect = match dialect.to_ascii_lowercase().as_str() {
             "spec" => Dialect::Spec,
             "upstream" => Dialect::Upstream,
@@ -46,6 +53,9 @@ impl ReferenceServer {
         }
         if let Some(token) = token {
             config = config.token(token);
+        }
+        if let Some(per_second) = rate_limit {
+            config = config.rate_limit(per_second);
         }
         let running = py
             .detach(|| taskqueue_server::spawn(config))

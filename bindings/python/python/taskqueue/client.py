@@ -87,7 +87,8 @@ class TaskQueueClient(_Settings):
 
     def list_tasks_all(self, **filters: Any) -> Iterator[Task]:
         """Every task matching the filters, over every page."""
-        return iter(self._run(_calls.list_tasks_all(filters)))
+        tasks: List[Task] = self._run(_calls.list_tasks_all(filters))
+        return iter(tasks)
 
     def create_task(self, name: str, command: str, project_id: Id, **kwargs: Any) -> Task:
         """Creates a task; ``kwargs`` are the other fields of ``TaskCreateRequest``."""

@@ -22,13 +22,17 @@ ReferenceServer = _core.ReferenceServer
 
 @contextmanager
 def reference_server(
-    dialect: str = "spec", complete_after: Optional[float] = None, token: Optional[str] = None
+    dialect: str = "spec",
+    complete_after: Optional[float] = None,
+    token: Optional[str] = None,
+    rate_limit: Optional[int] = None,
 ) -> Iterator[str]:
     """A reference server on a free port of 127.0.0.1 for the ``with`` block:
     yields its base URL. ``dialect`` is ``spec`` or ``upstream`` (the public
     server's wire format); tasks complete ``complete_after`` seconds after
-    their creation when given; ``token`` requires that bearer token."""
-    server = _core.ReferenceServer(dialect, complete_after, token)
+    their creation when given; ``token`` requires that bearer token;
+    ``rate_limit`` answers 429 past that many requests a second."""
+    server = _core.ReferenceServer(dialect, complete_after, token, rate_limit)
     try:
         yield server.base_url
     finally:
