@@ -1,6 +1,7 @@
 //! The ureq `Agent` a client holds: status codes as values, no redirects,
 //! the config's connect timeout, rustls (ring) with webpki roots plus the
-//! config's extra roots, the proxy the SDK resolves (config or environment).
+//! config's extra roots, the proxy the SDK resolves (config or environment),
+//! IP literals resolved in place (no resolver thread per request).
 
 use taskqueue_proto::{Config, Error};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -29,7 +30,11 @@ pub(crate) fn agent_for(config: &Config, max_idle_per_host: usize) -> Result<ure
         // `ALL_PROXY` unless `NO_PROXY` names the server), not ureq.
         .proxy(proxy_for(config)?)
         .build();
-    Ok(agent_config.new_agent())
+    Ok(ureq::Agent::with_parts(
+        agent_config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::resolver::LiteralFirst::default(),
+    ))
 }
 
 /// The proxy the agent goes through, if any.

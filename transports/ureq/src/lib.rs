@@ -35,6 +35,7 @@ mod agent;
 mod classify;
 mod client;
 mod iter;
+mod resolver;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder};
