@@ -1,7 +1,7 @@
 //! The SDK on a runtime that is not tokio, with an HTTP client of its own.
 //!
 //! ```text
-//! cargo run --example any_runtime
+//! cargo run --example any_runtime --features async
 //! ```
 //!
 //! The async client runs over any `AsyncTransport`: send one request, sleep,

@@ -1,8 +1,8 @@
 //! The quickstart's workflow on the async client (`taskqueue::Client`).
 //!
 //! ```text
-//! cargo run --example async_quickstart
-//! TASKQUEUE_BASE_URL=http://127.0.0.1:8080 cargo run --example async_quickstart
+//! cargo run --example async_quickstart --features async
+//! TASKQUEUE_BASE_URL=http://127.0.0.1:8080 cargo run --example async_quickstart --features async
 //! ```
 //!
 //! Without `TASKQUEUE_BASE_URL` it starts the reference server in-process and

@@ -1,7 +1,7 @@
 //! Testing code that uses the SDK, three ways, with no network of its own:
 //!
 //! ```text
-//! cargo run --example testing --features testing
+//! cargo run --example testing --features async,testing
 //! ```
 //!
 //! 1. a `MockTransport`: scripted replies, retries on virtual time;
