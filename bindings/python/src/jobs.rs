@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use taskqueue::ops::{self, WaitOutcome, WaitReport};
 use taskqueue::{
-    AddDependency, CallOptions, Error, ProjectCreateRequest, ProjectId, ProjectUpdateRequest, Task, TaskCreateRequest,
+    AddDependency, CallOptions, Dialect, Error, ProjectCreateRequest, ProjectId, ProjectUpdateRequest, Task, TaskCreateRequest,
     TaskFilters, TaskId, TaskPriority, TaskStatus, TaskUpdateRequest, TaskUpsertRequest, WorkflowCreateRequest,
     WorkflowId,
 };
@@ -139,6 +139,10 @@ impl Job {
             };
         }
         match self {
+            Job::ListTasks(filters) if client.config().dialect() == Dialect::Spec => {
+                let response = run!(as_is(client.config(), filters)?)?;
+                Ok(response.into_body())
+            }
             Job::ListTasksAll(filters) => {
                 let tasks = client
                     .with_options(options)
@@ -163,6 +167,10 @@ impl Job {
             };
         }
         match self {
+            Job::ListTasks(filters) if client.config().dialect() == Dialect::Spec => {
+                let response = run!(as_is(client.config(), filters)?)?;
+                Ok(response.into_body())
+            }
             Job::ListTasksAll(filters) => {
                 let mut stream = client.with_options(options).list_tasks_all(filters);
                 let mut tasks = Vec::new();
@@ -233,6 +241,22 @@ macro_rules! each_job {
     };
 }
 use each_job;
+
+/// A page of tasks in the documented dialect as the server wrote it: the
+/// same request as [`ops::ListTasks`] (retries, deadlines, error mapping
+/// included), its 2xx body handed to Python as it came. pydantic reads it
+/// into models in one pass; the core reading it into Rust values first and
+/// writing them out again would double the work (docs/PERFORMANCE.md).
+fn as_is(config: &taskqueue::Config, filters: TaskFilters) -> Result<ops::Raw, Error> {
+    use taskqueue::ops::Operation;
+    let request = ops::ListTasks::new(filters).build_request(config)?;
+    let uri = request.uri().to_string();
+    let prefix = format!("{}/api", config.base_url().trim_end_matches('/'));
+    match uri.strip_prefix(&prefix) {
+        Some(path) if path.starts_with('/') => Ok(ops::Raw::get(path)),
+        _ => Err(Error::invalid_input("base_url", format!("the listing's URI {uri:?} is not under {prefix:?}"))),
+    }
+}
 
 fn json_of<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::invalid_input("output", e.to_string()))

@@ -142,3 +142,34 @@ def test_cancelling_an_awaited_call_aborts_it_and_the_loop_runs_meanwhile() -> N
         asyncio.run(main())
     finally:
         listener.close()
+
+
+def test_an_answer_that_does_not_fit_the_models_is_a_decode_error() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b'[{"id": "not-a-uuid", "name": 1}]'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with TaskQueueClient(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
+            with pytest.raises(taskqueue.APIError) as info:
+                client.list_tasks()
+            assert info.value.kind == "decode" and info.value.operation == "list_tasks"
+            with pytest.raises(taskqueue.APIError) as info:
+                client.get_task(uuid.uuid4())
+            assert info.value.kind == "decode"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, TypeVar, Union
 
+import pydantic
+
 from . import _calls, _core, exceptions
 from ._calls import Call, Id, WaitReport
 from .models import Project, Task, TaskPriority, TaskStatus
@@ -15,6 +17,20 @@ from .models import Project, Task, TaskPriority, TaskStatus
 __all__ = ["AsyncTaskQueueClient", "TaskQueueClient", "WaitReport"]
 
 T = TypeVar("T")
+
+
+def _read(call: Call[T], raw: bytes) -> T:
+    """The answer as models; one that does not fit them is an ``APIError``
+    of kind ``decode``, as the Rust core reports its own."""
+    try:
+        return call.read(raw)
+    except pydantic.ValidationError as error:
+        raise exceptions.APIError(
+            f"could not decode the answer to {call.op}: {error}",
+            response_data={"body": raw[:2048].decode("utf-8", "replace")},
+            kind="decode",
+            operation=call.op,
+        ) from None
 
 
 class _Settings:
@@ -83,7 +99,7 @@ class TaskQueueClient(_Settings):
             raw = self._core.call(call.op, call.args, self._options)
         except _core.CoreError as error:
             raise exceptions.from_core(error.args) from None
-        return call.read(raw)
+        return _read(call, raw)
 
     def list_tasks_all(self, **filters: Any) -> Iterator[Task]:
         """Every task matching the filters, over every page."""
@@ -236,7 +252,7 @@ class AsyncTaskQueueClient(_Settings):
             raw = await self._core.call_async(call.op, call.args, self._options)
         except _core.CoreError as error:
             raise exceptions.from_core(error.args) from None
-        return call.read(raw)
+        return _read(call, raw)
 
     async def list_tasks_all(self, **filters: Any) -> AsyncIterator[Task]:
         """Every task matching the filters, over every page."""
