@@ -13,23 +13,26 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from contextlib import contextmanager
 
 
+FILES = ("upstream-exchanges.jsonl", "upstream-extras.jsonl")
+
+
 def fixtures_dir() -> Path:
-    """The recordings: `TASKQUEUE_FIXTURES`, else `shared/` beside the repository."""
+    """The recordings: `TASKQUEUE_FIXTURES`, else the repository's copy of
+    `shared/fixtures/upstream-task-queue` (`taskqueue-proto/tests/fixtures`)."""
     env = os.environ.get("TASKQUEUE_FIXTURES")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "fixtures" / "upstream-task-queue"
-        if candidate.is_dir():
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "taskqueue-proto" / "tests" / "fixtures"
+        if (candidate / FILES[0]).is_file():
             return candidate
-    raise FileNotFoundError("the recorded fixtures (shared/fixtures/upstream-task-queue) are not there")
+    raise FileNotFoundError("the recorded fixtures (taskqueue-proto/tests/fixtures) are not there")
 
 
 def recordings() -> Dict[str, List[Dict[str, Any]]]:
     """Every exchange by label (a label may occur more than once)."""
     out: Dict[str, List[Dict[str, Any]]] = {}
-    for name in ("exchanges.jsonl", "extras.jsonl"):
+    for name in FILES:
         for line in (fixtures_dir() / name).read_text().splitlines():
             if line.strip():
                 exchange = json.loads(line)

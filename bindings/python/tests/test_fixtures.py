@@ -22,7 +22,7 @@ def client(url: str) -> TaskQueueClient:
 
 
 def test_the_fixtures_are_there() -> None:
-    assert (fixtures_dir() / "exchanges.jsonl").is_file()
+    assert (fixtures_dir() / "upstream-exchanges.jsonl").is_file()
 
 
 def test_a_create_is_acknowledged_then_fetched() -> None:
