@@ -66,3 +66,26 @@ def test_every_core_error_kind_maps_to_one_class() -> None:
     assert (error.operation, error.attempts, error.response_data) == ("get_task", 3, {"error": "rate_limited"})
     assert from_core(("decode", "bad", 200, "<html>", None, None, None, None)).response_data == {"body": "<html>"}
     assert all(issubclass(cls, taskqueue.TaskQueueError) for cls in KIND_TO_CLASS.values())
+
+
+def test_reading_a_listing_leaves_the_collector_as_it_was() -> None:
+    import gc
+
+    from taskqueue._calls import _tasks
+
+    body = (
+        b'[{"id":"6f1c3e2a-0d4b-4c1a-9e3f-2b7a8c9d0e1f","name":"n","command":"c",'
+        b'"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}]'
+    )
+    assert gc.isenabled()
+    assert len(_tasks(body)) == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _tasks(body)
+        assert not gc.isenabled(), "a collector the program turned off stays off"
+    finally:
+        gc.enable()
+    with pytest.raises(Exception):
+        _tasks(b'[{"id": "x"}]')
+    assert gc.isenabled(), "on again after a failed read"
