@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use taskqueue::ops::{self, WaitOutcome, WaitReport};
 use taskqueue::{
-    AddDependency, CallOptions, Dialect, Error, ProjectCreateRequest, ProjectId, ProjectUpdateRequest, Task, TaskCreateRequest,
-    TaskFilters, TaskId, TaskPriority, TaskStatus, TaskUpdateRequest, TaskUpsertRequest, WorkflowCreateRequest,
-    WorkflowId,
+    AddDependency, CallOptions, Dialect, Error, ProjectCreateRequest, ProjectId, ProjectUpdateRequest, Task,
+    TaskCreateRequest, TaskFilters, TaskId, TaskPriority, TaskStatus, TaskUpdateRequest, TaskUpsertRequest,
+    WorkflowCreateRequest, WorkflowId,
 };
 
 /// One call, ready to run.
@@ -254,7 +254,10 @@ fn as_is(config: &taskqueue::Config, filters: TaskFilters) -> Result<ops::Raw, E
     let prefix = format!("{}/api", config.base_url().trim_end_matches('/'));
     match uri.strip_prefix(&prefix) {
         Some(path) if path.starts_with('/') => Ok(ops::Raw::get(path)),
-        _ => Err(Error::invalid_input("base_url", format!("the listing's URI {uri:?} is not under {prefix:?}"))),
+        _ => Err(Error::invalid_input(
+            "base_url",
+            format!("the listing's URI {uri:?} is not under {prefix:?}"),
+        )),
     }
 }
 
