@@ -18,7 +18,6 @@ pub(crate) enum Job {
     CreateTask(TaskCreateRequest),
     GetTask(TaskId),
     ListTasks(TaskFilters),
-    ListTasksAll(TaskFilters),
     UpdateTask(TaskId, TaskUpdateRequest),
     CancelTask(TaskId, Option<String>),
     DeleteTask(TaskId),
@@ -87,7 +86,6 @@ impl Job {
             "create_task" => Job::CreateTask(args.field("request")?),
             "get_task" => Job::GetTask(id()?),
             "list_tasks" => Job::ListTasks(args.filters()?),
-            "list_tasks_all" => Job::ListTasksAll(args.filters()?),
             "update_task" => Job::UpdateTask(id()?, args.field("update")?),
             "cancel_task" => Job::CancelTask(id()?, args.field("reason")?),
             "delete_task" => Job::DeleteTask(id()?),
@@ -143,13 +141,6 @@ impl Job {
                 let response = run!(as_is(client.config(), filters)?)?;
                 Ok(response.into_body())
             }
-            Job::ListTasksAll(filters) => {
-                let tasks = client
-                    .with_options(options)
-                    .list_tasks_all(filters)
-                    .collect::<Result<Vec<Task>, Error>>()?;
-                json_of(&tasks)
-            }
             job => each_job!(job, run),
         }
     }
@@ -171,20 +162,12 @@ impl Job {
                 let response = run!(as_is(client.config(), filters)?)?;
                 Ok(response.into_body())
             }
-            Job::ListTasksAll(filters) => {
-                let mut stream = client.with_options(options).list_tasks_all(filters);
-                let mut tasks = Vec::new();
-                while let Some(task) = stream.next_task().await {
-                    tasks.push(task?);
-                }
-                json_of(&tasks)
-            }
             job => each_job!(job, run),
         }
     }
 }
 
-/// Every job but the listing walk, each run with `$run!` and written as JSON.
+/// Every job, each run with `$run!` and written as JSON.
 macro_rules! each_job {
     ($job:expr, $run:ident) => {
         match $job {
@@ -236,7 +219,6 @@ macro_rules! each_job {
             Job::GetWorkflowStatus(id) => json_of(&$run!(ops::GetWorkflowStatus::new(id))?),
             Job::ServerStats => json_of(&$run!(ops::GetStats)?),
             Job::ServerMetrics => json_of(&$run!(ops::GetMetrics)?),
-            Job::ListTasksAll(_) => Err(Error::invalid_input("op", "list_tasks_all is run as a walk")),
         }
     };
 }

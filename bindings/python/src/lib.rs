@@ -10,6 +10,7 @@
 //! runtime of the module's and resolves an asyncio future, and cancelling
 //! that future aborts the call.
 
+mod cursor;
 mod error;
 mod jobs;
 mod runtime;
@@ -129,6 +130,20 @@ impl Core {
         let client = self.nonblocking.clone();
         runtime::awaitable(py, async move { job.run_async(&client, options).await })
     }
+
+    /// Opens a listing of every page (`list_tasks_all`) or a watch
+    /// (`watch`) on the blocking client: a cursor whose `next()` reads the
+    /// next item as it is asked for.
+    fn open(&self, op: &str, args: &[u8]) -> PyResult<cursor::Cursor> {
+        let follow = cursor::Follow::parse(op, args).map_err(py_error)?;
+        Ok(cursor::Cursor::open(&self.blocking, follow))
+    }
+
+    /// The same on the async client: a cursor whose `next()` is an awaitable.
+    fn open_async(&self, op: &str, args: &[u8]) -> PyResult<cursor::AsyncCursor> {
+        let follow = cursor::Follow::parse(op, args).map_err(py_error)?;
+        Ok(cursor::AsyncCursor::open(&self.nonblocking, follow))
+    }
 }
 
 /// A duration from seconds given by Python, refused when negative, not a
@@ -166,6 +181,8 @@ fn call_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<Option<CallOpti
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<server::ReferenceServer>()?;
+    m.add_class::<cursor::Cursor>()?;
+    m.add_class::<cursor::AsyncCursor>()?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

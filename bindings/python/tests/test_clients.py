@@ -127,3 +127,48 @@ def test_upstream_only_endpoints(dialect: str, server: str) -> None:
 
 
 Factory = Callable[..., Any]
+
+
+def test_watching_from_python_sees_creates_changes_and_deletes(server: str, dialect: str) -> None:
+    with TaskQueueClient(base_url=server, dialect=dialect) as client:
+        project = client.create_project(f"watch-{dialect}")
+        first = client.create_task("first", "true", project.id)
+        events = client.watch(project_id=project.id, timeout=30, interval=0.1, max_interval=0.2)
+        created = next(events)
+        assert created.event == "created" and created.task is not None and created.task.id == first.id
+        seen = [next(events)]
+        while seen[-1].event != "changed":
+            seen.append(next(events))
+        assert seen[-1].to_status is TaskStatus.COMPLETED and seen[-1].id == first.id
+        client.delete_task(first.id)
+        while True:
+            event = next(events)
+            if event.event == "deleted":
+                assert event.id == first.id
+                break
+        events.close()  # stops following
+
+
+@pytest.mark.asyncio
+async def test_watching_and_walking_with_asyncio(server: str, dialect: str) -> None:
+    async with AsyncTaskQueueClient(base_url=server, dialect=dialect) as client:
+        project = await client.create_project(f"awatch-{dialect}")
+        created = await client.create_tasks(
+            [{"name": f"w{i}", "command": "true", "project_id": project.id} for i in range(150)]
+        )
+        walked = [t.id async for t in client.list_tasks_all(project_id=project.id)]
+        assert sorted(walked) == sorted(t.id for t in created), "every page, each task once"
+        events = client.watch(project_id=project.id, timeout=1, interval=0.1)
+        names = [e.event async for e in events]
+        assert names.count("created") == 150, names[:5]
+
+
+def test_a_walk_reads_page_by_page_and_stops_when_left(server: str, dialect: str) -> None:
+    with TaskQueueClient(base_url=server, dialect=dialect) as client:
+        project = client.create_project(f"walk-{dialect}")
+        client.create_tasks([{"name": f"p{i}", "command": "true", "project_id": project.id} for i in range(250)])
+        walk = client.list_tasks_all(project_id=project.id)
+        first = [next(walk) for _ in range(10)]
+        assert len({t.id for t in first}) == 10
+        walk.close()
+        assert len(list(client.list_tasks_all(project_id=project.id))) == 250

@@ -7,7 +7,7 @@ server for tests.
 """
 
 from . import exceptions, models
-from ._calls import WaitOutcome, WaitReport
+from ._calls import WaitOutcome, WaitReport, WatchEvent
 from .client import AsyncTaskQueueClient, TaskQueueClient
 from .exceptions import (
     APIError,
@@ -41,6 +41,7 @@ __all__ = [
     "TaskQueueClient",
     "WaitOutcome",
     "WaitReport",
+    "WatchEvent",
     "exceptions",
     "models",
     "APIError",

@@ -64,6 +64,37 @@ class WaitReport:
         return all(o.outcome == "finished" for o in self.outcomes)
 
 
+@dataclass(frozen=True)
+class WatchEvent:
+    """A change a watch saw: ``created``, ``updated``, ``changed`` (a status
+    change, ``from_status`` → ``to_status``) or ``deleted`` (only ``id``)."""
+
+    event: str
+    task: Optional[Task] = None
+    id: Optional[UUID] = None
+    from_status: Optional[TaskStatus] = None
+    to_status: Optional[TaskStatus] = None
+
+
+def watch_event(raw: bytes) -> WatchEvent:
+    data = json.loads(raw)
+    task = Task.model_validate(data["task"]) if "task" in data else None
+    return WatchEvent(
+        event=data["event"],
+        task=task,
+        id=UUID(data["id"]) if "id" in data else (task.id if task else None),
+        from_status=TaskStatus(data["from"]) if "from" in data else None,
+        to_status=TaskStatus(data["to"]) if "to" in data else None,
+    )
+
+
+def follow_args(filters: Mapping[str, Any], **watch: Any) -> bytes:
+    """The arguments of a listing walk or a watch."""
+    args: Dict[str, Any] = {"filters": _filters(filters)}
+    args.update({k: v for k, v in watch.items() if v is not None})
+    return json.dumps(args, separators=(",", ":")).encode()
+
+
 def _call(op: str, args: Mapping[str, Any], read: Callable[[bytes], T]) -> Call[T]:
     return Call(op, json.dumps(args, separators=(",", ":")).encode(), read)
 
@@ -150,10 +181,6 @@ def get_task(task_id: Id) -> Call[Task]:
 
 def list_tasks(filters: Mapping[str, Any]) -> Call[List[Task]]:
     return _call("list_tasks", {"filters": _filters(filters)}, _tasks)
-
-
-def list_tasks_all(filters: Mapping[str, Any]) -> Call[List[Task]]:
-    return _call("list_tasks_all", {"filters": _filters(filters)}, _tasks)
 
 
 def update_task(task_id: Id, updates: Mapping[str, Any]) -> Call[Task]:

@@ -6,15 +6,15 @@ runs; cancelling an awaited call aborts it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, AsyncGenerator, Dict, Generator, List, Mapping, Optional, Sequence, TypeVar, Union
 
 import pydantic
 
 from . import _calls, _core, exceptions
-from ._calls import Call, Id, WaitReport
+from ._calls import Call, Id, WaitReport, WatchEvent
 from .models import Project, Task, TaskPriority, TaskStatus
 
-__all__ = ["AsyncTaskQueueClient", "TaskQueueClient", "WaitReport"]
+__all__ = ["AsyncTaskQueueClient", "TaskQueueClient", "WaitReport", "WatchEvent"]
 
 T = TypeVar("T")
 
@@ -101,10 +101,47 @@ class TaskQueueClient(_Settings):
             raise exceptions.from_core(error.args) from None
         return _read(call, raw)
 
-    def list_tasks_all(self, **filters: Any) -> Iterator[Task]:
-        """Every task matching the filters, over every page."""
-        tasks: List[Task] = self._run(_calls.list_tasks_all(filters))
-        return iter(tasks)
+    def list_tasks_all(self, **filters: Any) -> Generator[Task, None, None]:
+        """Every task matching the filters, over every page, each read as
+        the iteration reaches it (one page in memory, not the listing)."""
+        for raw in self._follow("list_tasks_all", _calls.follow_args(filters)):
+            yield _calls._task(raw)
+
+    def watch(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        skip_existing: bool = False,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
+        **filters: Any,
+    ) -> Generator[WatchEvent, None, None]:
+        """Follows the tasks matching the filters: an event for each task
+        created, changed or deleted, until ``timeout`` seconds (or forever).
+        Rounds come every ``interval`` seconds at first, backing off to
+        ``max_interval`` while nothing changes."""
+        args = _calls.follow_args(
+            filters, timeout=timeout, skip_existing=skip_existing, interval=interval, max_interval=max_interval
+        )
+        for raw in self._follow("watch", args):
+            yield _calls.watch_event(raw)
+
+    def _follow(self, op: str, args: bytes) -> Generator[bytes, None, None]:
+        try:
+            cursor = self._core.open(op, args)
+        except _core.CoreError as error:
+            raise exceptions.from_core(error.args) from None
+        try:
+            while True:
+                try:
+                    raw = cursor.next()
+                except _core.CoreError as error:
+                    raise exceptions.from_core(error.args) from None
+                if raw is None:
+                    return
+                yield raw
+        finally:
+            cursor.close()
 
     def create_task(self, name: str, command: str, project_id: Id, **kwargs: Any) -> Task:
         """Creates a task; ``kwargs`` are the other fields of ``TaskCreateRequest``."""
@@ -254,10 +291,42 @@ class AsyncTaskQueueClient(_Settings):
             raise exceptions.from_core(error.args) from None
         return _read(call, raw)
 
-    async def list_tasks_all(self, **filters: Any) -> AsyncIterator[Task]:
-        """Every task matching the filters, over every page."""
-        for task in await self._run(_calls.list_tasks_all(filters)):
-            yield task
+    async def list_tasks_all(self, **filters: Any) -> AsyncGenerator[Task, None]:
+        """Every task matching the filters, over every page, each read as
+        the iteration reaches it (one page in memory, not the listing)."""
+        async for raw in self._follow("list_tasks_all", _calls.follow_args(filters)):
+            yield _calls._task(raw)
+
+    async def watch(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        skip_existing: bool = False,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
+        **filters: Any,
+    ) -> AsyncGenerator[WatchEvent, None]:
+        """Follows the tasks matching the filters, as the blocking client's
+        ``watch`` does, as an async iterator."""
+        args = _calls.follow_args(
+            filters, timeout=timeout, skip_existing=skip_existing, interval=interval, max_interval=max_interval
+        )
+        async for raw in self._follow("watch", args):
+            yield _calls.watch_event(raw)
+
+    async def _follow(self, op: str, args: bytes) -> AsyncGenerator[bytes, None]:
+        try:
+            cursor = self._core.open_async(op, args)
+        except _core.CoreError as error:
+            raise exceptions.from_core(error.args) from None
+        while True:
+            try:
+                raw = await cursor.next()
+            except _core.CoreError as error:
+                raise exceptions.from_core(error.args) from None
+            if not raw:
+                return
+            yield raw
 
     async def create_task(self, name: str, command: str, project_id: Id, **kwargs: Any) -> Task:
         """Creates a task; ``kwargs`` are the other fields of ``TaskCreateRequest``."""
