@@ -172,3 +172,30 @@ def test_a_walk_reads_page_by_page_and_stops_when_left(server: str, dialect: str
         assert len({t.id for t in first}) == 10
         walk.close()
         assert len(list(client.list_tasks_all(project_id=project.id))) == 250
+
+
+def test_a_walk_holds_one_page_not_the_listing() -> None:
+    import tracemalloc
+
+    from taskqueue.testing import reference_server
+
+    with reference_server() as url, TaskQueueClient(base_url=url) as client:
+        project = client.create_project("flat")
+        for start in range(0, 1500, 250):
+            client.create_tasks(
+                [{"name": f"f{i}", "command": "true", "project_id": project.id} for i in range(start, start + 250)]
+            )
+        tracemalloc.start()
+        try:
+            count = 0
+            for _ in client.list_tasks_all(project_id=project.id):
+                count += 1
+            _, walked_peak = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            everything = list(client.list_tasks_all(project_id=project.id))
+            _, held_peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert count == len(everything) == 1500
+        # Walking keeps at most a task at a time in Python (pages stay in Rust).
+        assert walked_peak * 5 < held_peak, (walked_peak, held_peak)
