@@ -131,7 +131,7 @@ id_type!(
     ///
     /// A project's id is not a task's:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0277
     /// let project = taskqueue_proto::ProjectId::nil();
     /// let _ = taskqueue_proto::ops::GetTask::new(project);
     /// ```

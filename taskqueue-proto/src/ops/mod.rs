@@ -77,13 +77,19 @@ use crate::{Config, Dialect, Error};
 /// The trait is sealed (its upstream flows are the SDK's own): for a request
 /// the SDK has no operation for, use [`Raw`].
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
+/// use taskqueue_proto::{Config, Error};
 /// struct Mine;
+/// // error[E0277]: the trait bound `Mine: Sealed` is not satisfied
 /// impl taskqueue_proto::ops::Operation for Mine {
 ///     type Output = ();
 ///     const NAME: &'static str = "mine";
-///     fn build_spec_request(&self, c: &taskqueue_proto::Config) -> Result<http::Request<Vec<u8>>, taskqueue_proto::Error> { todo!() }
-///     fn parse_spec_response<B: AsRef<[u8]>>(&self, r: http::Response<B>) -> Result<(), taskqueue_proto::Error> { todo!() }
+///     fn build_spec_request(&self, _: &Config) -> Result<http::Request<Vec<u8>>, Error> {
+///         Err(Error::invalid_input("mine", "a user's operation"))
+///     }
+///     fn parse_spec_response<B: AsRef<[u8]>>(&self, _: http::Response<B>) -> Result<(), Error> {
+///         Ok(())
+///     }
 /// }
 /// ```
 pub trait Operation: Sized + sealed::Sealed {
