@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde_json::{Map, Value};
 use taskqueue::blocking::{TaskIter, WatchIter};
 use taskqueue::ops::WatchTasks;
 use taskqueue::{Error, TaskFilters, TaskStream, WatchStream};
 
+use crate::args::Args;
 use crate::error::py_error;
 
 /// What to follow: every task of a listing, or a watch's events.
@@ -24,39 +24,23 @@ pub(crate) enum Follow {
 impl Follow {
     /// `list_tasks_all` or `watch`, with its arguments (a JSON object).
     pub(crate) fn parse(op: &str, args: &[u8]) -> Result<Follow, Error> {
-        let args: Map<String, Value> = match serde_json::from_slice(args) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(Error::invalid_input("args", "must be a JSON object")),
-            Err(e) => return Err(Error::invalid_input("args", e.to_string())),
-        };
-        let field = |name: &str| args.get(name).cloned().unwrap_or(Value::Null);
-        let filters: TaskFilters =
-            serde_json::from_value(field("filters")).map_err(|e| Error::invalid_input("filters", e.to_string()))?;
-        filters.validate()?;
-        let seconds = |name: &str| -> Result<Option<Duration>, Error> {
-            match field(name) {
-                Value::Null => Ok(None),
-                value => match value.as_f64() {
-                    Some(s) if (0.0..=86_400.0 * 366.0).contains(&s) => Ok(Some(Duration::from_secs_f64(s))),
-                    _ => Err(Error::invalid_input(
-                        name,
-                        format!("{value} is not a number of seconds"),
-                    )),
-                },
-            }
-        };
+        let args = Args::parse(args)?;
+        let filters = args.filters()?;
         match op {
             "list_tasks_all" => Ok(Follow::Tasks(filters)),
             "watch" => {
                 let mut job = WatchTasks::new(filters);
-                if field("skip_existing").as_bool() == Some(true) {
+                if args.field::<Option<bool>>("skip_existing")? == Some(true) {
                     job = job.skip_existing();
                 }
-                if let Some(initial) = seconds("interval")? {
-                    let max = seconds("max_interval")?.unwrap_or(Duration::from_secs(10)).max(initial);
+                if let Some(initial) = args.seconds("interval")? {
+                    let max = args
+                        .seconds("max_interval")?
+                        .unwrap_or(Duration::from_secs(10))
+                        .max(initial);
                     job = job.intervals(initial, max);
                 }
-                if let Some(timeout) = seconds("timeout")? {
+                if let Some(timeout) = args.seconds("timeout")? {
                     job = job.timeout(timeout);
                 }
                 Ok(Follow::Watch(job))

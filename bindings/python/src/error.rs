@@ -12,11 +12,24 @@ create_exception!(
     "An SDK error: args are (kind, message, status, body, request_id, retry_after, operation, attempts)."
 );
 
-/// The `CoreError` of an SDK error: its stable kind (`task_not_found`,
-/// `timeout`, …), message, HTTP status, the start of the body, the request
-/// id, `Retry-After` in seconds, and the call's operation and attempts.
-pub(crate) fn py_error(error: taskqueue::Error) -> PyErr {
-    let args = (
+/// What Python is told of an SDK error, in `CoreError`'s argument order:
+/// its stable kind (`task_not_found`, `timeout`, …), message, HTTP status,
+/// the start of the body, the request id, `Retry-After` in seconds, and the
+/// call's operation and attempts. A batch's failed items carry the same.
+pub(crate) type ErrorFields = (
+    &'static str,
+    String,
+    Option<u16>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<&'static str>,
+    Option<u32>,
+);
+
+/// The fields of `error`.
+pub(crate) fn fields(error: &taskqueue::Error) -> ErrorFields {
+    (
         error.kind().as_str(),
         error.message(),
         error.status().map(|s| s.as_u16()),
@@ -25,8 +38,12 @@ pub(crate) fn py_error(error: taskqueue::Error) -> PyErr {
         error.retry_after().map(|d| d.as_secs_f64()),
         error.operation(),
         error.attempts(),
-    );
-    CoreError::new_err(args)
+    )
+}
+
+/// The `CoreError` of an SDK error.
+pub(crate) fn py_error(error: taskqueue::Error) -> PyErr {
+    CoreError::new_err(fields(&error))
 }
 
 /// The `CoreError` of a panic inside the SDK: a bug, reported as an error
@@ -37,14 +54,15 @@ pub(crate) fn panicked(payload: &(dyn std::any::Any + Send)) -> PyErr {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".to_owned());
-    CoreError::new_err((
+    let fields: ErrorFields = (
         "internal",
         format!("internal error in the Task Queue SDK: {what}"),
-        None::<u16>,
-        None::<String>,
-        None::<String>,
-        None::<f64>,
-        None::<&str>,
-        None::<u32>,
-    ))
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    );
+    CoreError::new_err(fields)
 }

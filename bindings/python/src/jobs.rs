@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+use crate::args::Args;
 use taskqueue::ops::{self, WaitOutcome, WaitReport};
 use taskqueue::{
     AddDependency, CallOptions, Dialect, Error, ProjectCreateRequest, ProjectId, ProjectUpdateRequest, Task,
@@ -49,38 +51,10 @@ pub(crate) enum Job {
     ServerMetrics,
 }
 
-/// The arguments object, read field by field with errors naming the field.
-struct Args(Map<String, Value>);
-
-impl Args {
-    fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
-        let value = self.0.get(name).cloned().unwrap_or(Value::Null);
-        serde_json::from_value(value).map_err(|e| Error::invalid_input(name, e.to_string()))
-    }
-
-    fn seconds(&self, name: &str) -> Result<Duration, Error> {
-        let secs: f64 = self.field(name)?;
-        if !(0.0..=86_400.0 * 366.0).contains(&secs) {
-            return Err(Error::invalid_input(name, format!("{secs} is not a number of seconds")));
-        }
-        Ok(Duration::from_secs_f64(secs))
-    }
-
-    fn filters(&self) -> Result<TaskFilters, Error> {
-        let filters: TaskFilters = self.field("filters")?;
-        filters.validate()?;
-        Ok(filters)
-    }
-}
-
 impl Job {
     /// The job `op` with `args` (a JSON object).
     pub(crate) fn parse(op: &str, args: &[u8]) -> Result<Job, Error> {
-        let args = match serde_json::from_slice(args) {
-            Ok(Value::Object(map)) => Args(map),
-            Ok(_) => return Err(Error::invalid_input("args", "must be a JSON object")),
-            Err(e) => return Err(Error::invalid_input("args", e.to_string())),
-        };
+        let args = Args::parse(args)?;
         let id = || args.field::<TaskId>("id");
         Ok(match op {
             "create_task" => Job::CreateTask(args.field("request")?),
@@ -96,9 +70,9 @@ impl Job {
             "delete_project" => Job::DeleteProject(args.field("id")?),
             "health" => Job::Health,
             "create_tasks" => Job::CreateTasks(args.field("requests")?),
-            "wait_for_completion" => Job::WaitForCompletion(id()?, args.seconds("timeout")?),
-            "wait_all" => Job::WaitAll(args.field("ids")?, args.seconds("timeout")?),
-            "wait_any" => Job::WaitAny(args.field("ids")?, args.seconds("timeout")?),
+            "wait_for_completion" => Job::WaitForCompletion(id()?, args.required_seconds("timeout")?),
+            "wait_all" => Job::WaitAll(args.field("ids")?, args.required_seconds("timeout")?),
+            "wait_any" => Job::WaitAny(args.field("ids")?, args.required_seconds("timeout")?),
             "get_task_status" => Job::GetTaskStatus(id()?),
             "get_task_result" => Job::GetTaskResult(id()?),
             "retry_task" => Job::RetryTask(id()?, args.field::<Option<bool>>("reset_retry_count")?.unwrap_or(false)),
@@ -232,15 +206,10 @@ use each_job;
 fn as_is(config: &taskqueue::Config, filters: TaskFilters) -> Result<ops::Raw, Error> {
     use taskqueue::ops::Operation;
     let request = ops::ListTasks::new(filters).build_request(config)?;
-    let uri = request.uri().to_string();
-    let prefix = format!("{}/api", config.base_url().trim_end_matches('/'));
-    match uri.strip_prefix(&prefix) {
-        Some(path) if path.starts_with('/') => Ok(ops::Raw::get(path)),
-        _ => Err(Error::invalid_input(
-            "base_url",
-            format!("the listing's URI {uri:?} is not under {prefix:?}"),
-        )),
-    }
+    Ok(match request.uri().query() {
+        Some(query) => ops::Raw::get(format!("/tasks?{query}")),
+        None => ops::Raw::get("/tasks"),
+    })
 }
 
 fn json_of<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
@@ -251,22 +220,8 @@ fn json_of<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 fn batch_item(result: Result<Task, Error>) -> Value {
     match result {
         Ok(task) => json!({ "task": task }),
-        Err(error) => json!({ "error": error_fields(&error) }),
+        Err(error) => json!({ "error": crate::error::fields(&error) }),
     }
-}
-
-/// An error as the fields of `CoreError`'s arguments.
-pub(crate) fn error_fields(error: &Error) -> Value {
-    json!([
-        error.kind().as_str(),
-        error.message(),
-        error.status().map(|s| s.as_u16()),
-        error.response_body(),
-        error.request_id(),
-        error.retry_after().map(|d| d.as_secs_f64()),
-        error.operation(),
-        error.attempts(),
-    ])
 }
 
 /// A wait's report: one outcome per id, in order.

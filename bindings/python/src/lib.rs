@@ -10,6 +10,7 @@
 //! runtime of the module's and resolves an asyncio future, and cancelling
 //! that future aborts the call.
 
+mod args;
 mod cursor;
 mod error;
 mod jobs;

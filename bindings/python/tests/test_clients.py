@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any, Callable, Coroutine, TypeVar
-
 import pytest
 
 import taskqueue
 from taskqueue import AsyncTaskQueueClient, Project, Task, TaskPriority, TaskQueueClient, TaskStatus
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
 
 def test_sync_client_every_documented_method(server: str, dialect: str) -> None:
     with TaskQueueClient(base_url=server, dialect=dialect) as client:
@@ -126,8 +117,6 @@ def test_upstream_only_endpoints(dialect: str, server: str) -> None:
         assert isinstance(client.list_workflows(), list)
 
 
-Factory = Callable[..., Any]
-
 
 def test_watching_from_python_sees_creates_changes_and_deletes(server: str, dialect: str) -> None:
     with TaskQueueClient(base_url=server, dialect=dialect) as client:
@@ -199,3 +188,12 @@ def test_a_walk_holds_one_page_not_the_listing() -> None:
         assert count == len(everything) == 1500
         # Walking keeps at most a task at a time in Python (pages stay in Rust).
         assert walked_peak * 5 < held_peak, (walked_peak, held_peak)
+
+
+def test_a_view_with_options_keeps_the_client_and_its_type(server: str, dialect: str) -> None:
+    with TaskQueueClient(base_url=server, dialect=dialect) as client:
+        view = client.with_options(timeout=5, idempotency_key=None)
+        assert type(view) is TaskQueueClient and view._core is client._core
+        assert view.health()["status"]
+    aclient = AsyncTaskQueueClient(base_url=server, dialect=dialect)
+    assert type(aclient.with_options(deadline=10)) is AsyncTaskQueueClient

@@ -5,7 +5,7 @@ runs; cancelling an awaited call aborts it."""
 
 from __future__ import annotations
 
-import asyncio
+import copy
 from typing import Any, AsyncGenerator, Dict, Generator, List, Mapping, Optional, Sequence, TypeVar, Union
 
 import pydantic
@@ -17,6 +17,7 @@ from .models import Project, Task, TaskPriority, TaskStatus
 __all__ = ["AsyncTaskQueueClient", "TaskQueueClient", "WaitReport", "WatchEvent"]
 
 T = TypeVar("T")
+S = TypeVar("S", bound="_Settings")
 
 
 def _read(call: Call[T], raw: bytes) -> T:
@@ -68,9 +69,12 @@ class _Settings:
             raise exceptions.from_core(error.args) from None
         self._options: Optional[Dict[str, Any]] = None
 
-    def _view(self: Any, timeout: Optional[float], deadline: Optional[float], idempotency_key: Optional[str]) -> Any:
-        view = object.__new__(type(self))
-        view.__dict__.update(self.__dict__)
+    def with_options(
+        self: S, *, timeout: Optional[float] = None, deadline: Optional[float] = None, idempotency_key: Optional[str] = None
+    ) -> S:
+        """A view whose calls use a per-attempt ``timeout``, a ``deadline`` for
+        the whole call (seconds), or an idempotency key for its next write."""
+        view = copy.copy(self)
         view._options = {"timeout": timeout, "deadline": deadline, "idempotency_key": idempotency_key}
         return view
 
@@ -86,13 +90,6 @@ class TaskQueueClient(_Settings):
 
     def close(self) -> None:
         """Nothing to release: connections close when the client is collected."""
-
-    def with_options(
-        self, *, timeout: Optional[float] = None, deadline: Optional[float] = None, idempotency_key: Optional[str] = None
-    ) -> "TaskQueueClient":
-        """A view whose calls use a per-attempt ``timeout``, a ``deadline`` for
-        the whole call (seconds), or an idempotency key for its next write."""
-        return self._view(timeout, deadline, idempotency_key)  # type: ignore[no-any-return]
 
     def _run(self, call: Call[T]) -> T:
         try:
@@ -276,13 +273,6 @@ class AsyncTaskQueueClient(_Settings):
 
     async def close(self) -> None:
         """Nothing to release: connections close when the client is collected."""
-
-    def with_options(
-        self, *, timeout: Optional[float] = None, deadline: Optional[float] = None, idempotency_key: Optional[str] = None
-    ) -> "AsyncTaskQueueClient":
-        """A view whose calls use a per-attempt ``timeout``, a ``deadline`` for
-        the whole call (seconds), or an idempotency key for its next write."""
-        return self._view(timeout, deadline, idempotency_key)  # type: ignore[no-any-return]
 
     async def _run(self, call: Call[T]) -> T:
         try:

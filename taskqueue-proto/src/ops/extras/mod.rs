@@ -68,10 +68,7 @@ pub(crate) use upstream_only;
 
 /// The error of an upstream-only operation in the spec dialect.
 pub(crate) fn unsupported<O: Operation>() -> Error {
-    Error::Unsupported {
-        operation: O::NAME,
-        dialect: Dialect::Spec,
-    }
+    Error::unsupported(O::NAME, Dialect::Spec)
 }
 
 /// The error of a refused exchange, with the operation and its subject in
