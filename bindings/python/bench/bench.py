@@ -4,7 +4,9 @@ models, ``model_validate`` on the JSON), same reference server, same run.
 
     pip install ./bindings/python httpx && python bindings/python/bench/bench.py
 
-Prints each measure (median of rounds) and, last, the line
+Each measure runs the baseline and the SDK in alternating rounds (so the
+machine's drift falls on both alike) and prints the medians of each and the
+median of the per-round ratios; the last line is
 ``python vs httpx+pydantic: get=X list1000=Y batch500=Z`` (throughput
 ratios: how many times the baseline's time the SDK's is).
 """
@@ -69,9 +71,18 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def median_of(fn: Callable[[], Any], rounds: int = ROUNDS) -> float:
-    fn()  # warm up
-    return statistics.median(timed(fn) for _ in range(rounds))
+class Paired:
+    """One measure of the baseline (``base``) and the SDK (``ours``): rounds
+    interleaved (base, ours, base, ours, …) so the machine's drift falls on
+    both alike; medians of each, and the median of the per-round ratios."""
+
+    def __init__(self, base: Callable[[], Any], ours: Callable[[], Any], rounds: int = ROUNDS, per: int = 1) -> None:
+        base()  # warm up
+        ours()
+        pairs = [(timed(base), timed(ours)) for _ in range(rounds)]
+        self.base = statistics.median(b for b, _ in pairs) / per
+        self.ours = statistics.median(o for _, o in pairs) / per
+        self.ratio = statistics.median(b / o for b, o in pairs)
 
 
 @contextmanager
@@ -117,8 +128,11 @@ def main() -> None:
         tid = str(task.id)
 
         # get_task, sync and async: sequential calls.
-        get_sync_ours = median_of(lambda: [ours.get_task(tid) for _ in range(GETS)]) / GETS
-        get_sync_base = median_of(lambda: [base.get_task_sync(tid) for _ in range(GETS)]) / GETS
+        get_sync = Paired(
+            lambda: [base.get_task_sync(tid) for _ in range(GETS)],
+            lambda: [ours.get_task(tid) for _ in range(GETS)],
+            per=GETS,
+        )
 
         async def ours_gets() -> None:
             for _ in range(GETS):
@@ -128,8 +142,7 @@ def main() -> None:
             for _ in range(GETS):
                 await base.get_task(tid)
 
-        get_async_ours = median_of(lambda: run(ours_gets())) / GETS
-        get_async_base = median_of(lambda: run(base_gets())) / GETS
+        get_async = Paired(lambda: run(base_gets()), lambda: run(ours_gets()), per=GETS)
 
         # A listing of 1 000 tasks, as models.
         big = ours.create_project("list1000")
@@ -137,31 +150,29 @@ def main() -> None:
             ours.create_tasks(
                 [{"name": f"t{i}", "command": "true", "project_id": big.id} for i in range(start, start + 250)]
             )
-        list_ours = median_of(lambda: ours.list_tasks(project_id=big.id, limit=1000))
-        list_base = median_of(lambda: base.list_tasks_sync(project_id=str(big.id), limit=1000))
+        listing = Paired(
+            lambda: base.list_tasks_sync(project_id=str(big.id), limit=1000),
+            lambda: ours.list_tasks(project_id=big.id, limit=1000),
+        )
         assert len(ours.list_tasks(project_id=big.id, limit=1000)) == 1000
         assert len(base.list_tasks_sync(project_id=str(big.id), limit=1000)) == 1000
 
         # create_tasks of 500.
         batch_project = ours.create_project("batch")
         data = [{"name": f"b{i}", "command": "true", "project_id": str(batch_project.id)} for i in range(500)]
-        batch_ours = median_of(lambda: ours.create_tasks(data), rounds=3)
-        batch_base = median_of(lambda: run(base.create_tasks(data)), rounds=3)
+        batch = Paired(lambda: run(base.create_tasks(data)), lambda: ours.create_tasks(data), rounds=3)
 
         rows = [
-            ("get_task (sync), per call", get_sync_base, get_sync_ours),
-            ("get_task (async), per call", get_async_base, get_async_ours),
-            ("list_tasks of 1 000 as models", list_base, list_ours),
-            ("create_tasks of 500", batch_base, batch_ours),
+            ("get_task (sync), per call", get_sync),
+            ("get_task (async), per call", get_async),
+            ("list_tasks of 1 000 as models", listing),
+            ("create_tasks of 500", batch),
         ]
         print(f"{'measure':34} {'httpx+pydantic':>16} {'taskqueue':>12} {'ratio':>7}")
-        for name, b, o in rows:
-            print(f"{name:34} {b * 1000:13.3f} ms {o * 1000:9.3f} ms {b / o:6.2f}x")
-        get_ratio = min(get_sync_base / get_sync_ours, get_async_base / get_async_ours)
-        print(
-            f"python vs httpx+pydantic: get={get_ratio:.2f} list1000={list_base / list_ours:.2f} "
-            f"batch500={batch_base / batch_ours:.2f}"
-        )
+        for name, m in rows:
+            print(f"{name:34} {m.base * 1000:13.3f} ms {m.ours * 1000:9.3f} ms {m.ratio:6.2f}x")
+        get_ratio = min(get_sync.ratio, get_async.ratio)
+        print(f"python vs httpx+pydantic: get={get_ratio:.2f} list1000={listing.ratio:.2f} batch500={batch.ratio:.2f}")
         run(base.client.aclose())
         base.sync.close()
         loop.close()

@@ -184,6 +184,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::ReferenceServer>()?;
     m.add_class::<cursor::Cursor>()?;
     m.add_class::<cursor::AsyncCursor>()?;
+    m.add_class::<runtime::Completions>()?;
+    m.add_class::<runtime::Pending>()?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension module ``taskqueue._core``."""
 
-from typing import Any, Awaitable, List, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, List, Mapping, Optional, Tuple
 
 __version__: str
 
@@ -32,6 +32,17 @@ class Cursor:
 
 class AsyncCursor:
     def next(self) -> Awaitable[bytes]: ...
+
+class Completions:
+    def __init__(self) -> None: ...
+    def fileno(self) -> Optional[int]: ...
+    def wake_with(self, event_loop: Any, drain: Callable[[], None]) -> None: ...
+    def take(self) -> List[Tuple[int, bool, Any]]: ...
+
+class Pending:
+    @property
+    def id(self) -> int: ...
+    def __call__(self, future: Any) -> None: ...
 
 class ReferenceServer:
     def __init__(
