@@ -9,6 +9,7 @@ mod json;
 mod project;
 mod requests;
 mod result;
+mod rfc3339;
 mod server_stats;
 mod task;
 mod upsert;

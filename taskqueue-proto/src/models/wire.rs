@@ -38,6 +38,9 @@ impl<'de> Visitor<'de> for TimeVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if let Some(at) = super::rfc3339::parse(v) {
+            return Ok(at);
+        }
         v.parse::<DateTime<Utc>>()
             .map_err(|e| E::custom(format!("invalid time {v:?}: {e}")))
     }
