@@ -113,7 +113,9 @@ impl<O: Operation> Call<O> {
     pub fn new(op: O, config: Config, options: CallOptions, seed: u64) -> Self {
         let mut random = SeedSource::new(seed);
         let request_id = uuid_v4(&mut random);
-        let generated_key = uuid_v4(&mut random);
+        // The generated key's two draws, made only for a call that sends one.
+        let mut key_draws = random;
+        random.skip(2);
         let flow_seed = random.next_u64();
         let jitter = SplitMix64::new(random.next_u64());
         let mut call = Call {
@@ -151,7 +153,7 @@ impl<O: Operation> Call<O> {
             .map_or(Ok(()), RetryPolicy::validate)
             .and_then(|()| validate_bounds(options.attempt_timeout, options.call_deadline));
         let first = policy_ok
-            .and_then(|()| call.choose_key(options.idempotency_key, generated_key))
+            .and_then(|()| call.choose_key(options.idempotency_key, || uuid_v4(&mut key_draws)))
             .and_then(|(key, given)| {
                 call.idempotency_key = key;
                 call.key_given = given;

@@ -101,6 +101,13 @@ impl SeedSource {
     pub fn next_unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
+
+    /// Moves past `draws` numbers without computing them: the numbers after
+    /// are the ones they would have been (a draw a call may not need, such
+    /// as a read's idempotency key, costs nothing).
+    pub(crate) fn skip(&mut self, draws: u64) {
+        self.counter = self.counter.wrapping_add(draws);
+    }
 }
 
 /// SipHash-2-4 of one 64-bit word (eight little-endian bytes) under the key `(k0, k1)`.
@@ -165,6 +172,16 @@ mod tests {
         assert_eq!(first, (0..4).map(|_| b.next_u64()).collect::<Vec<_>>());
         assert_ne!(SeedSource::new(8).next_u64(), first[0]);
         assert!(first.windows(2).all(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn skipped_draws_leave_the_later_ones_as_they_were() {
+        let mut drawn = SeedSource::new(7);
+        let all: Vec<u64> = (0..5).map(|_| drawn.next_u64()).collect();
+        let mut skipping = SeedSource::new(7);
+        assert_eq!(skipping.next_u64(), all[0]);
+        skipping.skip(2);
+        assert_eq!((skipping.next_u64(), skipping.next_u64()), (all[3], all[4]));
     }
 
     #[test]

@@ -16,11 +16,15 @@ impl<O: Operation> Call<O> {
     /// The call's idempotency key: the caller's (from the options, else the
     /// operation's), or one generated for an operation that wants one.
     /// Whether it is the caller's rides along.
-    pub(super) fn choose_key(&self, given: Option<String>, generated: Uuid) -> Result<(Option<String>, bool), Error> {
+    pub(super) fn choose_key(
+        &self,
+        given: Option<String>,
+        generate: impl FnOnce() -> Uuid,
+    ) -> Result<(Option<String>, bool), Error> {
         match given.or_else(|| self.op.idempotency_key().map(str::to_owned)) {
             Some(key) => validate_idempotency_key(key).map(|k| (Some(k), true)),
             None if self.op.wants_idempotency_key() && self.config.idempotency_keys() => {
-                Ok((Some(generated.to_string()), false))
+                Ok((Some(generate().to_string()), false))
             }
             None => Ok((None, false)),
         }
