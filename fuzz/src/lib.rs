@@ -551,10 +551,20 @@ pub fn listing_stream(data: &[u8]) {
         (items, None) => items.iter().map(|i| serde_json::from_slice(i).ok()).collect(),
         _ => None,
     };
+    // And whatever the bytes (text cut inside a character, bytes that are
+    // not UTF-8): the same items and the same kind of error however they
+    // are cut (serde's message may name another column: an item is first
+    // tried on the bytes in, and `1.5e61680…` overflows wherever it is cut).
+    let mut first: Option<Result<Vec<serde_json::Value>, taskqueue_proto::ErrorKind>> = None;
     for size in [1, step, body.len().max(1)] {
         let decoded = decode_in_chunks::<serde_json::Value>(&head, body, size);
         if let Some(values) = &split_values {
             assert_eq!(decoded.as_ref().ok(), Some(values), "chunks of {size}");
+        }
+        let decoded = decoded.map_err(|e| e.kind());
+        match &first {
+            None => first = Some(decoded),
+            Some(earlier) => assert_eq!(&decoded, earlier, "chunks of {size}"),
         }
     }
     // As the listing machine uses it, gzip or not: tasks or a typed error.

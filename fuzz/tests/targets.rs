@@ -58,6 +58,11 @@ fn made_seeds(target: &str) -> Vec<Vec<u8>> {
                 br#"[{"id":"90f92073-d0a3-4d9f-b713-4c06876dde15","name":"n","command":"c","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}]"#.to_vec(),
                 b"[1,,2]".to_vec(),
                 b"[] x".to_vec(),
+                // Text cut inside a character, and bytes that are not UTF-8.
+                "[\"caf\u{e9} \u{2615}\", {\"k\":\"\u{1d11e}\"}, \"\u{e9}\u{e9}\u{e9}\"]".as_bytes().to_vec(),
+                b"[\"ok\", \"\xff\xfe\", 1]".to_vec(),
+                b"[\"\xc3\"]".to_vec(),
+                b"[1, \"\xe2\x98".to_vec(),
             ] {
                 for flags in [0u8, 1] {
                     let mut seed = vec![flags, 3];

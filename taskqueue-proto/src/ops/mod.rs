@@ -235,9 +235,21 @@ pub(crate) fn decode<T: DeserializeOwned>(
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<T, Error> {
-    match crate::models::within_budget(body.len(), || serde_json::from_slice(body)) {
+    match crate::models::within_budget(body.len(), || from_json(body)) {
         Ok(value) => Ok(value),
         Err(first) => Err(decode_error::<T>(status, headers, body, first)),
+    }
+}
+
+/// `T` from JSON bytes. Text that is valid UTF-8 as a whole is checked once
+/// and read as a `str`: `serde_json` reading bytes checks each string on its
+/// own, which cost a task's decode about 4 000 instructions of its 26 000
+/// (callgrind, docs/PERFORMANCE.md). Anything else is read as bytes, so its
+/// error is the one it always was.
+pub(crate) fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
     }
 }
 
@@ -337,12 +349,23 @@ pub(crate) fn decode_list<T: DeserializeOwned>(
             .items
             .min(body.len() / (bytes_per_item / 6).max(1))
     });
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let fast = crate::models::within_budget(body.len(), || {
-        Presized::<T>(capacity, counted, PhantomData)
-            .deserialize(&mut de)
-            .and_then(|items| de.end().map(|()| items))
-    });
+    /// The list from `read`, under the decoded-memory budget.
+    fn read_all<'de, R: serde_json::de::Read<'de>, T: DeserializeOwned>(
+        read: R,
+        seed: Presized<T>,
+        budget: usize,
+    ) -> serde_json::Result<Vec<T>> {
+        let mut de = serde_json::Deserializer::new(read);
+        crate::models::within_budget(budget, || {
+            seed.deserialize(&mut de).and_then(|items| de.end().map(|()| items))
+        })
+    }
+    let seed = Presized::<T>(capacity, counted, PhantomData);
+    // Valid UTF-8 as a whole is read as text, checked once (see `from_json`).
+    let fast = match std::str::from_utf8(body) {
+        Ok(text) => read_all(serde_json::de::StrRead::new(text), seed, body.len()),
+        Err(_) => read_all(serde_json::de::SliceRead::new(body), seed, body.len()),
+    };
     match fast {
         Ok(items) => Ok(items),
         // Decode once more, only for the failing field's path.

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 use super::splitter::SplitError;
 use super::structure::{Between, Structure, is_space};
+use super::undecoded::Undecoded;
 use crate::Error;
 use crate::driver::{TransportError, TransportErrorKind};
 
@@ -16,7 +17,8 @@ use crate::driver::{TransportError, TransportErrorKind};
 /// time, so a transport hands over the bytes as they came off the wire.
 ///
 /// Each item is decoded by serde straight from the bytes as they are (one
-/// pass; the array's commas and brackets are checked around it). An item
+/// pass; the array's commas and brackets are checked around it), read as
+/// text checked once on arrival while the body is valid UTF-8. An item
 /// cut by a chunk's end is decoded again once more has arrived — at the
 /// latest when the unfinished bytes have doubled, so a long item costs a
 /// bounded multiple of its length, and at the end of the body.
@@ -46,7 +48,7 @@ use crate::driver::{TransportError, TransportErrorKind};
 #[derive(Debug)]
 pub struct ListingDecoder {
     /// Bytes not yet decoded (from `pos` on).
-    buf: Vec<u8>,
+    buf: Undecoded,
     pos: usize,
     /// The body position of `buf[0]`.
     base: u64,
@@ -102,7 +104,7 @@ impl ListingDecoder {
             headers.insert(crate::driver::REQUEST_ID_HEADER, id.clone());
         }
         Ok(ListingDecoder {
-            buf: Vec::new(),
+            buf: Undecoded::default(),
             pos: 0,
             base: 0,
             state: Between::Open,
@@ -141,11 +143,11 @@ impl ListingDecoder {
     /// Appends decoded-body bytes, dropping those already read first.
     fn append(&mut self, bytes: &[u8]) {
         if self.pos > 0 {
-            self.buf.drain(..self.pos);
+            self.buf.drop_front(self.pos);
             self.base += self.pos as u64;
             self.pos = 0;
         }
-        self.buf.extend_from_slice(bytes);
+        self.buf.append(bytes);
     }
 
     /// The next item, decoded, or `None` until more of the body arrives (or
@@ -182,8 +184,8 @@ impl ListingDecoder {
 
     /// Reads on from `pos`: the next item, or `None` until more bytes come.
     fn step<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
-        while self.pos < self.buf.len() {
-            let byte = self.buf[self.pos];
+        while self.pos < self.buf.bytes().len() {
+            let byte = self.buf.bytes()[self.pos];
             let at = self.base + self.pos as u64;
             match self.state.read(byte, at) {
                 Ok(Structure::Read) => self.pos += 1,
@@ -196,7 +198,7 @@ impl ListingDecoder {
 
     /// Decodes the item at `pos`, if its bytes are all in.
     fn item<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
-        let available = self.buf.len() - self.pos;
+        let available = self.buf.bytes().len() - self.pos;
         let complete = self.all_in();
         let limit = usize::try_from(self.max_item).unwrap_or(usize::MAX);
         // Not doubled since the last try: wait (unless the body ended, or
@@ -204,10 +206,11 @@ impl ListingDecoder {
         if !complete && available < self.tried.saturating_mul(2) && available <= limit {
             return Ok(None);
         }
-        let rest = &self.buf[self.pos..];
-        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
-        let decoded = crate::models::within_budget(available, || values.next());
-        let end = values.byte_offset();
+        let (decoded, end) = match self.buf.text_from(self.pos) {
+            Some(text) => first_of(serde_json::de::StrRead::new(text), available),
+            None => first_of(serde_json::de::SliceRead::new(&self.buf.bytes()[self.pos..]), available),
+        };
+        let rest = &self.buf.bytes()[self.pos..];
         match decoded {
             // An item that ends where the bytes do may go on (`12` then `3`).
             None | Some(Ok(_)) if end == available && !complete => {
@@ -256,6 +259,9 @@ impl ListingDecoder {
         let inflated = std::mem::take(&mut self.inflated);
         self.append(&inflated);
         self.inflated = inflated;
+        if self.all_in() {
+            self.buf.end();
+        }
         Ok(true)
     }
 
@@ -279,6 +285,9 @@ impl ListingDecoder {
     /// [`finish`](ListingDecoder::finish).
     pub fn end(&mut self) {
         self.ended = true;
+        if self.all_in() {
+            self.buf.end();
+        }
     }
 
     /// Checks that the body ended where the array did, after every item was taken.
@@ -290,10 +299,10 @@ impl ListingDecoder {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
-        self.ended = true;
+        self.end();
         while self.inflate_more()? {}
         // Only whitespace may be left, after the closing bracket.
-        let left = self.buf[self.pos..].iter().position(|&b| !is_space(b));
+        let left = self.buf.bytes()[self.pos..].iter().position(|&b| !is_space(b));
         match (left, self.state) {
             (None, Between::Closed) => Ok(()),
             (Some(i), Between::Closed) => Err(self.split_error(SplitError::TrailingData {
@@ -321,6 +330,18 @@ impl ListingDecoder {
             },
         }
     }
+}
+
+/// The first value `read` holds, under the decoded-memory budget of
+/// `available` bytes, and where it ended.
+fn first_of<'de, R, T>(read: R, available: usize) -> (Option<serde_json::Result<T>>, usize)
+where
+    R: serde_json::de::Read<'de>,
+    T: DeserializeOwned,
+{
+    let mut values = serde_json::Deserializer::new(read).into_iter::<T>();
+    let decoded = crate::models::within_budget(available, || values.next());
+    (decoded, values.byte_offset())
 }
 
 /// The SDK error for a body that broke while it was read.
@@ -357,5 +378,63 @@ fn at_item(error: Error, index: u64) -> Error {
             call,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item of `body` pushed in chunks of `size`, or the error's text.
+    fn decode(body: &[u8], size: usize) -> Result<Vec<serde_json::Value>, String> {
+        let head = http::Response::new(()).into_parts().0;
+        let mut decoder = ListingDecoder::new(&head, 1 << 16).map_err(|e| e.to_string())?;
+        let mut items = Vec::new();
+        let mut run = || -> Result<(), Error> {
+            for chunk in body.chunks(size) {
+                decoder.push(chunk)?;
+                while let Some(item) = decoder.next_item()? {
+                    items.push(item);
+                }
+            }
+            decoder.end();
+            while let Some(item) = decoder.next_item()? {
+                items.push(item);
+            }
+            decoder.finish()
+        };
+        run().map_err(|e| e.to_string())?;
+        Ok(items)
+    }
+
+    #[test]
+    fn text_cut_inside_a_character_reads_as_the_whole_body_does() {
+        let body = r#"[{"name":"café ☕"}, "𝄞", {"é":"ü"}]"#.as_bytes();
+        let whole = decode(body, body.len());
+        assert_eq!(whole.as_ref().map(Vec::len), Ok(3));
+        for size in 1..body.len() {
+            assert_eq!(decode(body, size), whole, "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_the_error_serde_gives_them_however_cut() {
+        for body in [&b"[\"ok\", \"\xff\", 1]"[..], b"[\"ok\", \"\xc3\"]", b"[1, \"\xe2\x98"] {
+            let whole = decode(body, body.len());
+            let error = whole.as_ref().expect_err("not UTF-8");
+            assert!(error.contains("[1]"), "{error}");
+            for size in 1..body.len() {
+                assert_eq!(decode(body, size), whole, "chunks of {size}");
+            }
+        }
+        // The item's message is serde's, reading the bytes.
+        let serde = serde_json::from_slice::<serde_json::Value>(b"\"\xff\"")
+            .unwrap_err()
+            .to_string();
+        let ours = decode(b"[\"ok\", \"\xff\", 1]", 3).unwrap_err();
+        assert!(
+            ours.contains(serde.split(" at ").next().unwrap_or(&serde)),
+            "{ours} / {serde}"
+        );
     }
 }

@@ -13,6 +13,7 @@ mod inflate;
 mod listing;
 mod splitter;
 mod structure;
+mod undecoded;
 
 pub use listing::ListingDecoder;
 pub use splitter::{ArraySplitter, SplitError};
