@@ -79,9 +79,11 @@ pub struct Call<O: Operation> {
     idempotency_key: Option<String>,
     /// Whether the caller gave the key (else the SDK drew it).
     key_given: bool,
-    /// The seed an upstream flow may draw its own ids from.
-    flow_seed: u64,
-    jitter: SplitMix64,
+    /// The draws after the request id and the key: the seed an upstream
+    /// flow draws its own ids from, then the jitter's seed. Each is drawn
+    /// only when it is needed (a call that is not retried draws no jitter).
+    later: SeedSource,
+    jitter: Option<SplitMix64>,
     exchanges: Exchanges<O::Upstream>,
     state: State<O::Output>,
     /// The request of the current exchange, re-sent on a retry.
@@ -116,8 +118,6 @@ impl<O: Operation> Call<O> {
         // The generated key's two draws, made only for a call that sends one.
         let mut key_draws = random;
         random.skip(2);
-        let flow_seed = random.next_u64();
-        let jitter = SplitMix64::new(random.next_u64());
         let mut call = Call {
             retry: options.retry,
             attempt_timeout: options.attempt_timeout.unwrap_or(config.attempt_timeout()),
@@ -125,8 +125,8 @@ impl<O: Operation> Call<O> {
             request_id,
             idempotency_key: None,
             key_given: false,
-            flow_seed,
-            jitter,
+            later: random,
+            jitter: None,
             exchanges: Exchanges::Spec,
             state: State::Ready,
             pending: None,
@@ -172,7 +172,7 @@ impl<O: Operation> Call<O> {
         match self.config.dialect() {
             Dialect::Upstream => {
                 let key = self.idempotency_key.as_deref().map(|k| CallKey::new(k, self.key_given));
-                let (state, request) = O::Upstream::start_keyed(&self.op, &self.config, self.flow_seed, key)?;
+                let (state, request) = O::Upstream::start_keyed(&self.op, &self.config, self.flow_seed(), key)?;
                 self.exchanges = Exchanges::Upstream(state);
                 Ok(request)
             }
@@ -184,6 +184,12 @@ impl<O: Operation> Call<O> {
     pub fn operation(&self) -> &O {
         &self.op
     }
+    /// The seed an upstream flow draws its ids from (the fifth draw).
+    fn flow_seed(&self) -> u64 {
+        let mut seeds = self.later;
+        seeds.next_u64()
+    }
+
     /// The `X-Request-Id` sent on every attempt.
     pub fn request_id(&self) -> Uuid {
         self.request_id
@@ -298,7 +304,8 @@ impl<O: Operation> Call<O> {
 
     /// Adds the call's request id and idempotency key to a request.
     fn prepare(&self, mut request: Request<Vec<u8>>) -> Request<Vec<u8>> {
-        if let Ok(id) = HeaderValue::from_str(&self.request_id.to_string()) {
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        if let Ok(id) = HeaderValue::from_str(self.request_id.hyphenated().encode_lower(&mut text)) {
             request
                 .headers_mut()
                 .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
@@ -467,7 +474,15 @@ impl<O: Operation> Call<O> {
         if may_have_been_applied(&error, sent) && self.pending.as_ref().is_some_and(|r| self.is_write(r)) {
             self.write_maybe_applied = true;
         }
-        let jitter = self.jitter.next_unit();
+        let later = self.later;
+        let jitter = self
+            .jitter
+            .get_or_insert_with(|| {
+                let mut seeds = later;
+                seeds.skip(1);
+                SplitMix64::new(seeds.next_u64())
+            })
+            .next_unit();
         let policy = self.policy();
         let mut decision = policy.decide(&Attempt {
             error: &error,
