@@ -20,44 +20,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::Client as RawClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use taskqueue::{Client, Config, Task};
+use taskqueue::Task;
 use tokio::runtime::Runtime;
 
 mod support;
+#[path = "support/get_task.rs"]
+mod get_task;
 
-use support::fixture;
-
-/// Connections both clients keep, so that 64 at once reuse theirs.
-const IDLE: usize = 64;
+use get_task::{FLAVOURS, raw_client, raw_get_task, runtime, sdk_client};
 
 type Request = std::sync::Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Task> + Send>> + Send + Sync>;
 
-fn runtime(flavour: &str) -> Runtime {
-    match flavour {
-        "current_thread" => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        _ => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-    }
-}
-
 fn sdk() -> Request {
-    let f = fixture();
-    let client = Client::builder(Config::new(f.base_url()).unwrap())
-        .max_idle_per_host(IDLE)
-        .build()
-        .unwrap();
-    let id = f.task;
+    let (client, id) = sdk_client();
     std::sync::Arc::new(move || {
         let client = client.clone();
         Box::pin(async move { client.get_task(id).await.unwrap() })
@@ -65,26 +40,8 @@ fn sdk() -> Request {
 }
 
 fn raw() -> Request {
-    let f = fixture();
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    let client: RawClient<HttpConnector, Empty<Bytes>> = RawClient::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(IDLE)
-        .build(connector);
-    let uri: http::Uri = format!("{}/api/tasks/{}", f.base_url(), f.task).parse().unwrap();
-    std::sync::Arc::new(move || {
-        let client = client.clone();
-        let uri = uri.clone();
-        Box::pin(async move {
-            let request = http::Request::get(uri)
-                .header("accept", "application/json")
-                .body(Empty::new())
-                .unwrap();
-            let response = client.request(request).await.unwrap();
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            serde_json::from_slice::<Task>(&body).unwrap()
-        })
-    })
+    let (client, uri) = raw_client();
+    std::sync::Arc::new(move || Box::pin(raw_get_task(client.clone(), uri.clone())))
 }
 
 /// `batch` requests as `mode` says: awaited one after another in
@@ -150,7 +107,7 @@ fn main() {
     );
     let mut summary = Vec::new();
     let only = std::env::var("PAIRED_CELLS").unwrap_or_default();
-    for flavour in ["current_thread", "multi_thread"] {
+    for &flavour in FLAVOURS {
         for mode in ["1", "1-spawned", "64"] {
             let cell = format!("{flavour}/{mode}");
             if !only.is_empty() && !only.split(',').any(|c| c == cell) {
