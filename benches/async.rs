@@ -11,9 +11,9 @@ use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use taskqueue::Task;
 
-mod support;
 #[path = "support/get_task.rs"]
 mod get_task;
+mod support;
 
 use get_task::{FLAVOURS, raw_client, raw_get_task, runtime, sdk_client};
 
@@ -63,5 +63,7 @@ fn sdk_async_get_task<const FLAVOUR: usize>(bencher: Bencher, mode: &str) {
 #[divan::bench(args = MODES, consts = [0, 1], sample_count = 60, sample_size = 5)]
 fn raw_hyper_get_task<const FLAVOUR: usize>(bencher: Bencher, mode: &str) {
     let (client, uri) = raw_client();
-    bench_with(bencher, FLAVOURS[FLAVOUR], mode, move || raw_get_task(client.clone(), uri.clone()));
+    bench_with(bencher, FLAVOURS[FLAVOUR], mode, move || {
+        raw_get_task(client.clone(), uri.clone())
+    });
 }

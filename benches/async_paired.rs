@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 use taskqueue::Task;
 use tokio::runtime::Runtime;
 
-mod support;
 #[path = "support/get_task.rs"]
 mod get_task;
+mod support;
 
 use get_task::{FLAVOURS, raw_client, raw_get_task, runtime, sdk_client};
 

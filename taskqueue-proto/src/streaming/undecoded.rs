@@ -72,32 +72,31 @@ impl Undecoded {
             }
             return;
         };
-        let joined;
-        let input: &[u8] = if cut.is_empty() {
+        let whole;
+        let input = if cut.is_empty() {
             more
         } else {
-            let mut whole = std::mem::take(cut);
-            whole.extend_from_slice(more);
-            joined = whole;
-            &joined
+            whole = [std::mem::take(cut).as_slice(), more].concat();
+            whole.as_slice()
         };
-        match std::str::from_utf8(input) {
-            Ok(valid) => text.push_str(valid),
+        let (valid, rest) = match std::str::from_utf8(input) {
+            Ok(valid) => (valid, None),
             Err(error) => {
                 let (valid, rest) = input.split_at(error.valid_up_to());
-                if let Ok(valid) = std::str::from_utf8(valid) {
-                    text.push_str(valid);
-                }
-                if error.error_len().is_none() {
-                    // A character cut at the chunk's end: the rest comes next.
-                    cut.extend_from_slice(rest);
-                } else {
-                    let rest = rest.to_vec();
-                    self.become_bytes();
-                    if let Undecoded::Bytes(bytes) = self {
-                        bytes.extend_from_slice(&rest);
-                    }
-                }
+                // `valid_up_to` is where the valid text ends: this cannot fail.
+                (
+                    std::str::from_utf8(valid).unwrap_or_default(),
+                    Some((rest, error.error_len())),
+                )
+            }
+        };
+        text.push_str(valid);
+        if let Some((rest, error_len)) = rest {
+            // The start of a character cut at the chunk's end waits for the
+            // rest; bytes that are not UTF-8 make the buffer bytes for good.
+            cut.extend_from_slice(rest);
+            if error_len.is_some() {
+                self.become_bytes();
             }
         }
     }
