@@ -9,6 +9,7 @@ use crate::proxy::{Proxy, ProxySetting};
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, Request, Uri};
 
 use crate::{AdaptiveRateLimiter, Dialect, Error, RetryBudget, RetryPolicy, Secret};
@@ -54,8 +55,12 @@ pub const DEFAULT_MAX_LISTING_ITEMS: u64 = 1_000_000;
 #[derive(Clone)]
 struct Settings {
     base_url: String,
-    /// `base_url` + the dialect's prefix: every request URL starts with it.
-    endpoint_prefix: String,
+    /// Where every request goes: `base_url`'s scheme and authority, read
+    /// once (a request's URI shares them), and the path every request's
+    /// starts with (`base_url`'s path + the dialect's prefix).
+    scheme: Scheme,
+    authority: Authority,
+    path_prefix: String,
     dialect: Dialect,
     token: Option<Secret>,
     api_key: Option<Secret>,
@@ -203,16 +208,21 @@ impl Config {
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let mut url = String::with_capacity(self.inner.endpoint_prefix.len() + path.len() + 64);
-        url.push_str(&self.inner.endpoint_prefix);
-        url.push_str(path);
+        let mut target = String::with_capacity(self.inner.path_prefix.len() + path.len() + 64);
+        target.push_str(&self.inner.path_prefix);
+        target.push_str(path);
         for (i, (key, value)) in query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            crate::query::encode_into(&mut url, key);
-            url.push('=');
-            crate::query::encode_into(&mut url, value);
+            target.push(if i == 0 { '?' } else { '&' });
+            crate::query::encode_into(&mut target, key);
+            target.push('=');
+            crate::query::encode_into(&mut target, value);
         }
-        let uri = Uri::try_from(url).map_err(|e| Error::invalid_input("url", e.to_string()))?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.inner.scheme.clone());
+        parts.authority = Some(self.inner.authority.clone());
+        parts.path_and_query =
+            Some(PathAndQuery::try_from(target).map_err(|e| Error::invalid_input("url", e.to_string()))?);
+        let uri = Uri::from_parts(parts).map_err(|e| Error::invalid_input("url", e.to_string()))?;
         let mut headers = self.inner.headers.clone();
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -223,6 +233,25 @@ impl Config {
         *request.headers_mut() = headers;
         Ok(request)
     }
+}
+
+/// The scheme, the authority and the path of the URL every request starts
+/// with (a base URL [`validate_base_url`] accepted, and the dialect's prefix).
+fn split_endpoint(endpoint: String) -> Result<(Scheme, Authority, String), Error> {
+    let invalid = |why: String| Error::invalid_input("base_url", why);
+    let parts = Uri::try_from(endpoint.as_str())
+        .map_err(|e| invalid(e.to_string()))?
+        .into_parts();
+    let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+        return Err(invalid(format!("{endpoint:?} has no scheme or host")));
+    };
+    // What follows `scheme://authority`, exactly as written.
+    let path = endpoint
+        .split_once("://")
+        .and_then(|(_, rest)| rest.get(authority.as_str().len()..))
+        .unwrap_or_default()
+        .to_owned();
+    Ok((scheme, authority, path))
 }
 
 impl Default for Config {
@@ -555,7 +584,7 @@ impl ConfigBuilder {
         if (self.token.is_some() || self.api_key.is_some()) && !self.allow_insecure_http {
             refuse_clear_text_credentials(&base_url)?;
         }
-        let endpoint_prefix = format!("{base_url}{}", self.dialect.api_prefix());
+        let (scheme, authority, path_prefix) = split_endpoint(format!("{base_url}{}", self.dialect.api_prefix()))?;
         let proxy = match &self.proxy {
             ProxyChoice::Environment => ProxySetting::Environment,
             ProxyChoice::Disabled => ProxySetting::Disabled,
@@ -564,7 +593,9 @@ impl ConfigBuilder {
         Ok(Config {
             inner: Arc::new(Settings {
                 base_url,
-                endpoint_prefix,
+                scheme,
+                authority,
+                path_prefix,
                 dialect: self.dialect,
                 token: self.token,
                 api_key: self.api_key,
@@ -704,6 +735,37 @@ mod tests {
         match r {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn request_urls_keep_the_base_urls_port_path_and_host_form() {
+        let cases = [
+            (
+                "http://localhost:8080",
+                Dialect::Spec,
+                "http://localhost:8080/api/tasks?limit=5",
+            ),
+            (
+                "http://localhost:8080/",
+                Dialect::Upstream,
+                "http://localhost:8080/tasks?limit=5",
+            ),
+            (
+                "https://Example.COM/base/v1",
+                Dialect::Spec,
+                "https://Example.COM/base/v1/api/tasks?limit=5",
+            ),
+            ("http://[::1]:9/x", Dialect::Upstream, "http://[::1]:9/x/tasks?limit=5"),
+            ("http://127.0.0.1", Dialect::Upstream, "http://127.0.0.1/tasks?limit=5"),
+        ];
+        for (base, dialect, expected) in cases {
+            let config = Config::builder().base_url(base).dialect(dialect).build().unwrap();
+            let request = config
+                .request(Method::GET, "/tasks", &[("limit", "5".to_owned())], None)
+                .unwrap();
+            assert_eq!(request.uri().to_string(), expected, "{base} in {dialect}");
+            assert_eq!(request.uri().host(), Uri::try_from(expected).unwrap().host());
         }
     }
 

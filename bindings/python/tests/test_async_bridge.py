@@ -52,19 +52,21 @@ def test_cancelling_a_call_drops_its_connection_and_forgets_its_future() -> None
             call = asyncio.ensure_future(client.list_projects())
             connection, _ = await asyncio.get_running_loop().run_in_executor(None, listener.accept)
             with connection:
+                connection.settimeout(10)
+                loop = asyncio.get_running_loop()
+                request = b""
+                while b"\r\n\r\n" not in request:  # the whole request is in: the call waits for the answer
+                    chunk = await loop.run_in_executor(None, connection.recv, 4096)
+                    assert chunk, request
+                    request += chunk
+                assert request.startswith(b"GET /api/projects")
                 assert len(_bridge.running().futures) == 1
                 call.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await call
                 assert not _bridge.running().futures
-                connection.settimeout(10)
-                request = b""
-                while True:  # the request, then the end of the stream: the call let go of it
-                    chunk = await asyncio.get_running_loop().run_in_executor(None, connection.recv, 4096)
-                    if not chunk:
-                        break
-                    request += chunk
-                assert request.startswith(b"GET /api/projects")
+                # Then the end of the stream: the call let go of the connection.
+                assert await loop.run_in_executor(None, connection.recv, 4096) == b""
 
     try:
         asyncio.run(main())

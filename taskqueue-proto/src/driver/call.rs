@@ -86,8 +86,14 @@ pub struct Call<O: Operation> {
     jitter: Option<SplitMix64>,
     exchanges: Exchanges<O::Upstream>,
     state: State<O::Output>,
-    /// The request of the current exchange, re-sent on a retry.
+    /// The request of the current exchange, re-sent on a retry. A spec
+    /// call lends it to its attempt instead of keeping a copy (the request
+    /// and its headers cloned for every call): a retry builds it again,
+    /// the same bytes, from the operation and the call's ids.
     pending: Option<Request<Vec<u8>>>,
+    /// The method of the request lent to the attempt, and whether it
+    /// carries the idempotency key: what the retry decisions ask of it.
+    lent: Option<(Method, bool)>,
     step: usize,
     attempts_in_step: u32,
     attempts: u32,
@@ -130,6 +136,7 @@ impl<O: Operation> Call<O> {
             exchanges: Exchanges::Spec,
             state: State::Ready,
             pending: None,
+            lent: None,
             step: 0,
             attempts_in_step: 0,
             attempts: 0,
@@ -229,7 +236,13 @@ impl<O: Operation> Call<O> {
         if observer.is_none() && !traced {
             return;
         }
-        let (method, path) = match &self.pending {
+        // A request lent to its attempt is built again for its route (only
+        // when someone is listening).
+        let rebuilt = match (&self.pending, &self.lent) {
+            (None, Some(_)) => self.op.build_spec_request(&self.config).ok(),
+            _ => None,
+        };
+        let (method, path) = match self.pending.as_ref().or(rebuilt.as_ref()) {
             Some(p) => (p.method().clone(), p.uri().path()),
             None => (Method::GET, ""),
         };
@@ -283,6 +296,16 @@ impl<O: Operation> Call<O> {
                     .unwrap_or_default(),
                 error: result.as_ref().err(),
             });
+        }
+    }
+
+    /// The method of the exchange's request and whether it carries the
+    /// idempotency key: from the request held, or as noted when it was lent.
+    fn sent(&self) -> Option<(&Method, bool)> {
+        match (&self.pending, &self.lent) {
+            (Some(request), _) => Some((request.method(), request.headers().contains_key(IDEMPOTENCY_KEY_HEADER))),
+            (None, Some((method, keyed))) => Some((method, *keyed)),
+            (None, None) => None,
         }
     }
 
@@ -374,12 +397,32 @@ impl<O: Operation> Call<O> {
                         }
                         return Action::Sleep(wait);
                     }
-                    let Some(pending) = &self.pending else {
-                        self.state = State::Finished(None);
-                        return Action::Pending;
+                    let request = match (self.pending.take(), &self.exchanges) {
+                        (Some(request), Exchanges::Spec) => request,
+                        (Some(request), Exchanges::Upstream(_)) => {
+                            let copy = request.clone();
+                            self.pending = Some(request);
+                            copy
+                        }
+                        (None, Exchanges::Spec) if self.lent.is_some() => {
+                            match self.op.build_spec_request(&self.config) {
+                                Ok(request) => self.prepare(request),
+                                Err(error) => {
+                                    self.finish_with(error);
+                                    continue;
+                                }
+                            }
+                        }
+                        (None, _) => {
+                            self.state = State::Finished(None);
+                            return Action::Pending;
+                        }
                     };
-                    let request = pending.clone();
-                    if self.is_write(&request) {
+                    if self.pending.is_none() {
+                        let keyed = request.headers().contains_key(IDEMPOTENCY_KEY_HEADER);
+                        self.lent = Some((request.method().clone(), keyed));
+                    }
+                    if self.is_write(request.method()) {
                         self.write_attempts += 1;
                     }
                     self.attempts += 1;
@@ -433,11 +476,11 @@ impl<O: Operation> Call<O> {
                         // and asks to send it again: only within the attempts.
                         if let Some(original) = self.in_doubt.take() {
                             self.write_maybe_applied = false;
-                            if self.is_write(&request) && self.write_attempts >= self.policy().max_attempts() {
+                            if self.is_write(request.method()) && self.write_attempts >= self.policy().max_attempts() {
                                 self.state = State::Finished(Some(Err(original)));
                                 return;
                             }
-                        } else if acknowledged && self.pending.as_ref().is_some_and(|r| self.is_write(r)) {
+                        } else if acknowledged && self.sent().is_some_and(|(method, _)| self.is_write(method)) {
                             // The write was acknowledged: if a follow-up (the
                             // fetch of what it made) fails, it still happened.
                             self.write_maybe_applied = true;
@@ -470,8 +513,8 @@ impl<O: Operation> Call<O> {
     }
 
     fn failed(&mut self, error: Error, sent: bool, outcome: AttemptOutcome, now: Instant) {
-        let idempotent = self.pending.as_ref().is_some_and(|r| self.harmless(r));
-        if may_have_been_applied(&error, sent) && self.pending.as_ref().is_some_and(|r| self.is_write(r)) {
+        let idempotent = self.sent().is_some_and(|(method, keyed)| self.harmless(method, keyed));
+        if may_have_been_applied(&error, sent) && self.sent().is_some_and(|(method, _)| self.is_write(method)) {
             self.write_maybe_applied = true;
         }
         let later = self.later;

@@ -5,9 +5,9 @@
 //! id) and the seeds of inner machines come from a [`SeedSource`]: SipHash
 //! keyed by the seed, over a counter, so one observed id tells nothing of the
 //! others short of a search of the seed's 2^64 values — and the built-in
-//! transports draw every seed from the operating system's CSPRNG, so one
-//! call's ids tell nothing of the next call's. [`SplitMix64`] stays for
-//! jitter and tests.
+//! transports draw every seed from a [`ThreadRandom`] keyed from the
+//! operating system's CSPRNG, so one call's ids tell nothing of the next
+//! call's. [`SplitMix64`] stays for jitter and tests.
 
 /// A small, fast, deterministic generator (SplitMix64). Not for secrets:
 /// seed it from a real random source outside tests.
@@ -40,31 +40,44 @@ impl SplitMix64 {
     }
 }
 
-/// A per-thread [`SplitMix64`], seeded on each thread's first draw by a
-/// function the transport supplies (from the operating system's generator,
-/// say). One seed per thread instead of a system call per number: what a
-/// transport's [`random_u64`](super::BlockingTransport::random_u64) can return.
+/// A per-thread, per-process [`SeedSource`], keyed on each thread's first
+/// draw by two calls of a function the transport supplies (the operating
+/// system's generator, say): what a transport's
+/// [`random_u64`](super::BlockingTransport::random_u64) can return, with
+/// one system call per thread for the key instead of one per number.
+///
+/// Its numbers are SipHash of a counter under a 128-bit secret key, so one
+/// tells nothing of the others (a call's seed, and so its request id and
+/// idempotency key, tells nothing of the next call's). A process made by
+/// `fork` keys its own: the key is kept with the process id it was drawn
+/// in, checked on each draw, so a forked child never repeats its parent's
+/// ids.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadRandom {
     seed: fn() -> u64,
 }
 
 thread_local! {
-    static THREAD_GENERATOR: std::cell::Cell<Option<SplitMix64>> = const { std::cell::Cell::new(None) };
+    static THREAD_SOURCE: std::cell::Cell<Option<(u32, SeedSource)>> = const { std::cell::Cell::new(None) };
 }
 
 impl ThreadRandom {
-    /// Draws from this thread's generator, seeding it with `seed()` first if needed.
+    /// Draws from this thread's sequence, keying it with `seed()` first if
+    /// this thread (in this process) has none.
     pub const fn new(seed: fn() -> u64) -> Self {
         ThreadRandom { seed }
     }
 
     /// The next number of this thread's sequence.
     pub fn next_u64(&self) -> u64 {
-        THREAD_GENERATOR.with(|cell| {
-            let mut generator = cell.take().unwrap_or_else(|| SplitMix64::new((self.seed)()));
-            let value = generator.next_u64();
-            cell.set(Some(generator));
+        let process = std::process::id();
+        THREAD_SOURCE.with(|cell| {
+            let mut source = match cell.take() {
+                Some((owner, source)) if owner == process => source,
+                _ => SeedSource::keyed((self.seed)(), (self.seed)()),
+            };
+            let value = source.next_u64();
+            cell.set(Some((process, source)));
             value
         })
     }
@@ -89,6 +102,11 @@ impl SeedSource {
             k1: seed.rotate_left(29) ^ 0x5ee0_5eed_7a5c_0de5,
             counter: 0,
         }
+    }
+
+    /// The sequence keyed by a 128-bit key (what [`ThreadRandom`] draws from).
+    pub(crate) fn keyed(k0: u64, k1: u64) -> Self {
+        SeedSource { k0, k1, counter: 0 }
     }
 
     /// The next number.
@@ -196,20 +214,45 @@ mod tests {
     }
 
     #[test]
-    fn thread_entropy_seeds_each_thread_once() {
+    fn thread_random_keys_each_thread_once_from_two_draws() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static DRAWS: AtomicU64 = AtomicU64::new(0);
+        fn seed() -> u64 {
+            DRAWS.fetch_add(1, Ordering::SeqCst) + 100
+        }
+        let random = ThreadRandom::new(seed);
+        let here = [random.next_u64(), random.next_u64(), random.next_u64()];
+        assert_eq!(DRAWS.load(Ordering::SeqCst), 2, "one key a thread, two draws");
+        let mut expected = SeedSource::keyed(100, 101);
+        assert_eq!(here, [expected.next_u64(), expected.next_u64(), expected.next_u64()]);
+        let there = std::thread::spawn(move || [random.next_u64(), random.next_u64()])
+            .join()
+            .unwrap();
+        assert_eq!(DRAWS.load(Ordering::SeqCst), 4, "a new thread keys its own");
+        let mut fresh = SeedSource::keyed(102, 103);
+        assert_eq!(there, [fresh.next_u64(), fresh.next_u64()]);
+        assert_eq!(random.next_u64(), expected.next_u64(), "this thread's sequence goes on");
+    }
+
+    #[test]
+    fn thread_random_rekeys_in_another_process() {
         fn seed() -> u64 {
             7
         }
-        let e = ThreadRandom::new(seed);
-        let here = [e.next_u64(), e.next_u64()];
-        assert_ne!(here[0], here[1]);
-        let mut fresh = SplitMix64::new(7);
-        let there = std::thread::spawn(move || [e.next_u64(), e.next_u64()]).join().unwrap();
-        assert_eq!(
-            there,
-            [fresh.next_u64(), fresh.next_u64()],
-            "a new thread starts from its own seed"
+        let random = ThreadRandom::new(seed);
+        random.next_u64();
+        // What a forked child finds: its parent's source, under the parent's id.
+        let parent = std::process::id().wrapping_add(1);
+        THREAD_SOURCE.with(|cell| cell.set(Some((parent, SeedSource::keyed(1, 2)))));
+        let mut parents = SeedSource::keyed(1, 2);
+        let mut own = SeedSource::keyed(7, 7);
+        let drawn = random.next_u64();
+        assert_ne!(
+            drawn,
+            parents.next_u64(),
+            "the child does not go on with its parent's sequence"
         );
+        assert_eq!(drawn, own.next_u64(), "it keys its own");
     }
 
     #[test]

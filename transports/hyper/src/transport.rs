@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as PooledClient;
-use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, TransportError, TransportErrorKind};
+use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::classify::{classify_body, classify_request};
@@ -40,12 +40,15 @@ impl std::fmt::Debug for HyperTransport {
     }
 }
 
-/// 64 bits from the operating system's CSPRNG for each machine's seed (its
-/// request ids, idempotency keys and jitter), so one call's ids tell nothing
-/// of another's; should the OS fail, std's randomly keyed hasher.
+/// 64 bits from the operating system's CSPRNG: half the key of each
+/// thread's [`SEEDS`]; should the OS fail, std's randomly keyed hasher.
 fn os_random_u64() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
+
+/// Each call's seed: this thread's keyed sequence, its key from the
+/// operating system (one system call a thread and process, not one a call).
+const SEEDS: ThreadRandom = ThreadRandom::new(os_random_u64);
 
 /// The request as hyper sends it: asking for gzip (feature `gzip`), the body in one frame.
 fn outgoing(request: Request<Vec<u8>>) -> Request<Full<Bytes>> {
@@ -63,9 +66,7 @@ impl HyperTransport {
         let request = outgoing(request);
         let response = self.http.request(request).await.map_err(classify_request)?;
         let (parts, body) = response.into_parts();
-        let limit = usize::try_from(self.body_limit).unwrap_or(usize::MAX);
-        let collected = Limited::new(body, limit).collect().await.map_err(classify_body)?;
-        let body = Vec::from(collected.to_bytes());
+        let body = read_body(body, self.body_limit).await?;
         // The limit again, on the inflated size: a compressed bomb stops there.
         #[cfg(feature = "gzip")]
         let (parts, body) = {
@@ -75,6 +76,26 @@ impl HyperTransport {
         };
         Ok(Response::from_parts(parts, body))
     }
+}
+
+/// The most a body's buffer reserves before its bytes arrive.
+const PRESIZED: u64 = 64 * 1024;
+
+/// The whole body, up to `limit` bytes, into one buffer sized by the
+/// length the server declared: one allocation and one copy from hyper's
+/// read buffer, however many frames it came in. What is reserved before
+/// any byte arrives is at most [`PRESIZED`], so a length a server declares
+/// but never sends costs no more.
+async fn read_body(body: hyper::body::Incoming, limit: u64) -> Result<Vec<u8>, TransportError> {
+    let mut body = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
+    let declared = http_body::Body::size_hint(&body).exact().unwrap_or(0).min(PRESIZED);
+    let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.map_err(classify_body)?.into_data() {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
 }
 
 /// The failure of an async call made outside a Tokio runtime.
@@ -182,6 +203,6 @@ impl AsyncTransport for HyperTransport {
     }
 
     fn random_u64(&self) -> u64 {
-        os_random_u64()
+        SEEDS.next_u64()
     }
 }

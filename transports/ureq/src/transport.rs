@@ -4,7 +4,7 @@ use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
-use taskqueue_proto::driver::{BlockingBody, BlockingTransport, Outcome, TransportError};
+use taskqueue_proto::driver::{BlockingBody, BlockingTransport, Outcome, ThreadRandom, TransportError};
 use taskqueue_proto::{Config, Error};
 
 use crate::agent::agent_for;
@@ -26,12 +26,15 @@ pub struct UreqTransport {
     body_limit: u64,
 }
 
-/// 64 bits from the operating system's CSPRNG for each machine's seed (its
-/// request ids, idempotency keys and jitter), so one call's ids tell nothing
-/// of another's; should the OS fail, std's randomly keyed hasher.
+/// 64 bits from the operating system's CSPRNG: half the key of each
+/// thread's [`SEEDS`]; should the OS fail, std's randomly keyed hasher.
 fn os_random_u64() -> u64 {
     getrandom::u64().unwrap_or_else(|_| std::collections::hash_map::RandomState::new().hash_one(std::process::id()))
 }
+
+/// Each call's seed: this thread's keyed sequence, its key from the
+/// operating system (one system call a thread and process, not one a call).
+const SEEDS: ThreadRandom = ThreadRandom::new(os_random_u64);
 
 impl UreqTransport {
     /// A transport for `config`'s server; a bad extra root certificate is an input error.
@@ -162,6 +165,6 @@ impl BlockingTransport for UreqTransport {
     }
 
     fn random_u64(&self) -> u64 {
-        os_random_u64()
+        SEEDS.next_u64()
     }
 }

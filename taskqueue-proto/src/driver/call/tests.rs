@@ -664,3 +664,53 @@ fn an_error_before_anything_was_sent_names_no_call() {
         (None, None, None, None)
     );
 }
+
+/// What an observer saw of each attempt: method and route.
+#[derive(Default)]
+struct Routes(std::sync::Mutex<Vec<(String, String)>>);
+
+impl crate::observe::Observer for Routes {
+    fn attempt(&self, event: &crate::observe::AttemptEvent<'_>) {
+        let seen = (event.method.to_string(), event.route.to_string());
+        self.0.lock().unwrap().push(seen);
+    }
+}
+
+#[test]
+fn a_retried_spec_request_is_the_first_again_byte_for_byte() {
+    // A spec call lends its request to the attempt and builds it again for
+    // a retry: method, URI, every header and the body must be the same.
+    let routes = std::sync::Arc::new(Routes::default());
+    let config = Config::builder().observer(routes.clone()).build().unwrap();
+    let run = drive(
+        Call::new(create(), config.clone(), CallOptions::new(), 3),
+        vec![
+            Ok(response(503, &[], vec![])),
+            timed_out(),
+            Ok(response(201, &[], task_json(TASK))),
+        ],
+        Duration::ZERO,
+    );
+    assert_eq!(run.result.unwrap().id, TASK);
+    assert_eq!(run.sends.len(), 3);
+    let first = &run.sends[0].1;
+    assert!(first.headers().contains_key("idempotency-key"));
+    for (_, again) in &run.sends[1..] {
+        assert_eq!(again.method(), first.method());
+        assert_eq!(again.uri(), first.uri());
+        assert_eq!(again.headers(), first.headers());
+        assert_eq!(again.body(), first.body());
+    }
+    let post = ("POST".to_owned(), "/api/tasks".to_owned());
+    assert_eq!(*routes.0.lock().unwrap(), vec![post.clone(), post.clone(), post]);
+
+    let run = drive(
+        Call::new(GetTask::new(TASK), config.clone(), CallOptions::new(), 3),
+        vec![reset(), Ok(response(200, &[], task_json(TASK)))],
+        Duration::ZERO,
+    );
+    assert!(run.result.is_ok());
+    assert_eq!(run.sends[0].1.uri(), run.sends[1].1.uri());
+    assert_eq!(run.sends[0].1.headers(), run.sends[1].1.headers());
+    assert_eq!(routes.0.lock().unwrap().last().unwrap().1, "/api/tasks/{id}");
+}

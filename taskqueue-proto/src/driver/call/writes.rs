@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use http::{Method, Request};
+use http::Method;
 use uuid::Uuid;
 
-use super::{Call, Exchanges, IDEMPOTENCY_KEY_HEADER, State};
+use super::{Call, Exchanges, State};
 use crate::Error;
 use crate::ops::{Flow, Operation};
 
@@ -102,18 +102,18 @@ impl<O: Operation> Call<O> {
         }
     }
 
-    /// Whether sending `request` again is harmless even if it was applied: a
-    /// read, `PUT` or `DELETE`, a write the operation declares repeatable in
-    /// this dialect, or a keyed write the server deduplicates.
-    pub(super) fn harmless(&self, request: &Request<Vec<u8>>) -> bool {
-        !self.is_write(request)
-            || (request.headers().contains_key(IDEMPOTENCY_KEY_HEADER) && self.config.dialect().deduplicates_writes())
+    /// Whether sending a request again is harmless even if it was applied:
+    /// a read, `PUT` or `DELETE`, a write the operation declares repeatable
+    /// in this dialect, or a write the server deduplicates by the key it
+    /// carries (`keyed`).
+    pub(super) fn harmless(&self, method: &Method, keyed: bool) -> bool {
+        !self.is_write(method) || (keyed && self.config.dialect().deduplicates_writes())
     }
 
-    /// Whether `request` is a write that is not harmless to repeat by its
-    /// nature (a `POST` the operation does not declare repeatable).
-    pub(super) fn is_write(&self, request: &Request<Vec<u8>>) -> bool {
-        match *request.method() {
+    /// Whether a request with `method` is a write that is not harmless to
+    /// repeat by its nature (a `POST` the operation does not declare repeatable).
+    pub(super) fn is_write(&self, method: &Method) -> bool {
+        match *method {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => false,
             _ => !self.op.repeatable_in(self.config.dialect()),
         }
