@@ -5,9 +5,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use http::Response;
+use http::{Request, Response};
 
 use super::{Action, AsyncBody, AsyncTransport, Event, Machine, Outcome, Piece, Ticket, TransportError, stalled};
 use crate::Error;
@@ -196,40 +196,79 @@ where
 /// # Errors
 ///
 /// The machine's error: the call's [`Error`] after its retries, as the machine reports it.
-pub async fn run<T, M>(transport: &T, mut machine: M) -> Result<M::Output, Error>
+//
+// Written as a function returning an `async move` block rather than an
+// `async fn`: an `async fn` keeps its arguments and the locals it moves
+// them into, the machine twice. No value the machine hands over is kept
+// across an await either (each is taken apart in a statement of its own),
+// so the future holds the machine once and the attempt it waits on.
+#[allow(clippy::manual_async_fn)]
+pub fn run<T, M>(transport: &T, mut machine: M) -> impl Future<Output = Result<M::Output, Error>>
 where
     T: AsyncTransport + ?Sized,
     M: Machine<Item = Infallible>,
 {
-    loop {
-        let now = transport.now();
-        match poll_in_span(&mut machine, now) {
-            Action::Done(result) => return result,
-            Action::Yield(never) => match never {},
-            Action::Sleep(pause) => transport.sleep(pause).await,
-            Action::Pending => return Err(stalled()),
-            Action::Send {
-                request,
-                timeout,
-                ticket,
-            } => {
-                let next = poll_in_span(&mut machine, now);
-                if matches!(next, Action::Pending) {
-                    let outcome = transport.send(request, timeout).await;
-                    record_in_span(&mut machine, ticket, outcome, transport.now());
+    async move {
+        let mut wait = None;
+        let (first, second, now) = loop {
+            if let Some(pause) = wait.take() {
+                transport.sleep(pause).await;
+            }
+            let now = transport.now();
+            let (request, timeout, ticket) = match lone_step(&mut machine, now) {
+                LoneStep::Done(result) => return result,
+                LoneStep::General(first, second) => break (first, second, now),
+                LoneStep::Wait(pause) => {
+                    wait = Some(pause);
                     continue;
                 }
-                let send = Action::Send {
+                LoneStep::Send(request, timeout, ticket) => (request, timeout, ticket),
+            };
+            let outcome = transport.send(request, timeout).await;
+            record_in_span(&mut machine, ticket, outcome, transport.now());
+        };
+        Box::pin(run_engine(transport, machine, first, second, now)).await
+    }
+}
+
+/// What the lone-attempt loop of [`run`] does next, from the machine's actions.
+// Returned and taken apart at once, never kept: its size costs nothing, a
+// box around the rare general case would cost an allocation.
+#[allow(clippy::large_enum_variant)]
+enum LoneStep<O> {
+    /// The call's result.
+    Done(Result<O, Error>),
+    /// Sleep this long.
+    Wait(Duration),
+    /// Send this one request, with nothing else in flight.
+    Send(Request<Vec<u8>>, Duration, Ticket),
+    /// Hand over to the general loop, from these actions.
+    General(Action<O>, Option<Action<O>>),
+}
+
+/// Polls `machine` once (twice after a send: does it want another at once?).
+fn lone_step<M: Machine<Item = Infallible>>(machine: &mut M, now: Instant) -> LoneStep<M::Output> {
+    match poll_in_span(machine, now) {
+        Action::Done(result) => LoneStep::Done(result),
+        Action::Yield(never) => match never {},
+        Action::Sleep(pause) => LoneStep::Wait(pause),
+        Action::Pending => LoneStep::Done(Err(stalled())),
+        Action::Send {
+            request,
+            timeout,
+            ticket,
+        } => match poll_in_span(machine, now) {
+            Action::Pending => LoneStep::Send(request, timeout, ticket),
+            next => LoneStep::General(
+                Action::Send {
                     request,
                     timeout,
                     ticket,
-                };
-                return Box::pin(run_engine(transport, machine, send, Some(next), now)).await;
-            }
-            open @ Action::Open { .. } => {
-                return Box::pin(run_engine(transport, machine, open, None, now)).await;
-            }
-        }
+                },
+                Some(next),
+            ),
+        },
+        open @ Action::Open { .. } => LoneStep::General(open, None),
     }
 }
 

@@ -150,19 +150,24 @@ impl http_body::Body for StreamedBody {
 }
 
 impl AsyncTransport for HyperTransport {
-    async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Outcome {
-        if let Some(error) = outside_tokio() {
-            return Err(error);
-        }
-        // The semaphore is never closed; if it were, the client could not send.
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
-        match tokio::time::timeout(timeout, self.exchange(request)).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(timed_out(timeout)),
+    // An `async move` block rather than an `async fn`, which would keep the
+    // request twice (as its argument and as the local it is moved into).
+    #[allow(clippy::manual_async_fn)]
+    fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
+        async move {
+            if let Some(error) = outside_tokio() {
+                return Err(error);
+            }
+            // The semaphore is never closed; if it were, the client could not send.
+            let _permit = self
+                .in_flight
+                .acquire()
+                .await
+                .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
+            match tokio::time::timeout(timeout, self.exchange(request)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(timed_out(timeout)),
+            }
         }
     }
 
