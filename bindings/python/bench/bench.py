@@ -73,13 +73,23 @@ def timed(fn: Callable[[], Any]) -> float:
 
 class Paired:
     """One measure of the baseline (``base``) and the SDK (``ours``): rounds
-    interleaved (base, ours, base, ours, …) so the machine's drift falls on
-    both alike; medians of each, and the median of the per-round ratios."""
+    interleaved, each a pair whose order alternates (base then ours, ours
+    then base, …: ABBA), so the machine's drift and what one side leaves
+    behind (its garbage, the caches it evicted) fall on both alike; medians
+    of each, and the median of the per-round ratios."""
 
     def __init__(self, base: Callable[[], Any], ours: Callable[[], Any], rounds: int = ROUNDS, per: int = 1) -> None:
         base()  # warm up
         ours()
-        pairs = [(timed(base), timed(ours)) for _ in range(rounds)]
+        pairs = []
+        for round in range(rounds):
+            if round % 2 == 0:
+                b = timed(base)
+                o = timed(ours)
+            else:
+                o = timed(ours)
+                b = timed(base)
+            pairs.append((b, o))
         self.base = statistics.median(b for b, _ in pairs) / per
         self.ours = statistics.median(o for _, o in pairs) / per
         self.ratio = statistics.median(b / o for b, o in pairs)
