@@ -223,7 +223,13 @@ impl Config {
         parts.path_and_query =
             Some(PathAndQuery::try_from(target).map_err(|e| Error::invalid_input("url", e.to_string()))?);
         let uri = Uri::from_parts(parts).map_err(|e| Error::invalid_input("url", e.to_string()))?;
-        let mut headers = self.inner.headers.clone();
+        // The config's headers, with room for what a call adds (request id,
+        // idempotency key, content type, a transport's `Accept-Encoding`): a
+        // clone has room for none, and each would grow it.
+        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + 4);
+        for (name, value) in &self.inner.headers {
+            headers.append(name.clone(), value.clone());
+        }
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }

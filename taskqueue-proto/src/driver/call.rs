@@ -28,6 +28,11 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// sent where the server deduplicates by it ([`Dialect::deduplicates_writes`]).
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
+// The two headers a call adds, as names made once: a name from a string is
+// checked, and looked up, each time it is used.
+static REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
+static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static(IDEMPOTENCY_KEY_HEADER);
+
 /// Which dialect's exchanges the call is making, and where it is in them.
 #[derive(Debug)]
 enum Exchanges<F> {
@@ -303,7 +308,7 @@ impl<O: Operation> Call<O> {
     /// idempotency key: from the request held, or as noted when it was lent.
     fn sent(&self) -> Option<(&Method, bool)> {
         match (&self.pending, &self.lent) {
-            (Some(request), _) => Some((request.method(), request.headers().contains_key(IDEMPOTENCY_KEY_HEADER))),
+            (Some(request), _) => Some((request.method(), request.headers().contains_key(&IDEMPOTENCY_KEY))),
             (None, Some((method, keyed))) => Some((method, *keyed)),
             (None, None) => None,
         }
@@ -329,9 +334,7 @@ impl<O: Operation> Call<O> {
     fn prepare(&self, mut request: Request<Vec<u8>>) -> Request<Vec<u8>> {
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
         if let Ok(id) = HeaderValue::from_str(self.request_id.hyphenated().encode_lower(&mut text)) {
-            request
-                .headers_mut()
-                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+            request.headers_mut().insert(REQUEST_ID.clone(), id);
         }
         if let Some(key) = self
             .idempotency_key
@@ -340,9 +343,7 @@ impl<O: Operation> Call<O> {
             && request.method() == Method::POST
             && self.config.dialect().deduplicates_writes()
         {
-            request
-                .headers_mut()
-                .insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), key);
+            request.headers_mut().insert(IDEMPOTENCY_KEY.clone(), key);
         }
         request
     }
@@ -419,7 +420,7 @@ impl<O: Operation> Call<O> {
                         }
                     };
                     if self.pending.is_none() {
-                        let keyed = request.headers().contains_key(IDEMPOTENCY_KEY_HEADER);
+                        let keyed = request.headers().contains_key(&IDEMPOTENCY_KEY);
                         self.lent = Some((request.method().clone(), keyed));
                     }
                     if self.is_write(request.method()) {

@@ -185,6 +185,17 @@ pub trait Operation: Sized + sealed::Sealed {
 }
 
 /// Serializes a request body; a model that cannot be serialized is an input error.
+/// `prefix` then `id` (hyphenated, lower case), in a string of exactly that
+/// length: no formatting machinery, no growing (a path is built for every
+/// call on one task or project).
+fn id_path(prefix: &str, id: &uuid::Uuid) -> String {
+    let mut text = uuid::Uuid::encode_buffer();
+    let mut path = String::with_capacity(prefix.len() + uuid::fmt::Hyphenated::LENGTH);
+    path.push_str(prefix);
+    path.push_str(id.hyphenated().encode_lower(&mut text));
+    path
+}
+
 fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }

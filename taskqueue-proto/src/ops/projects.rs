@@ -14,8 +14,9 @@ use crate::{Config, Error, Project, ProjectCreateRequest, ProjectUpdateRequest};
 /// A typical project's size in JSON (about 250 bytes), to reserve room when reading a list.
 const PROJECT_JSON_BYTES: usize = 250;
 
+/// `/projects/{id}`.
 pub(crate) fn project_path(id: &ProjectId) -> String {
-    format!("/projects/{}", id.as_uuid().as_hyphenated())
+    super::id_path("/projects/", id.as_uuid())
 }
 
 /// `POST /api/projects`: creates a project (201, the project). Carries an idempotency key.

@@ -15,8 +15,9 @@ use crate::{Config, Error, Task, TaskCreateRequest, TaskFilters, TaskUpdateReque
 /// takes 700 to 900 bytes. Used to reserve room when reading a list.
 pub(crate) const TASK_JSON_BYTES: usize = 700;
 
+/// `/tasks/{id}`.
 pub(crate) fn task_path(id: &TaskId) -> String {
-    format!("/tasks/{}", id.as_uuid().as_hyphenated())
+    super::id_path("/tasks/", id.as_uuid())
 }
 
 /// `POST /api/tasks`: creates a task (201, the task). Carries an idempotency key.
