@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, HeaderValue};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, Uri};
 use uuid::Uuid;
 
 use super::random::{SeedSource, SplitMix64, uuid_v4};
@@ -32,6 +32,18 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 // checked, and looked up, each time it is used.
 static REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static(IDEMPOTENCY_KEY_HEADER);
+
+/// What a call keeps of the request it lent to its attempt: what the retry
+/// decisions and the attempt's report ask of it.
+#[derive(Debug)]
+struct Lent {
+    method: Method,
+    /// Whether it carries the idempotency key.
+    keyed: bool,
+    /// Its URI, for the route an observer or the log reports: kept only
+    /// when the attempt may be reported.
+    uri: Option<Uri>,
+}
 
 /// Which dialect's exchanges the call is making, and where it is in them.
 #[derive(Debug)]
@@ -96,9 +108,8 @@ pub struct Call<O: Operation> {
     /// and its headers cloned for every call): a retry builds it again,
     /// the same bytes, from the operation and the call's ids.
     pending: Option<Request<Vec<u8>>>,
-    /// The method of the request lent to the attempt, and whether it
-    /// carries the idempotency key: what the retry decisions ask of it.
-    lent: Option<(Method, bool)>,
+    /// What is kept of the request lent to the attempt.
+    lent: Option<Lent>,
     step: usize,
     attempts_in_step: u32,
     attempts: u32,
@@ -241,15 +252,20 @@ impl<O: Operation> Call<O> {
         if observer.is_none() && !traced {
             return;
         }
-        // A request lent to its attempt is built again for its route (only
-        // when someone is listening).
-        let rebuilt = match (&self.pending, &self.lent) {
-            (None, Some(_)) => self.op.build_spec_request(&self.config).ok(),
+        // A lent request left its URI behind if the attempt could be
+        // reported when it was sent; if not (a log turned on since), the
+        // request is built again for it.
+        let rebuilt = match &self.lent {
+            Some(Lent { uri: None, .. }) if self.pending.is_none() => self.op.build_spec_request(&self.config).ok(),
             _ => None,
         };
-        let (method, path) = match self.pending.as_ref().or(rebuilt.as_ref()) {
-            Some(p) => (p.method().clone(), p.uri().path()),
-            None => (Method::GET, ""),
+        let (method, path) = match (&self.pending, &self.lent) {
+            (Some(p), _) => (p.method().clone(), p.uri().path()),
+            (None, Some(lent)) => {
+                let uri = lent.uri.as_ref().or(rebuilt.as_ref().map(Request::uri));
+                (lent.method.clone(), uri.map_or("", Uri::path))
+            }
+            (None, None) => (Method::GET, ""),
         };
         let route = route_template(path);
         let event = AttemptEvent {
@@ -309,9 +325,19 @@ impl<O: Operation> Call<O> {
     fn sent(&self) -> Option<(&Method, bool)> {
         match (&self.pending, &self.lent) {
             (Some(request), _) => Some((request.method(), request.headers().contains_key(&IDEMPOTENCY_KEY))),
-            (None, Some((method, keyed))) => Some((method, *keyed)),
+            (None, Some(lent)) => Some((&lent.method, lent.keyed)),
             (None, None) => None,
         }
+    }
+
+    /// Whether an attempt may be reported: to an observer, or (feature
+    /// `tracing`) to a log that takes warnings.
+    fn attempts_reported(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        if tracing::level_enabled!(tracing::Level::WARN) {
+            return true;
+        }
+        self.config.observer().is_some()
     }
 
     fn policy(&self) -> &RetryPolicy {
@@ -420,8 +446,11 @@ impl<O: Operation> Call<O> {
                         }
                     };
                     if self.pending.is_none() {
-                        let keyed = request.headers().contains_key(&IDEMPOTENCY_KEY);
-                        self.lent = Some((request.method().clone(), keyed));
+                        self.lent = Some(Lent {
+                            method: request.method().clone(),
+                            keyed: request.headers().contains_key(&IDEMPOTENCY_KEY),
+                            uri: self.attempts_reported().then(|| request.uri().clone()),
+                        });
                     }
                     if self.is_write(request.method()) {
                         self.write_attempts += 1;

@@ -275,8 +275,9 @@ fn lone_step<M: Machine<Item = Infallible>>(machine: &mut M, now: Instant) -> Lo
 /// The general loop (several attempts at once, or a streamed body), from
 /// the machine's first actions. [`run`] awaits it boxed: its state then
 /// lives on the heap only for the machines that need it, and every call's
-/// future stays the size of the lone-attempt path (a `get_task` future:
-/// 5 856 bytes with the loop inline, moved whole into every spawned task).
+/// future stays the size of the lone-attempt path (moved whole into every
+/// spawned task: a `get_task` future is 2 392 bytes; it was 5 856 with this
+/// loop inline).
 async fn run_engine<T, M>(
     transport: &T,
     machine: M,

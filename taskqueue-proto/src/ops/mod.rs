@@ -184,7 +184,6 @@ pub trait Operation: Sized + sealed::Sealed {
     }
 }
 
-/// Serializes a request body; a model that cannot be serialized is an input error.
 /// `prefix` then `id` (hyphenated, lower case), in a string of exactly that
 /// length: no formatting machinery, no growing (a path is built for every
 /// call on one task or project).
@@ -196,6 +195,7 @@ fn id_path(prefix: &str, id: &uuid::Uuid) -> String {
     path
 }
 
+/// Serializes a request body; a model that cannot be serialized is an input error.
 fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }
