@@ -169,8 +169,8 @@ macro_rules! __endpoint_methods {
         /// (`task_not_found`, `validation`, `timeout`, `connection`, `outcome_unknown`
         /// for a write that may have landed, `unsupported` for an upstream-only
         /// endpoint in the spec dialect, …).
-        pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
-            self.execute($job).await
+        pub fn $name(&self, $($arg: $ty),*) -> impl ::std::future::Future<Output = Result<$out, $crate::Error>> {
+            self.execute($job)
         }
     )*};
     ($callback:ident; $($lines:tt)*) => {

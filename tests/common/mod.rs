@@ -637,6 +637,53 @@ pub fn connection_refused_is_a_connection_error_after_every_attempt(connect: Con
     assert!(matches!(err, Error::Connection { sent: false, .. }), "{err:?}");
 }
 
+/// The request head a bare TCP server read, after answering it 404.
+fn one_request_head(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let body = r#"{"error":"not_found","message":"no such task"}"#;
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        head
+    })
+}
+
+/// Every request names its server in exactly one `Host` header: the host
+/// and the port, the port left out when it is the scheme's default (the
+/// async transport writes the header itself, made once, where hyper-util
+/// would format it for every request).
+pub fn requests_carry_one_host_header(connect: Connect, target: Target) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let head = one_request_head(listener);
+    let config = target.builder(&format!("http://127.0.0.1:{port}")).build().unwrap();
+    let sdk = connect(config);
+    let _not_found = sdk.get_task(Uuid::nil()).unwrap_err();
+    let head = head.join().unwrap();
+    let hosts: Vec<&str> = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.trim())
+        .collect();
+    assert_eq!(hosts, [format!("127.0.0.1:{port}")], "{head}");
+}
+
 pub fn delayed_headers_time_out(connect: Connect, target: Target) {
     let (server, config) = target.start(ServerConfig::ephemeral());
     let config = Config::builder()
@@ -911,6 +958,7 @@ macro_rules! integration_suite {
             retry_after_beyond_the_cap_fails_at_once,
             unkeyed_post_answered_500_is_not_retried,
             connection_refused_is_a_connection_error_after_every_attempt,
+            requests_carry_one_host_header,
             delayed_headers_time_out,
             truncated_body_is_retried_for_get,
             invalid_json_on_200_is_decode_and_not_retried,

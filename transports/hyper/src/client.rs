@@ -2,7 +2,10 @@
 
 use std::convert::Infallible;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::client::legacy::Client as PooledClient;
@@ -13,6 +16,7 @@ use taskqueue_proto::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Tas
 use tokio::sync::Semaphore;
 
 use crate::connector::connector;
+use crate::transport::HostHeader;
 use crate::{HyperTransport, TaskStream, WatchStream};
 
 /// Idle connections kept per host by default (the original SDK's `max_keepalive_connections`).
@@ -141,6 +145,7 @@ impl ClientBuilder {
             http: pool.build(connector),
             in_flight: std::sync::Arc::new(Semaphore::new(self.max_in_flight)),
             body_limit: self.config.body_limit(),
+            host: HostHeader::for_base_url(self.config.base_url()),
         })
     }
 }
@@ -175,6 +180,34 @@ impl Client<HyperTransport> {
             http2_prior_knowledge: false,
         }
     }
+}
+
+pin_project_lite::pin_project! {
+    /// A call: its driver running, or the refusal of options it cannot use.
+    #[project = CallFutureState]
+    enum CallFuture<F> {
+        Running { #[pin] run: F },
+        Refused { error: Option<Error> },
+    }
+}
+
+impl<F, O> Future for CallFuture<F>
+where
+    F: Future<Output = Result<O, Error>>,
+{
+    type Output = Result<O, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CallFutureState::Running { run } => run.poll(cx),
+            CallFutureState::Refused { error } => Poll::Ready(Err(error.take().unwrap_or_else(polled_again))),
+        }
+    }
+}
+
+/// What a refused call's future gives if it is polled after it finished.
+fn polled_again() -> Error {
+    Error::invalid_input("call", "the call's future was polled after it finished")
 }
 
 impl<T: AsyncTransport + Send + 'static> Client<T> {
@@ -213,17 +246,18 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
 
     /// Runs any operation (or job) as one logical call.
     ///
+    /// The machine is made (its request built, its ids drawn) when this is
+    /// called; nothing is sent until the future is polled.
+    ///
     /// # Errors
     ///
     /// The call's [`Error`] after the retries the policy allows: [`Error::kind`] says which.
-    pub async fn execute<J>(&self, job: J) -> Result<<J::Machine as Machine>::Output, Error>
+    pub fn execute<J>(&self, job: J) -> impl Future<Output = Result<<J::Machine as Machine>::Output, Error>>
     where
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible>,
     {
-        let options = self.options.for_call(None)?;
-        let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
-        run(&*self.transport, machine).await
+        self.call(job, self.options.for_call(None))
     }
 
     /// Runs an operation (or job) with these options merged into the
@@ -234,14 +268,39 @@ impl<T: AsyncTransport + Send + 'static> Client<T> {
     /// # Errors
     /// The call's error; [`Error::InvalidInput`] if the key is malformed or
     /// this view holds one of its own.
-    pub async fn execute_with<J>(&self, job: J, options: CallOptions) -> Result<<J::Machine as Machine>::Output, Error>
+    pub fn execute_with<J>(
+        &self,
+        job: J,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<<J::Machine as Machine>::Output, Error>>
     where
         J: IntoMachine,
         J::Machine: Machine<Item = Infallible>,
     {
-        let options = self.options.for_call(Some(options))?;
-        let machine = job.into_machine(&self.config, &options, self.transport.random_u64());
-        run(&*self.transport, machine).await
+        self.call(job, self.options.for_call(Some(options)))
+    }
+
+    /// The call's future: the driver over the job's machine, or the
+    /// options' refusal. One future, not an `async fn` around another: each
+    /// layer would move the machine (1 kB and more) into its own state.
+    fn call<J>(
+        &self,
+        job: J,
+        options: Result<CallOptions, Error>,
+    ) -> CallFuture<impl Future<Output = Result<<J::Machine as Machine>::Output, Error>>>
+    where
+        J: IntoMachine,
+        J::Machine: Machine<Item = Infallible>,
+    {
+        match options {
+            Ok(options) => CallFuture::Running {
+                run: run(
+                    &*self.transport,
+                    job.into_machine(&self.config, &options, self.transport.random_u64()),
+                ),
+            },
+            Err(error) => CallFuture::Refused { error: Some(error) },
+        }
     }
 
     /// Every task matching `filters` as a [`futures_core::Stream`], fetching
