@@ -224,9 +224,10 @@ impl Config {
             Some(PathAndQuery::try_from(target).map_err(|e| Error::invalid_input("url", e.to_string()))?);
         let uri = Uri::from_parts(parts).map_err(|e| Error::invalid_input("url", e.to_string()))?;
         // The config's headers, with room for what a call adds (request id,
-        // idempotency key, content type, a transport's `Accept-Encoding`): a
-        // clone has room for none, and each would grow it.
-        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + 4);
+        // idempotency key, content type) and what a transport adds
+        // (`Accept-Encoding`, hyper's `Host`): a clone has room for none,
+        // and each would grow it.
+        let mut headers = HeaderMap::with_capacity(self.inner.headers.len() + 5);
         for (name, value) in &self.inner.headers {
             headers.append(name.clone(), value.clone());
         }

@@ -637,29 +637,23 @@ pub fn connection_refused_is_a_connection_error_after_every_attempt(connect: Con
     assert!(matches!(err, Error::Connection { sent: false, .. }), "{err:?}");
 }
 
-/// The request head a bare TCP server read, after answering it 404.
-fn one_request_head(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
+/// The header lines of the one request a bare TCP server read, after answering it 404.
+fn one_request_head(listener: std::net::TcpListener) -> std::thread::JoinHandle<Vec<String>> {
     std::thread::spawn(move || {
         use std::io::{BufRead, BufReader, Write};
-        let (stream, _) = listener.accept().unwrap();
+        let (mut stream, _) = listener.accept().unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        let headers = proxy::read_headers(&mut reader);
         let body = r#"{"error":"not_found","message":"no such task"}"#;
-        let mut stream = stream;
         write!(
             stream,
             "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         )
         .unwrap();
-        head
+        headers
     })
 }
 
@@ -675,13 +669,11 @@ pub fn requests_carry_one_host_header(connect: Connect, target: Target) {
     let sdk = connect(config);
     let _not_found = sdk.get_task(Uuid::nil()).unwrap_err();
     let head = head.join().unwrap();
-    let hosts: Vec<&str> = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
-        .map(|(_, value)| value.trim())
-        .collect();
-    assert_eq!(hosts, [format!("127.0.0.1:{port}")], "{head}");
+    assert_eq!(
+        proxy::header_values(&head, "host"),
+        [format!("127.0.0.1:{port}")],
+        "{head:?}"
+    );
 }
 
 pub fn delayed_headers_time_out(connect: Connect, target: Target) {

@@ -38,6 +38,28 @@ impl TestProxy {
     }
 }
 
+/// The header lines of a request head, up to the blank line that ends it.
+pub fn read_headers(reader: &mut impl BufRead) -> Vec<String> {
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+            return headers;
+        }
+        headers.push(header);
+    }
+}
+
+/// The values of the header `name` (any case) among `headers`, trimmed.
+pub fn header_values(headers: &[String], name: &str) -> Vec<String> {
+    headers
+        .iter()
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(found, _)| found.trim().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim().to_owned())
+        .collect()
+}
+
 fn tunnel(client: TcpStream, noted: &Mutex<Vec<Tunnelled>>) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut line = String::new();
@@ -50,18 +72,9 @@ fn tunnel(client: TcpStream, noted: &Mutex<Vec<Tunnelled>>) {
         return;
     };
     let target = target.to_owned();
-    let mut authorization = None;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("proxy-authorization") {
-                authorization = Some(value.trim().to_owned());
-            }
-        }
-    }
+    let authorization = header_values(&read_headers(&mut reader), "proxy-authorization")
+        .into_iter()
+        .next();
     noted.lock().unwrap().push(Tunnelled {
         target: target.clone(),
         authorization,

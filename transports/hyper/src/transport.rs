@@ -104,9 +104,7 @@ impl HyperTransport {
         taskqueue_proto::encoding::accept_gzip(request.headers_mut());
         request.map(|body| Full::new(Bytes::from(body)))
     }
-}
 
-impl HyperTransport {
     async fn exchange(&self, request: Request<Vec<u8>>) -> Outcome {
         let request = self.outgoing(request);
         let response = self.http.request(request).await.map_err(classify_request)?;
