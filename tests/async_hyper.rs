@@ -206,6 +206,45 @@ fn one_client_works_on_both_runtime_flavours() {
     assert_eq!(multi.block_on(handle).unwrap().unwrap().len(), 1);
 }
 
+/// The transport keeps the timers of finished attempts for the next ones,
+/// but a timer belongs to the runtime that made it: a call on another
+/// runtime gets that runtime's own, so its timeout holds even while the
+/// first runtime is alive and not running (a kept timer of it would never
+/// fire there).
+#[test]
+fn attempt_timeouts_hold_on_each_of_two_live_runtimes() {
+    let (server, config) = common::start(ServerConfig::ephemeral());
+    server.faults().push(
+        FaultRule::new(Fault::Delay(Duration::from_secs(5)))
+            .always()
+            .on(Method::GET, "/api/projects"),
+    );
+    let config = Config::builder()
+        .base_url(config.base_url())
+        .retry_policy(taskqueue::RetryPolicy::never())
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let client = Client::new(config).unwrap();
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (runtime(), runtime());
+    for (kept_on, timed_on) in [(&first, &second), (&second, &first), (&first, &first)] {
+        // An answered call leaves its timer kept (one that fired is not)...
+        kept_on.block_on(client.list_tasks(TaskFilters::new())).unwrap();
+        // ...and the next call, on the other runtime, times out on time.
+        let started = Instant::now();
+        let err = timed_on.block_on(client.list_projects()).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(err.kind(), taskqueue::ErrorKind::Timeout, "{err:?}");
+        assert!(took < Duration::from_secs(3), "the call took {took:?}");
+    }
+}
+
 /// No panic reachable from the public API: outside a Tokio runtime a call is
 /// an error that says what is missing, and any in-flight bound builds.
 #[test]

@@ -144,6 +144,7 @@ impl ClientBuilder {
         Ok(HyperTransport {
             http: pool.build(connector),
             in_flight: std::sync::Arc::new(Semaphore::new(self.max_in_flight)),
+            timers: crate::deadline::TimerPool::new(self.max_in_flight),
             body_limit: self.config.body_limit(),
             host: HostHeader::for_base_url(self.config.base_url()),
         })

@@ -1,8 +1,10 @@
 //! The async transport of the Task Queue SDK, on hyper 1, hyper-util and tokio.
 //!
 //! For services in a tokio application: a pooled connection per host (at
-//! most 20 idle), at most 100 requests in flight, every attempt under
-//! `tokio::time::timeout`, bodies read through `http_body_util::Limited`,
+//! most 20 idle), at most 100 requests in flight, every attempt under a
+//! tokio timer (kept for the next attempt once it ends: no timer-wheel
+//! lock and no driver wake-up an attempt), bodies read through
+//! `http_body_util::Limited`,
 //! no redirects, HTTPS through rustls with the `ring` provider (Mozilla's
 //! roots plus `Config`'s extra roots), HTTP/2 behind the `http2` feature.
 //!
@@ -39,6 +41,7 @@
 mod classify;
 mod client;
 mod connector;
+mod deadline;
 mod stream;
 pub mod transport;
 

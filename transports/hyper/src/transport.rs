@@ -1,6 +1,7 @@
 //! `HyperTransport`: the SDK's [`AsyncTransport`] on hyper 1 and tokio — a
 //! permit from the in-flight limit, the request, the body collected up to
-//! the limit, all within the attempt's timeout.
+//! the limit, all within the attempt's timeout (its timer from the
+//! transport's `TimerPool`).
 
 use std::future::Future;
 use std::hash::BuildHasher;
@@ -20,10 +21,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::classify::{classify_body, classify_request};
 use crate::connector::Connector;
+use crate::deadline::TimerPool;
 
 /// One exchange over a pooled hyper-util client (at most
 /// `max_in_flight` at once across clones, bodies read through
-/// `http_body_util::Limited`, every attempt under `tokio::time::timeout`),
+/// `http_body_util::Limited`, every attempt under a tokio timer kept from a
+/// finished attempt of the same runtime when there is one),
 /// `tokio::time::sleep`, `Instant::now`, and a per-thread generator seeded
 /// from the operating system. Built by [`ClientBuilder`](crate::ClientBuilder);
 /// [`Client`](crate::Client) uses it by default.
@@ -32,6 +35,7 @@ pub struct HyperTransport {
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) body_limit: u64,
     pub(crate) host: Option<HostHeader>,
+    pub(crate) timers: TimerPool,
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -142,14 +146,12 @@ async fn read_body(body: hyper::body::Incoming, limit: u64) -> Result<Vec<u8>, T
 }
 
 /// The failure of an async call made outside a Tokio runtime.
-fn outside_tokio() -> Option<TransportError> {
-    tokio::runtime::Handle::try_current().is_err().then(|| {
-        TransportError::new(
-            TransportErrorKind::Unusable,
-            "the async client runs inside a Tokio runtime (#[tokio::main], Runtime::block_on or a spawned task); \
-             taskqueue::blocking::Client needs none",
-        )
-    })
+fn outside_tokio() -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Unusable,
+        "the async client runs inside a Tokio runtime (#[tokio::main], Runtime::block_on or a spawned task); \
+         taskqueue::blocking::Client needs none",
+    )
 }
 
 fn timed_out(timeout: Duration) -> TransportError {
@@ -198,19 +200,23 @@ impl AsyncTransport for HyperTransport {
     #[allow(clippy::manual_async_fn)]
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
         async move {
-            if let Some(error) = outside_tokio() {
-                return Err(error);
-            }
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                return Err(outside_tokio());
+            };
             // The semaphore is never closed; if it were, the client could not send.
             let _permit = self
                 .in_flight
                 .acquire()
                 .await
                 .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
-            match tokio::time::timeout(timeout, self.exchange(request)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(timed_out(timeout)),
-            }
+            let mut deadline = std::pin::pin!(self.timers.start(&runtime, tokio::time::Instant::now() + timeout));
+            let mut exchange = std::pin::pin!(self.exchange(request));
+            std::future::poll_fn(|cx| match exchange.as_mut().poll(cx) {
+                Poll::Ready(outcome) => Poll::Ready(outcome),
+                Poll::Pending if deadline.as_mut().poll(cx).is_ready() => Poll::Ready(Err(timed_out(timeout))),
+                Poll::Pending => Poll::Pending,
+            })
+            .await
         }
     }
 
@@ -219,8 +225,8 @@ impl AsyncTransport for HyperTransport {
     /// inflates it), within the same timeout, holding its in-flight permit
     /// until it ends.
     async fn open(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<AsyncBody>, TransportError> {
-        if let Some(error) = outside_tokio() {
-            return Err(error);
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(outside_tokio());
         }
         let deadline = tokio::time::Instant::now() + timeout;
         let permit = Arc::clone(&self.in_flight)
