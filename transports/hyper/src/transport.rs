@@ -15,7 +15,7 @@ use http::header::HOST;
 use http::uri::Authority;
 use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::Client as PooledClient;
+use hyper_util::client::legacy::{Client as PooledClient, ResponseFuture};
 use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -109,9 +109,10 @@ impl HyperTransport {
         request.map(|body| Full::new(Bytes::from(body)))
     }
 
-    async fn exchange(&self, request: Request<Vec<u8>>) -> Outcome {
-        let request = self.outgoing(request);
-        let response = self.http.request(request).await.map_err(classify_request)?;
+    /// The response to a request hyper-util has (its future, not yet
+    /// polled: nothing is sent before), its body read up to the limit.
+    async fn exchange(&self, response: ResponseFuture) -> Outcome {
+        let response = response.await.map_err(classify_request)?;
         let (parts, body) = response.into_parts();
         let body = read_body(body, self.body_limit).await?;
         // The limit again, on the inflated size: a compressed bomb stops there.
@@ -195,10 +196,14 @@ impl http_body::Body for StreamedBody {
 }
 
 impl AsyncTransport for HyperTransport {
-    // An `async move` block rather than an `async fn`, which would keep the
-    // request twice (as its argument and as the local it is moved into).
+    // A function returning an `async move` block rather than an `async fn`,
+    // which would keep the request in its state until the first poll.
     #[allow(clippy::manual_async_fn)]
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
+        // The request goes to hyper-util now, into the future it boxes, which
+        // sends nothing until it is polled (after the permit, below): one
+        // move of the request instead of one into each layer's state.
+        let response = self.http.request(self.outgoing(request));
         async move {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                 return Err(outside_tokio());
@@ -210,7 +215,7 @@ impl AsyncTransport for HyperTransport {
                 .await
                 .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
             let mut deadline = std::pin::pin!(self.timers.start(&runtime, tokio::time::Instant::now() + timeout));
-            let mut exchange = std::pin::pin!(self.exchange(request));
+            let mut exchange = std::pin::pin!(self.exchange(response));
             std::future::poll_fn(|cx| match exchange.as_mut().poll(cx) {
                 Poll::Ready(outcome) => Poll::Ready(outcome),
                 Poll::Pending if deadline.as_mut().poll(cx).is_ready() => Poll::Ready(Err(timed_out(timeout))),
