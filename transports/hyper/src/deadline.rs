@@ -13,7 +13,9 @@
 //! no lock, no wake. A kept timer that reaches its deadline unused fires
 //! into nothing and is dropped when next seen. Timers belong to the runtime
 //! that made them, so the pool holds one runtime's: asked from another, it
-//! lets the old ones go and keeps the new runtime's.
+//! lets the old ones go and keeps the new runtime's. A timer is kept only
+//! when its attempt ends within that runtime; one dropped elsewhere (after
+//! its runtime has ended, say) is dropped, never polled.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -83,6 +85,12 @@ impl TimerPool {
     }
 
     fn keep(&self, runtime: Id, mut timer: Pin<Box<Sleep>>) {
+        // Only within its own runtime, running: a timer polled once its
+        // runtime has ended (a future dropped after it) panics. Elsewhere
+        // it is dropped, which is always safe.
+        if Handle::try_current().ok().map(|current| current.id()) != Some(runtime) {
+            return;
+        }
         // The finished attempt's waker out of the timer: a kept timer holds
         // no task alive, and firing unused wakes nobody. One that has fired
         // has left the wheel: it goes.
@@ -241,6 +249,28 @@ mod tests {
             drop(pool.start(&Handle::current(), Instant::now() + Duration::from_secs(30)));
             assert_eq!(pool.kept(), 1);
         });
+    }
+
+    #[test]
+    fn a_timer_outliving_its_runtime_goes_without_a_panic() {
+        let pool = TimerPool::new(4);
+        let ended = runtime();
+        let (unpolled, polled) = ended.block_on(async {
+            let runtime = Handle::current();
+            let far = Instant::now() + Duration::from_secs(30);
+            let mut polled = Box::pin(pool.start(&runtime, far));
+            assert!(futures_poll_once(polled.as_mut()).is_pending());
+            (pool.start(&runtime, far), polled)
+        });
+        drop(ended);
+        // Outside any runtime, its driver gone: neither is polled, neither kept.
+        drop(unpolled);
+        drop(polled);
+        assert_eq!(pool.kept(), 0);
+    }
+
+    fn futures_poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
     }
 
     struct Task;
