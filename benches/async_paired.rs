@@ -10,7 +10,9 @@
 //! (`PAIRED_ROUNDS`, default 31; `PAIRED_BATCH`, requests of a client per
 //! round, default 200; `PAIRED_CELLS=current_thread/64,…` for some cells
 //! only; `TASKQUEUE_BENCH_URL` for a server of your own; `PAIRED_ONLY=sdk`
-//! or `raw` runs one client alone, for a profiler or callgrind).
+//! or `raw` runs one client alone, for a profiler or callgrind;
+//! `PAIRED_RAW=uri-per-call` has the raw client format and parse its URI
+//! every call, as a raw `get_task(id)` would, instead of reusing one).
 //! The last line is `async sdk-vs-raw <cell>=<ratio> …`: the SDK's
 //! throughput over raw hyper-util's (≥ 1 means the SDK is as fast or faster).
 
@@ -41,6 +43,16 @@ fn sdk() -> Request {
 
 fn raw() -> Request {
     let (client, uri) = raw_client();
+    if std::env::var("PAIRED_RAW").as_deref() == Ok("uri-per-call") {
+        // A raw `get_task(id)` as an application would write it: the URI
+        // formatted from the base URL and the id, and parsed, every call.
+        let base = support::fixture().base_url();
+        let id = support::fixture().task;
+        return std::sync::Arc::new(move || {
+            let uri = format!("{base}/api/tasks/{id}").parse().unwrap();
+            Box::pin(raw_get_task(client.clone(), uri))
+        });
+    }
     std::sync::Arc::new(move || Box::pin(raw_get_task(client.clone(), uri.clone())))
 }
 
