@@ -73,6 +73,7 @@ impl TimerPool {
         };
         AttemptTimer {
             sleep: Some(sleep),
+            waker: None,
             runtime: id,
             pool: self,
         }
@@ -108,6 +109,9 @@ impl TimerPool {
 #[derive(Debug)]
 pub(crate) struct AttemptTimer<'a> {
     sleep: Option<Pin<Box<Sleep>>>,
+    /// The waker the timer holds: polled again by the same task, it need
+    /// only be asked whether it fired.
+    waker: Option<Waker>,
     runtime: Id,
     pool: &'a TimerPool,
 }
@@ -116,10 +120,25 @@ impl Future for AttemptTimer<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.sleep.as_mut() {
-            Some(sleep) => sleep.as_mut().poll(cx),
-            None => Poll::Ready(()),
+        let this = &mut *self;
+        let Some(sleep) = this.sleep.as_mut() else {
+            return Poll::Ready(());
+        };
+        if this.waker.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
+            return if sleep.is_elapsed() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            };
         }
+        // Outside the task's budget (as `tokio::time::timeout` polls its
+        // timer): a timer refused for the budget would be left holding no
+        // waker, and a pending answer here must mean it holds this one.
+        let poll = std::pin::pin!(tokio::task::unconstrained(sleep.as_mut())).poll(cx);
+        if poll.is_pending() {
+            this.waker = Some(cx.waker().clone());
+        }
+        poll
     }
 }
 
@@ -273,6 +292,59 @@ mod tests {
         future.poll(&mut Context::from_waker(Waker::noop()))
     }
 
+    #[test]
+    fn a_timer_asked_again_by_another_task_wakes_that_one() {
+        runtime().block_on(async {
+            let pool = TimerPool::new(4);
+            let (first, second) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
+            let mut timer = Box::pin(pool.start(&Handle::current(), Instant::now() + 20 * MS));
+            let poll_with = |timer: &mut Pin<Box<AttemptTimer<'_>>>, task: &Arc<Counting>| {
+                let waker = Waker::from(Arc::clone(task));
+                timer.as_mut().poll(&mut Context::from_waker(&waker))
+            };
+            assert!(poll_with(&mut timer, &first).is_pending());
+            assert!(poll_with(&mut timer, &second).is_pending());
+            tokio::time::sleep(60 * MS).await;
+            assert_eq!(first.wakes(), 0);
+            assert_eq!(second.wakes(), 1, "the task that asked last is woken");
+            assert!(poll_with(&mut timer, &second).is_ready());
+        });
+    }
+
+    #[test]
+    fn a_timer_first_asked_with_the_budget_spent_still_fires() {
+        runtime().block_on(async {
+            let pool = TimerPool::new(4);
+            let start = Instant::now();
+            let mut timer = Box::pin(pool.start(&Handle::current(), start + 20 * MS));
+            std::future::poll_fn(|cx| {
+                // Spend the task's budget, then ask the timer.
+                while std::pin::pin!(tokio::task::consume_budget()).poll(cx).is_ready() {}
+                assert!(timer.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            let fired = tokio::time::timeout(Duration::from_secs(5), timer).await;
+            assert!(fired.is_ok(), "the timer never fired");
+            assert!(Instant::now() - start >= 20 * MS);
+        });
+    }
+
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl Counting {
+        fn wakes(&self) -> usize {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     struct Task;
 
     impl Wake for Task {
@@ -288,7 +360,7 @@ mod tests {
             let mut timer = Box::pin(pool.start(&Handle::current(), Instant::now() + Duration::from_secs(30)));
             assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
             drop(waker);
-            assert_eq!(Arc::strong_count(&task), 2, "the timer holds the attempt's waker");
+            assert!(Arc::strong_count(&task) > 1, "the timer holds the attempt's waker");
             drop(timer);
             assert_eq!(pool.kept(), 1);
             assert_eq!(Arc::strong_count(&task), 1, "the kept timer let it go");
