@@ -345,17 +345,11 @@ mod tests {
         }
     }
 
-    struct Task;
-
-    impl Wake for Task {
-        fn wake(self: Arc<Self>) {}
-    }
-
     #[test]
     fn a_kept_timer_holds_no_waker_of_the_attempt() {
         runtime().block_on(async {
             let pool = TimerPool::new(4);
-            let task = Arc::new(Task);
+            let task = Arc::new(Counting::default());
             let waker = Waker::from(Arc::clone(&task));
             let mut timer = Box::pin(pool.start(&Handle::current(), Instant::now() + Duration::from_secs(30)));
             assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
