@@ -95,7 +95,7 @@ impl TimerPool {
         // The finished attempt's waker out of the timer: a kept timer holds
         // no task alive, and firing unused wakes nobody. One that has fired
         // has left the wheel: it goes.
-        if timer.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready() || timer.is_elapsed() {
+        if poll_outside_budget(&mut timer, &mut Context::from_waker(Waker::noop())).is_ready() || timer.is_elapsed() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -131,15 +131,20 @@ impl Future for AttemptTimer<'_> {
                 Poll::Pending
             };
         }
-        // Outside the task's budget (as `tokio::time::timeout` polls its
-        // timer): a timer refused for the budget would be left holding no
-        // waker, and a pending answer here must mean it holds this one.
-        let poll = std::pin::pin!(tokio::task::unconstrained(sleep.as_mut())).poll(cx);
+        // A pending answer here must mean the timer holds this waker.
+        let poll = poll_outside_budget(sleep, cx);
         if poll.is_pending() {
             this.waker = Some(cx.waker().clone());
         }
         poll
     }
+}
+
+/// Polls a timer outside the task's budget (as `tokio::time::timeout` polls
+/// its own): one refused for the budget would answer pending without taking
+/// the waker — without this one, and still holding the one before.
+fn poll_outside_budget(timer: &mut Pin<Box<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
+    std::pin::pin!(tokio::task::unconstrained(timer.as_mut())).poll(cx)
 }
 
 impl Drop for AttemptTimer<'_> {
@@ -327,6 +332,30 @@ mod tests {
             let fired = tokio::time::timeout(Duration::from_secs(5), timer).await;
             assert!(fired.is_ok(), "the timer never fired");
             assert!(Instant::now() - start >= 20 * MS);
+        });
+    }
+
+    #[test]
+    fn a_timer_kept_with_the_budget_spent_holds_no_waker_either() {
+        runtime().block_on(async {
+            let pool = TimerPool::new(4);
+            let task = Arc::new(Counting::default());
+            let waker = Waker::from(Arc::clone(&task));
+            let mut timer = Some(Box::pin(
+                pool.start(&Handle::current(), Instant::now() + Duration::from_secs(30)),
+            ));
+            let polled = timer.as_mut().unwrap().as_mut().poll(&mut Context::from_waker(&waker));
+            assert!(polled.is_pending());
+            drop(waker);
+            std::future::poll_fn(|cx| {
+                // The attempt ends in a task that has spent its budget.
+                while std::pin::pin!(tokio::task::consume_budget()).poll(cx).is_ready() {}
+                drop(timer.take());
+                Poll::Ready(())
+            })
+            .await;
+            assert_eq!(pool.kept(), 1);
+            assert_eq!(Arc::strong_count(&task), 1, "the kept timer let it go");
         });
     }
 
