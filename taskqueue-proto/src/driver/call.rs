@@ -41,8 +41,9 @@ struct Lent {
     /// Whether it carries the idempotency key.
     keyed: bool,
     /// Its URI, for the route an observer or the log reports: kept only
-    /// when the attempt may be reported.
-    uri: Option<Uri>,
+    /// when the attempt may be reported (boxed: a call that reports none
+    /// carries 8 bytes for it, not 88).
+    uri: Option<Box<Uri>>,
 }
 
 /// Which dialect's exchanges the call is making, and where it is in them.
@@ -89,7 +90,9 @@ enum State<T> {
 pub struct Call<O: Operation> {
     op: O,
     config: Config,
-    retry: Option<RetryPolicy>,
+    /// The call's own policy, if its options gave one (boxed: most calls
+    /// use the config's, and every move of the call's future copies this).
+    retry: Option<Box<RetryPolicy>>,
     attempt_timeout: Duration,
     call_deadline: Option<Duration>,
     request_id: Uuid,
@@ -117,8 +120,9 @@ pub struct Call<O: Operation> {
     started: bool,
     tokens_spent: u32,
     last_decision: Option<RetryDecision>,
-    /// The failure of a write whose outcome the flow is finding out.
-    in_doubt: Option<Error>,
+    /// The failure of a write whose outcome the flow is finding out
+    /// (boxed: rare, and as large as an error).
+    in_doubt: Option<Box<Error>>,
     /// Sends of writes that are not harmless to repeat, resends included.
     write_attempts: u32,
     /// Whether an attempt of the call's write may have been applied (so a
@@ -141,7 +145,7 @@ impl<O: Operation> Call<O> {
         let mut key_draws = random;
         random.skip(2);
         let mut call = Call {
-            retry: options.retry,
+            retry: options.retry.map(Box::new),
             attempt_timeout: options.attempt_timeout.unwrap_or(config.attempt_timeout()),
             call_deadline: options.call_deadline.or(config.call_deadline()),
             request_id,
@@ -172,7 +176,7 @@ impl<O: Operation> Call<O> {
         };
         let policy_ok = call
             .retry
-            .as_ref()
+            .as_deref()
             .map_or(Ok(()), RetryPolicy::validate)
             .and_then(|()| validate_bounds(options.attempt_timeout, options.call_deadline));
         let first = policy_ok
@@ -262,7 +266,7 @@ impl<O: Operation> Call<O> {
         let (method, path) = match (&self.pending, &self.lent) {
             (Some(p), _) => (p.method().clone(), p.uri().path()),
             (None, Some(lent)) => {
-                let uri = lent.uri.as_ref().or(rebuilt.as_ref().map(Request::uri));
+                let uri = lent.uri.as_deref().or(rebuilt.as_ref().map(Request::uri));
                 (lent.method.clone(), uri.map_or("", Uri::path))
             }
             (None, None) => (Method::GET, ""),
@@ -341,7 +345,7 @@ impl<O: Operation> Call<O> {
     }
 
     fn policy(&self) -> &RetryPolicy {
-        self.retry.as_ref().unwrap_or(self.config.retry_policy())
+        self.retry.as_deref().unwrap_or(self.config.retry_policy())
     }
 
     /// How long the adaptive rate limiter holds the next send back, if it does.
@@ -449,7 +453,7 @@ impl<O: Operation> Call<O> {
                         self.lent = Some(Lent {
                             method: request.method().clone(),
                             keyed: request.headers().contains_key(&IDEMPOTENCY_KEY),
-                            uri: self.attempts_reported().then(|| request.uri().clone()),
+                            uri: self.attempts_reported().then(|| Box::new(request.uri().clone())),
                         });
                     }
                     if self.is_write(request.method()) {
@@ -504,7 +508,7 @@ impl<O: Operation> Call<O> {
                         self.emit_attempt(answered, None, now);
                         // A reconciliation found the write was not applied
                         // and asks to send it again: only within the attempts.
-                        if let Some(original) = self.in_doubt.take() {
+                        if let Some(original) = self.in_doubt.take().map(|e| *e) {
                             self.write_maybe_applied = false;
                             if self.is_write(request.method()) && self.write_attempts >= self.policy().max_attempts() {
                                 self.state = State::Finished(Some(Err(original)));

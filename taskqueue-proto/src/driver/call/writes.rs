@@ -40,7 +40,7 @@ impl<O: Operation> Call<O> {
         };
         match probe {
             Some(Ok((state, request))) => {
-                self.in_doubt = Some(error);
+                self.in_doubt = Some(Box::new(error));
                 self.exchanges = Exchanges::Upstream(state);
                 self.pending = Some(self.prepare(request));
                 self.step += 1;
@@ -66,7 +66,7 @@ impl<O: Operation> Call<O> {
     /// may have been applied: a reconciliation that could not finish, or a
     /// write whose last attempt may have landed.
     pub(super) fn finish_with(&mut self, error: Error) {
-        let error = match self.in_doubt.take() {
+        let error = match self.in_doubt.take().map(|e| *e) {
             Some(original) => self.outcome_unknown(original, Some(&error)),
             // This attempt, or an earlier one of the same write, may have landed.
             None if self.write_maybe_applied => self.outcome_unknown(error, None),
