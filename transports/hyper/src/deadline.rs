@@ -94,8 +94,9 @@ impl TimerPool {
         }
         // The finished attempt's waker out of the timer: a kept timer holds
         // no task alive, and firing unused wakes nobody. One that has fired
-        // has left the wheel: it goes.
-        if poll_outside_budget(&mut timer, &mut Context::from_waker(Waker::noop())).is_ready() || timer.is_elapsed() {
+        // has left the wheel: it goes (one that fires after is passed over
+        // by `start`).
+        if poll_outside_budget(&mut timer, &mut Context::from_waker(Waker::noop())).is_ready() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);

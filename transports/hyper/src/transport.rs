@@ -155,6 +155,11 @@ fn outside_tokio() -> TransportError {
     )
 }
 
+/// The in-flight semaphore closed. It never is; if it were, the client could not send.
+fn shutting_down() -> TransportError {
+    TransportError::new(TransportErrorKind::Unusable, "the client is shutting down")
+}
+
 fn timed_out(timeout: Duration) -> TransportError {
     TransportError::new(
         TransportErrorKind::Timeout,
@@ -208,12 +213,7 @@ impl AsyncTransport for HyperTransport {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                 return Err(outside_tokio());
             };
-            // The semaphore is never closed; if it were, the client could not send.
-            let _permit = self
-                .in_flight
-                .acquire()
-                .await
-                .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
+            let _permit = self.in_flight.acquire().await.map_err(|_| shutting_down())?;
             let mut deadline = std::pin::pin!(self.timers.start(&runtime, tokio::time::Instant::now() + timeout));
             let mut exchange = std::pin::pin!(self.exchange(response));
             std::future::poll_fn(|cx| match exchange.as_mut().poll(cx) {
@@ -237,7 +237,7 @@ impl AsyncTransport for HyperTransport {
         let permit = Arc::clone(&self.in_flight)
             .acquire_owned()
             .await
-            .map_err(|_| TransportError::new(TransportErrorKind::Unusable, "the client is shutting down"))?;
+            .map_err(|_| shutting_down())?;
         let request = self.outgoing(request);
         let response = match tokio::time::timeout_at(deadline, self.http.request(request)).await {
             Ok(response) => response.map_err(classify_request)?,
