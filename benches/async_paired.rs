@@ -12,7 +12,9 @@
 //! only; `TASKQUEUE_BENCH_URL` for a server of your own; `PAIRED_ONLY=sdk`
 //! or `raw` runs one client alone, for a profiler or callgrind;
 //! `PAIRED_RAW=uri-per-call` has the raw client format and parse its URI
-//! every call, as a raw `get_task(id)` would, instead of reusing one).
+//! every call, as a raw `get_task(id)` would, instead of reusing one;
+//! `PAIRED_RAW=conn` runs a raw client on hyper's connection API with a
+//! one-server pool instead, the shape of the SDK's own transport).
 //! The last line is `async sdk-vs-raw <cell>=<ratio> …`: the SDK's
 //! throughput over raw hyper-util's (≥ 1 means the SDK is as fast or faster).
 
@@ -53,7 +55,55 @@ fn raw() -> Request {
             Box::pin(raw_get_task(client.clone(), uri))
         });
     }
+    if std::env::var("PAIRED_RAW").as_deref() == Ok("conn") {
+        let pool = std::sync::Arc::new(ConnPool {
+            address: support::fixture().base_url().trim_start_matches("http://").to_owned(),
+            idle: std::sync::Mutex::default(),
+        });
+        let uri: http::Uri = format!("/api/tasks/{}", support::fixture().task).parse().unwrap();
+        return std::sync::Arc::new(move || Box::pin(conn_get_task(pool.clone(), uri.clone())));
+    }
     std::sync::Arc::new(move || Box::pin(raw_get_task(client.clone(), uri.clone())))
+}
+
+/// The `PAIRED_RAW=conn` client: its server's address, its idle connections.
+struct ConnPool {
+    address: String,
+    idle: std::sync::Mutex<Vec<hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>>>,
+}
+
+/// A raw `get_task` on hyper's connection API with a pool of one server's
+/// connections, the shape of the SDK's transport: the top idle connection
+/// (waited for until it takes a request) or a new one, given back once the
+/// body is read.
+async fn conn_get_task(pool: std::sync::Arc<ConnPool>, uri: http::Uri) -> Task {
+    use http_body_util::BodyExt as _;
+    let idle = pool.idle.lock().unwrap().pop();
+    let mut sender = match idle {
+        Some(sender) => sender,
+        None => {
+            let stream = tokio::net::TcpStream::connect(&pool.address).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let (sender, connection) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            tokio::spawn(connection);
+            sender
+        }
+    };
+    sender.ready().await.unwrap();
+    let request = http::Request::get(uri)
+        .header("host", &pool.address)
+        .header("accept", "application/json")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let task = serde_json::from_slice::<Task>(&body).unwrap();
+    let mut idle = pool.idle.lock().unwrap();
+    if idle.len() < get_task::IDLE {
+        idle.push(sender);
+    }
+    task
 }
 
 /// `batch` requests as `mode` says: awaited one after another in

@@ -5,23 +5,39 @@ use std::io::ErrorKind;
 
 use taskqueue_proto::driver::{TransportError, TransportErrorKind as Kind};
 
-/// An error of the pooled client: connecting (nothing sent) or after.
-pub(crate) fn classify_request(error: hyper_util::client::legacy::Error) -> TransportError {
-    let kind = if error.is_connect() {
-        if io_kind(&error) == Some(ErrorKind::TimedOut) {
-            Kind::ConnectTimeout
-        } else {
-            Kind::Connect
-        }
+/// A connection that could not be made (nothing of the request was sent):
+/// a timeout of the connect, or any other failure of it.
+pub(crate) fn classify_connect(error: Box<dyn StdError + Send + Sync>) -> TransportError {
+    if io_kind(error.as_ref()) == Some(ErrorKind::TimedOut) {
+        let message = format!("connecting timed out: {}", chain(error.as_ref()));
+        TransportError::new(Kind::ConnectTimeout, message).with_source(Source(error))
     } else {
-        Kind::Io
-    };
-    let message = match kind {
-        Kind::Connect => format!("could not connect: {}", chain(&error)),
-        Kind::ConnectTimeout => format!("connecting timed out: {}", chain(&error)),
-        _ => format!("the connection failed after sending: {}", chain(&error)),
-    };
-    TransportError::new(kind, message).with_source(error)
+        let message = format!("could not connect: {}", chain(error.as_ref()));
+        TransportError::new(Kind::Connect, message).with_source(Source(error))
+    }
+}
+
+/// A connection that failed once the request was on its way: the server
+/// may have seen it.
+pub(crate) fn classify_send(error: hyper::Error) -> TransportError {
+    let message = format!("the connection failed after sending: {}", chain(&error));
+    TransportError::new(Kind::Io, message).with_source(error)
+}
+
+/// A boxed error as a source of its own (a `Box<dyn Error>` is not itself an `Error`).
+#[derive(Debug)]
+struct Source(Box<dyn StdError + Send + Sync>);
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for Source {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
 }
 
 /// An error while reading the body: too large, or the connection broke.

@@ -8,19 +8,20 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper_util::client::legacy::Client as PooledClient;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use taskqueue_proto::driver::{AsyncItems, AsyncTransport, IntoMachine, Machine, run};
 use taskqueue_proto::ops::{ListAllTasks, WatchTasks};
 use taskqueue_proto::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, TaskFilters};
 use tokio::sync::Semaphore;
 
 use crate::connector::connector;
+use crate::pool::Pool;
 use crate::transport::HostHeader;
 use crate::{HyperTransport, TaskStream, WatchStream};
 
 /// Idle connections kept per host by default (the original SDK's `max_keepalive_connections`).
 pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 20;
+/// How long a connection stays idle in the pool before it is closed rather than reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Requests in flight at once by default (the original SDK's `max_connections`).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 100;
 
@@ -133,16 +134,11 @@ impl ClientBuilder {
     ///
     /// As [`build`](ClientBuilder::build).
     pub fn build_transport(self) -> Result<HyperTransport, Error> {
-        let connector = connector(&self.config)?;
-        let mut pool = PooledClient::builder(TokioExecutor::new());
-        pool.pool_max_idle_per_host(self.max_idle_per_host)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new());
+        let pool = Pool::new(connector(&self.config)?, self.max_idle_per_host, IDLE_TIMEOUT);
         #[cfg(feature = "http2")]
-        pool.http2_only(self.http2_prior_knowledge);
+        let pool = pool.http2_only(self.http2_prior_knowledge);
         Ok(HyperTransport {
-            http: pool.build(connector),
+            pool,
             in_flight: std::sync::Arc::new(Semaphore::new(self.max_in_flight)),
             timers: crate::deadline::TimerPool::new(self.max_in_flight),
             body_limit: self.config.body_limit(),

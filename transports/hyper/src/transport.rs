@@ -1,7 +1,7 @@
 //! `HyperTransport`: the SDK's [`AsyncTransport`] on hyper 1 and tokio — a
-//! permit from the in-flight limit, the request, the body collected up to
-//! the limit, all within the attempt's timeout (its timer from the
-//! transport's `TimerPool`).
+//! permit from the in-flight limit, the request on a connection of the
+//! transport's `Pool`, the body collected up to the limit, all within the
+//! attempt's timeout (its timer from the transport's `TimerPool`).
 
 use std::future::Future;
 use std::hash::BuildHasher;
@@ -15,15 +15,14 @@ use http::header::HOST;
 use http::uri::Authority;
 use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::{Client as PooledClient, ResponseFuture};
 use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::classify::{classify_body, classify_request};
-use crate::connector::Connector;
+use crate::classify::classify_body;
 use crate::deadline::TimerPool;
+use crate::pool::{Lease, Pool};
 
-/// One exchange over a pooled hyper-util client (at most
+/// One exchange over a pooled connection of hyper's (at most
 /// `max_in_flight` at once across clones, bodies read through
 /// `http_body_util::Limited`, every attempt under a tokio timer kept from a
 /// finished attempt of the same runtime when there is one),
@@ -31,7 +30,7 @@ use crate::deadline::TimerPool;
 /// from the operating system. Built by [`ClientBuilder`](crate::ClientBuilder);
 /// [`Client`](crate::Client) uses it by default.
 pub struct HyperTransport {
-    pub(crate) http: PooledClient<Connector, Full<Bytes>>,
+    pub(crate) pool: Pool,
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) body_limit: u64,
     pub(crate) host: Option<HostHeader>,
@@ -59,10 +58,10 @@ const SEEDS: ThreadRandom = ThreadRandom::new(os_random_u64);
 
 /// The `Host` header of requests to the configured server, made once.
 ///
-/// hyper-util adds `Host` to an HTTP/1 request that has none, formatting
-/// it from the URI each time (`format!` of host and port: about 2 300
-/// instructions a request, 4 % of a whole `get_task`); a request that
-/// carries it already is left as it is.
+/// The pool adds `Host` to an HTTP/1 request that has none, formatting it
+/// from the URI each time (`format!` of host and port: about 2 300
+/// instructions a request, 4 % of a whole `get_task`), as hyper-util does;
+/// a request that carries it already is left as it is.
 #[derive(Debug, Clone)]
 pub(crate) struct HostHeader {
     authority: Authority,
@@ -109,12 +108,13 @@ impl HyperTransport {
         request.map(|body| Full::new(Bytes::from(body)))
     }
 
-    /// The response to a request hyper-util has (its future, not yet
-    /// polled: nothing is sent before), its body read up to the limit.
-    async fn exchange(&self, response: ResponseFuture) -> Outcome {
-        let response = response.await.map_err(classify_request)?;
+    /// The response to `request`, its body read up to the limit (and its
+    /// connection then idle again).
+    async fn exchange(&self, request: Request<Full<Bytes>>) -> Outcome {
+        let (response, lease) = self.pool.send(request).await?;
         let (parts, body) = response.into_parts();
         let body = read_body(body, self.body_limit).await?;
+        lease.release();
         // The limit again, on the inflated size: a compressed bomb stops there.
         #[cfg(feature = "gzip")]
         let (parts, body) = {
@@ -174,6 +174,7 @@ struct StreamedBody {
     deadline: Pin<Box<tokio::time::Sleep>>,
     timeout: Duration,
     permit: Option<OwnedSemaphorePermit>,
+    lease: Option<Lease>,
 }
 
 impl http_body::Body for StreamedBody {
@@ -191,7 +192,12 @@ impl http_body::Body for StreamedBody {
         let frame = match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => return Poll::Ready(Some(Ok(frame))),
             Poll::Ready(Some(Err(error))) => Some(Err(classify_body(Box::new(error)))),
-            Poll::Ready(None) => None,
+            Poll::Ready(None) => {
+                if let Some(lease) = this.lease.take() {
+                    lease.release();
+                }
+                None
+            }
             Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => Some(Err(timed_out(this.timeout))),
             Poll::Pending => return Poll::Pending,
         };
@@ -205,17 +211,17 @@ impl AsyncTransport for HyperTransport {
     // which would keep the request in its state until the first poll.
     #[allow(clippy::manual_async_fn)]
     fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> impl Future<Output = Outcome> + Send {
-        // The request goes to hyper-util now, into the future it boxes, which
-        // sends nothing until it is polled (after the permit, below): one
-        // move of the request instead of one into each layer's state.
-        let response = self.http.request(self.outgoing(request));
+        // The request made ready for hyper now, and moved once into the
+        // exchange's future, which sends nothing until it is polled (after
+        // the permit, below).
+        let request = self.outgoing(request);
         async move {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                 return Err(outside_tokio());
             };
             let _permit = self.in_flight.acquire().await.map_err(|_| shutting_down())?;
             let mut deadline = std::pin::pin!(self.timers.start(&runtime, tokio::time::Instant::now() + timeout));
-            let mut exchange = std::pin::pin!(self.exchange(response));
+            let mut exchange = std::pin::pin!(self.exchange(request));
             std::future::poll_fn(|cx| match exchange.as_mut().poll(cx) {
                 Poll::Ready(outcome) => Poll::Ready(outcome),
                 Poll::Pending if deadline.as_mut().poll(cx).is_ready() => Poll::Ready(Err(timed_out(timeout))),
@@ -239,8 +245,8 @@ impl AsyncTransport for HyperTransport {
             .await
             .map_err(|_| shutting_down())?;
         let request = self.outgoing(request);
-        let response = match tokio::time::timeout_at(deadline, self.http.request(request)).await {
-            Ok(response) => response.map_err(classify_request)?,
+        let (response, lease) = match tokio::time::timeout_at(deadline, self.pool.send(request)).await {
+            Ok(sent) => sent?,
             Err(_) => return Err(timed_out(timeout)),
         };
         Ok(response.map(|body| {
@@ -249,6 +255,7 @@ impl AsyncTransport for HyperTransport {
                 deadline: Box::pin(tokio::time::sleep_until(deadline)),
                 timeout,
                 permit: Some(permit),
+                lease: Some(lease),
             }) as AsyncBody
         }))
     }
