@@ -61,6 +61,20 @@ struct Server {
     shared: Option<http2::SendRequest<Body>>,
 }
 
+/// Servers listed before those with no connection kept are dropped from the list.
+const MANY_SERVERS: usize = 16;
+
+impl Server {
+    /// Whether any connection to this server is kept.
+    fn keeps_any(&self) -> bool {
+        #[cfg(feature = "http2")]
+        if self.shared.is_some() {
+            return true;
+        }
+        !self.idle.is_empty()
+    }
+}
+
 /// An HTTP/1 connection waiting for its next request.
 struct Idle {
     sender: http1::SendRequest<Body>,
@@ -278,6 +292,11 @@ impl Shared {
         let server = match servers.iter().position(|server| server.key == key) {
             Some(i) => &mut servers[i],
             None => {
+                // Servers with nothing kept go, once there are many (a
+                // transport sent to many servers by hand).
+                if servers.len() >= MANY_SERVERS {
+                    servers.retain(Server::keeps_any);
+                }
                 servers.push(Server {
                     key,
                     idle: Vec::with_capacity(self.max_idle.min(64)),
@@ -447,6 +466,26 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(5)).await;
         health(&pool, &server.base_url()).await;
         assert_eq!(server.connections_accepted(), 2);
+    }
+
+    #[tokio::test]
+    async fn servers_with_nothing_kept_leave_the_list_once_there_are_many() {
+        let servers: Vec<_> = (0..=MANY_SERVERS)
+            .map(|_| taskqueue_server::spawn(taskqueue_server::ServerConfig::ephemeral()).unwrap())
+            .collect();
+        let pool = pool(Duration::from_secs(90));
+        for server in &servers[..MANY_SERVERS] {
+            health(&pool, &server.base_url()).await;
+            // Its idle connection taken and not given back: nothing kept.
+            drop(pool.send(get(&server.base_url())).await.unwrap());
+        }
+        assert_eq!(pool.shared.servers().len(), MANY_SERVERS);
+        health(&pool, &servers[MANY_SERVERS].base_url()).await;
+        assert_eq!(
+            pool.shared.servers().len(),
+            1,
+            "only the server with an idle connection"
+        );
     }
 
     /// A server that answers one request on each connection, keep-alive
