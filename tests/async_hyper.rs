@@ -99,6 +99,32 @@ async fn sixty_four_concurrent_calls_within_the_pool_bounds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_one_after_another_share_one_connection_streamed_listings_too() {
+    let (server, config) = common::start(ServerConfig::ephemeral());
+    let client = Client::new(config).unwrap();
+    let project = client.create_project(ProjectCreateRequest::new("reuse")).await.unwrap();
+    for i in 0..3 {
+        let request = TaskCreateRequest::new(format!("t{i}"), "true", project.id);
+        client.create_task(request).await.unwrap();
+    }
+    // A listing read as it arrives: its connection goes back to the pool
+    // when the body ends, not when the whole response is in a buffer.
+    let mut all = client.list_tasks_all(TaskFilters::new().limit(2));
+    let mut listed = 0;
+    while let Some(task) = all.next_task().await {
+        task.unwrap();
+        listed += 1;
+    }
+    assert_eq!(listed, 3);
+    assert!(client.health().await.unwrap().is_healthy());
+    assert_eq!(
+        server.connections_accepted(),
+        1,
+        "each call took the connection the one before gave back"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_call_leaves_the_client_usable() {
     let (server, config) = common::start(ServerConfig::ephemeral());
     // One slot in flight: if the dropped call kept its slot, the next call would hang.
