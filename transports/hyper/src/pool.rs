@@ -8,10 +8,14 @@
 //! one HTTP/2 connection its requests share. A request takes the top idle
 //! connection or makes one; its [`Lease`] puts the connection back once
 //! the response's body has been read to its end (a body dropped part-way
-//! leaves the connection to close). Compared with hyper-util's general
-//! pool, which this replaces, a request spawns no task to wait for its
-//! connection to turn idle, hashes no key and formats no `Host`: about a
-//! fifth of the instructions of a `get_task` (docs/PERFORMANCE.md).
+//! leaves the connection to close). A connection idle past the timeout is
+//! not used again, and the longest idle closes once past it when another
+//! comes back; the pool has no timer of its own.
+//!
+//! Compared with hyper-util's general pool, which this replaces, a request
+//! spawns no task to wait for its connection to turn idle, hashes no key
+//! and formats no `Host`: that pool was about a fifth of the instructions
+//! of a raw hyper-util `get_task` (docs/PERFORMANCE.md).
 //!
 //! Like hyper-util's, a request whose reused connection turned out closed
 //! before a byte of it was written goes again on another connection: the
@@ -284,10 +288,8 @@ impl Shared {
         if self.max_idle == 0 || sender.is_closed() {
             return;
         }
-        let idle = Idle {
-            sender,
-            since: Instant::now(),
-        };
+        let now = Instant::now();
+        let idle = Idle { sender, since: now };
         let mut servers = self.servers();
         let server = match servers.iter().position(|server| server.key == key) {
             Some(i) => &mut servers[i],
@@ -306,6 +308,17 @@ impl Shared {
                 servers.last_mut().unwrap_or_else(|| unreachable!("just pushed"))
             }
         };
+        // The stack's bottom has been idle longest: past the timeout, it
+        // closes now rather than when a request comes down to it (there is
+        // no timer; a client left idle keeps its connections until the
+        // server closes them).
+        if server
+            .idle
+            .first()
+            .is_some_and(|oldest| now.saturating_duration_since(oldest.since) > self.idle_timeout)
+        {
+            server.idle.remove(0);
+        }
         if server.idle.len() >= self.max_idle {
             server.idle.retain(|idle| !idle.sender.is_closed());
         }
@@ -486,6 +499,33 @@ mod tests {
             1,
             "only the server with an idle connection"
         );
+    }
+
+    #[tokio::test]
+    async fn the_longest_idle_connection_past_the_timeout_closes_when_another_comes_back() {
+        use http_body_util::BodyExt as _;
+        let server = taskqueue_server::spawn(taskqueue_server::ServerConfig::ephemeral()).unwrap();
+        let pool = pool(Duration::from_millis(50));
+        let mut leases = Vec::new();
+        for _ in 0..2 {
+            let (response, lease) = pool.send(get(&server.base_url())).await.unwrap();
+            response.into_body().collect().await.unwrap();
+            leases.push(lease);
+        }
+        let (second, first) = (leases.pop().unwrap(), leases.pop().unwrap());
+        first.release();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(server.connections_open(), 2);
+        second.release();
+        let mut open = server.connections_open();
+        for _ in 0..100 {
+            if open == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            open = server.connections_open();
+        }
+        assert_eq!(open, 1, "the first connection, idle past the timeout, closed");
     }
 
     /// A server that answers one request on each connection, keep-alive
