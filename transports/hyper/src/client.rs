@@ -14,8 +14,8 @@ use taskqueue_proto::{CallOptions, Config, DEFAULT_BATCH_CONCURRENCY, Error, Tas
 use tokio::sync::Semaphore;
 
 use crate::connector::connector;
+use crate::host::HostHeader;
 use crate::pool::Pool;
-use crate::transport::HostHeader;
 use crate::{HyperTransport, TaskStream, WatchStream};
 
 /// Idle connections kept per host by default (the original SDK's `max_keepalive_connections`).
@@ -134,7 +134,8 @@ impl ClientBuilder {
     ///
     /// As [`build`](ClientBuilder::build).
     pub fn build_transport(self) -> Result<HyperTransport, Error> {
-        let pool = Pool::new(connector(&self.config)?, self.max_idle_per_host, IDLE_TIMEOUT);
+        let host = HostHeader::for_base_url(self.config.base_url());
+        let pool = Pool::new(connector(&self.config)?, host, self.max_idle_per_host, IDLE_TIMEOUT);
         #[cfg(feature = "http2")]
         let pool = pool.http2_only(self.http2_prior_knowledge);
         Ok(HyperTransport {
@@ -142,7 +143,6 @@ impl ClientBuilder {
             in_flight: std::sync::Arc::new(Semaphore::new(self.max_in_flight)),
             timers: crate::deadline::TimerPool::new(self.max_in_flight),
             body_limit: self.config.body_limit(),
-            host: HostHeader::for_base_url(self.config.base_url()),
         })
     }
 }

@@ -26,11 +26,11 @@ type StdBoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How a connection is made: straight to the server, or through a proxy's `CONNECT` tunnel.
 ///
-/// hyper-util clones the connector into every request's future, where it
-/// waits in case the pool has no connection (and a `send_request` future
-/// holds it in several states): the tunnel (a proxy URI and headers, 184
-/// bytes) is shared, so that a clone is 16 bytes and two reference counts
-/// either way, and a `get_task`'s boxed hyper-util future is smaller.
+/// The pool clones the connector for every connection it makes: the
+/// tunnel (a proxy URI and headers, 184 bytes) is shared, so that a clone
+/// is 16 bytes and a reference count, not a copy of the headers. (It was
+/// first shared when hyper-util cloned the connector into every request's
+/// future; docs/PERFORMANCE.md.)
 #[derive(Clone, Debug)]
 pub(crate) enum Route {
     Direct(HttpConnector),
@@ -119,8 +119,8 @@ mod tests {
 
     #[test]
     fn a_connector_clone_is_small() {
-        // hyper-util moves a clone into every request's future: the tunnel
-        // is shared, not copied into each.
+        // The pool clones the connector for each connection it makes: the
+        // tunnel is shared, not copied into each.
         assert!(std::mem::size_of::<Route>() <= 16, "{}", std::mem::size_of::<Route>());
         assert!(
             std::mem::size_of::<Connector>() <= 64,

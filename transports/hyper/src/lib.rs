@@ -42,6 +42,7 @@ mod classify;
 mod client;
 mod connector;
 mod deadline;
+mod host;
 mod pool;
 mod stream;
 pub mod transport;

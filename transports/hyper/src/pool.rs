@@ -39,6 +39,7 @@ use tower_service::Service;
 
 use crate::classify::{classify_connect, classify_send};
 use crate::connector::Connector;
+use crate::host::{HostHeader, host_value};
 
 /// A request's body, as hyper sends it: one frame.
 type Body = Full<Bytes>;
@@ -50,6 +51,8 @@ pub(crate) struct Pool {
 
 struct Shared {
     connector: Connector,
+    /// `Host` for the configured server, made once.
+    host: Option<HostHeader>,
     servers: Mutex<Vec<Server>>,
     max_idle: usize,
     idle_timeout: Duration,
@@ -117,13 +120,14 @@ impl Lease {
 }
 
 impl Pool {
-    /// A pool making its connections with `connector`, keeping at most
-    /// `max_idle` idle HTTP/1 connections a server, none longer than
-    /// `idle_timeout`.
-    pub(crate) fn new(connector: Connector, max_idle: usize, idle_timeout: Duration) -> Self {
+    /// A pool making its connections with `connector` (`host` the `Host`
+    /// header of the configured server), keeping at most `max_idle` idle
+    /// HTTP/1 connections a server, none longer than `idle_timeout`.
+    pub(crate) fn new(connector: Connector, host: Option<HostHeader>, max_idle: usize, idle_timeout: Duration) -> Self {
         Pool {
             shared: Arc::new(Shared {
                 connector,
+                host,
                 servers: Mutex::new(Vec::new()),
                 max_idle,
                 idle_timeout,
@@ -164,8 +168,14 @@ impl Pool {
             };
             let returned = match connection {
                 Connection::Http1(mut sender) => {
-                    if !request.headers().contains_key(HOST) {
-                        request.headers_mut().insert(HOST, key.host());
+                    let headers = request.headers_mut();
+                    if !self
+                        .shared
+                        .host
+                        .as_ref()
+                        .is_some_and(|host| host.apply(&key.authority, headers))
+                    {
+                        headers.entry(HOST).or_insert_with(|| key.host());
                     }
                     match sender.try_send_request(request).await {
                         Ok(response) => {
@@ -180,6 +190,9 @@ impl Pool {
                 }
                 #[cfg(feature = "http2")]
                 Connection::Http2(mut sender) => {
+                    if let Some(host) = &self.shared.host {
+                        host.apply(&key.authority, request.headers_mut());
+                    }
                     let (mut parts, body) = request.into_parts();
                     parts.uri = key.absolute(&parts.uri);
                     match sender.try_send_request(Request::from_parts(parts, body)).await {
@@ -362,17 +375,10 @@ impl Key {
         Uri::from_parts(parts).unwrap_or_else(|_| path.clone())
     }
 
-    /// The `Host` header for this server: the host, and the port unless it
-    /// is the scheme's default (as hyper-util writes it).
+    /// The `Host` header for this server (formatted each time).
     fn host(&self) -> HeaderValue {
-        let host = self.authority.host();
-        let default = if self.scheme == Scheme::HTTPS { 443 } else { 80 };
-        let value = match self.authority.port_u16() {
-            Some(port) if port != default => format!("{host}:{port}"),
-            _ => host.to_owned(),
-        };
         // An authority's host is valid header text.
-        HeaderValue::from_maybe_shared(Bytes::from(value)).unwrap_or_else(|_| HeaderValue::from_static(""))
+        host_value(&self.authority, self.scheme == Scheme::HTTPS).unwrap_or_else(|| HeaderValue::from_static(""))
     }
 }
 
@@ -432,7 +438,7 @@ mod tests {
     /// for `idle_timeout`.
     fn pool(idle_timeout: Duration) -> Pool {
         let config = taskqueue_proto::Config::new("http://127.0.0.1:1").unwrap();
-        Pool::new(crate::connector::connector(&config).unwrap(), 4, idle_timeout)
+        Pool::new(crate::connector::connector(&config).unwrap(), None, 4, idle_timeout)
     }
 
     fn get(base_url: &str) -> Request<Body> {

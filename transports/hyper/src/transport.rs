@@ -11,9 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::HOST;
-use http::uri::Authority;
-use http::{HeaderValue, Request, Response, Uri};
+use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use taskqueue_proto::driver::{AsyncBody, AsyncTransport, Outcome, ThreadRandom, TransportError, TransportErrorKind};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -33,7 +31,6 @@ pub struct HyperTransport {
     pub(crate) pool: Pool,
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) body_limit: u64,
-    pub(crate) host: Option<HostHeader>,
     pub(crate) timers: TimerPool,
 }
 
@@ -56,53 +53,10 @@ fn os_random_u64() -> u64 {
 /// operating system (one system call a thread and process, not one a call).
 const SEEDS: ThreadRandom = ThreadRandom::new(os_random_u64);
 
-/// The `Host` header of requests to the configured server, made once.
-///
-/// The pool adds `Host` to an HTTP/1 request that has none, formatting it
-/// from the URI each time (`format!` of host and port: about 2 300
-/// instructions a request, 4 % of a whole `get_task`), as hyper-util does;
-/// a request that carries it already is left as it is.
-#[derive(Debug, Clone)]
-pub(crate) struct HostHeader {
-    authority: Authority,
-    value: HeaderValue,
-}
-
-impl HostHeader {
-    /// The header for `base_url`'s server as hyper-util writes it: the
-    /// host, and the port unless it is the scheme's default. `None` for a
-    /// URL it cannot read (the config has checked it; hyper then adds it).
-    pub(crate) fn for_base_url(base_url: &str) -> Option<Self> {
-        let uri = Uri::try_from(base_url).ok()?;
-        let authority = uri.authority()?.clone();
-        let secure = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
-        let value = match authority.port_u16() {
-            Some(443) if secure => authority.host().to_owned(),
-            Some(80) if !secure => authority.host().to_owned(),
-            Some(port) => format!("{}:{port}", authority.host()),
-            None => authority.host().to_owned(),
-        };
-        let value = HeaderValue::from_maybe_shared(Bytes::from(value)).ok()?;
-        Some(HostHeader { authority, value })
-    }
-
-    /// Sets `Host` on a request to this server that has none.
-    fn apply(&self, request: &mut Request<Vec<u8>>) {
-        // The same bytes as the config's (its requests copy its authority):
-        // a comparison of bytes, not `Authority`'s case-blind one.
-        if request.uri().authority().map(Authority::as_str) == Some(self.authority.as_str()) {
-            request.headers_mut().entry(HOST).or_insert_with(|| self.value.clone());
-        }
-    }
-}
-
 impl HyperTransport {
-    /// The request as hyper sends it: its `Host` made once, asking for gzip
-    /// (feature `gzip`), the body in one frame.
+    /// The request as hyper sends it: asking for gzip (feature `gzip`),
+    /// the body in one frame.
     fn outgoing(&self, mut request: Request<Vec<u8>>) -> Request<Full<Bytes>> {
-        if let Some(host) = &self.host {
-            host.apply(&mut request);
-        }
         #[cfg(feature = "gzip")]
         taskqueue_proto::encoding::accept_gzip(request.headers_mut());
         request.map(|body| Full::new(Bytes::from(body)))
@@ -276,56 +230,5 @@ impl AsyncTransport for HyperTransport {
     #[inline]
     fn random_u64(&self) -> u64 {
         SEEDS.next_u64()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    fn host_of(base_url: &str) -> String {
-        let host = HostHeader::for_base_url(base_url).unwrap();
-        host.value.to_str().unwrap().to_owned()
-    }
-
-    #[test]
-    fn the_host_header_is_written_as_hyper_util_writes_it() {
-        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1:8080");
-        assert_eq!(host_of("http://example.com:80/base"), "example.com");
-        assert_eq!(host_of("https://example.com:443"), "example.com");
-        assert_eq!(host_of("https://example.com:80"), "example.com:80");
-        assert_eq!(host_of("http://example.com:443"), "example.com:443");
-        assert_eq!(host_of("https://example.com"), "example.com");
-        assert_eq!(host_of("http://[::1]:9000/api"), "[::1]:9000");
-        assert!(HostHeader::for_base_url("not a url").is_none());
-    }
-
-    #[test]
-    fn only_a_request_to_the_server_without_a_host_gets_one() {
-        let host = HostHeader::for_base_url("http://127.0.0.1:8080").unwrap();
-        let request = |uri: &str| Request::get(uri).body(Vec::new()).unwrap();
-
-        let mut ours = request("http://127.0.0.1:8080/api/health");
-        host.apply(&mut ours);
-        assert_eq!(
-            ours.headers().get_all(HOST).iter().collect::<Vec<_>>(),
-            ["127.0.0.1:8080"]
-        );
-
-        let mut elsewhere = request("http://127.0.0.1:9090/api/health");
-        host.apply(&mut elsewhere);
-        assert!(elsewhere.headers().get(HOST).is_none());
-
-        let mut given = request("http://127.0.0.1:8080/api/health");
-        given
-            .headers_mut()
-            .insert(HOST, HeaderValue::from_static("proxy.example"));
-        host.apply(&mut given);
-        assert_eq!(
-            given.headers().get_all(HOST).iter().collect::<Vec<_>>(),
-            ["proxy.example"]
-        );
     }
 }
